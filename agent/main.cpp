@@ -1,0 +1,150 @@
+// vitals: process lifecycle. Parses the configuration, builds the collectors, starts the HTTP
+// server and then waits for signals: SIGTERM/SIGINT stop it (in-flight scrapes finish), SIGHUP
+// reloads the configuration (a bad one is logged and the old one stays).
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/scraper.h"
+#include "core/worker_pool.h"
+#include "exporter/http_server.h"
+#include "exporter/web.h"
+
+namespace {
+
+using vitals::Config;
+using vitals::ConfigResult;
+
+vitals::WebOptions web_options(const Config& c) {
+  vitals::WebOptions w;
+  w.telemetry_path = c.telemetry_path;
+  w.max_requests = c.web_max_requests;
+  w.gzip_level = c.web_gzip_level;
+  w.disable_exporter_metrics = c.disable_exporter_metrics;
+  w.collector_timeout = c.collector_timeout;
+  return w;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Few malloc arenas: the agent's threads allocate little, and each arena costs resident memory.
+  mallopt(M_ARENA_MAX, 2);
+
+  ConfigResult cr = vitals::parse_config(argc, argv);
+  switch (cr.action) {
+    case ConfigResult::kHelp:
+      std::fputs(cr.text.c_str(), stdout);
+      return 0;
+    case ConfigResult::kVersion:
+      std::printf("%s\n", cr.text.c_str());
+      return 0;
+    case ConfigResult::kError:
+      std::fprintf(stderr, "vitals: %s\n", cr.text.c_str());
+      return 2;
+    case ConfigResult::kRun:
+      break;
+  }
+  Config config = std::move(cr.config);
+  vitals::log::configure(config.log_level, config.log_format);
+
+  // Signals are taken by sigwait in this thread only; every thread started later inherits the
+  // mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string err;
+  auto set = vitals::build_collector_set(config, nullptr, &err);
+  if (!set) {
+    std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    return 2;
+  }
+  vitals::WorkerPool pool(config.collector_workers, config.collector_max_threads);
+  vitals::Scraper scraper(pool);
+  scraper.set_collectors(set);
+  vitals::Web web(scraper, pool, web_options(config));
+
+  vitals::HttpServerOptions so;
+  so.listen_addresses = config.listen_addresses;
+  so.threads = config.web_max_connections;
+  auto server = vitals::make_http_server(so);
+  web.install(*server);
+  if (!server->start(&err)) {
+    vitals::log::error("cannot start", {{"err", err}});
+    std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    return 1;
+  }
+  web.set_ready(true);
+  std::vector<std::string> names;
+  for (const auto& s : set->slots) names.push_back(s->name);
+  vitals::log::info("vitals started", {{"version", vitals::version_string()},
+                                       {"address", join(config.listen_addresses)},
+                                       {"collectors", join(names)}});
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      ConfigResult next = vitals::parse_config(argc, argv);
+      if (next.action != ConfigResult::kRun) {
+        vitals::log::error(
+            "reload failed, keeping the running configuration",
+            {{"err", next.action == ConfigResult::kError ? next.text : "help/version flag"}});
+        continue;
+      }
+      std::string rerr;
+      auto next_set = vitals::build_collector_set(next.config, scraper.collectors().get(), &rerr);
+      if (!next_set) {
+        vitals::log::error("reload failed, keeping the running configuration", {{"err", rerr}});
+        continue;
+      }
+      if (next.config.listen_addresses != config.listen_addresses ||
+          next.config.telemetry_path != config.telemetry_path ||
+          next.config.web_max_connections != config.web_max_connections ||
+          next.config.collector_workers != config.collector_workers ||
+          next.config.collector_max_threads != config.collector_max_threads) {
+        vitals::log::warn(
+            "listen addresses, telemetry path, web.max-connections and collector thread limits "
+            "change only on restart");
+      }
+      config = std::move(next.config);
+      vitals::log::configure(config.log_level, config.log_format);
+      scraper.set_collectors(next_set);
+      web.update(web_options(config));
+      names.clear();
+      for (const auto& s : next_set->slots) names.push_back(s->name);
+      vitals::log::info("configuration reloaded", {{"collectors", join(names)}});
+      continue;
+    }
+    vitals::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    web.set_ready(false);
+    server->stop();  // stops accepting; waits for in-flight requests
+    bool clean = pool.shutdown(std::chrono::milliseconds(200));
+    vitals::log::info("stopped");
+    if (!clean) {
+      // A collector is stuck in the kernel; its thread cannot be joined. Leave without
+      // running destructors that would wait for it.
+      std::fflush(nullptr);
+      _exit(0);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,114 @@
+#include "core/process_metrics.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/parse.h"
+
+namespace vitals {
+namespace {
+
+constexpr Desc kCpu{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                    MetricType::kCounter};
+constexpr Desc kOpenFds{"process_open_fds", "Number of open file descriptors.", MetricType::kGauge};
+constexpr Desc kMaxFds{"process_max_fds", "Maximum number of open file descriptors.",
+                       MetricType::kGauge};
+constexpr Desc kVirt{"process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                     MetricType::kGauge};
+constexpr Desc kVirtMax{"process_virtual_memory_max_bytes",
+                        "Maximum amount of virtual memory available in bytes.", MetricType::kGauge};
+constexpr Desc kRes{"process_resident_memory_bytes", "Resident memory size in bytes.",
+                    MetricType::kGauge};
+constexpr Desc kStart{"process_start_time_seconds",
+                      "Start time of the process since unix epoch in seconds.", MetricType::kGauge};
+
+double boot_time() {
+  static double cached = [] {
+    FileReader r;
+    std::string_view text;
+    int err;
+    if (!r.try_read("/proc/stat", &text, &err)) return 0.0;
+    std::string_view line;
+    while (parse::next_line(text, line)) {
+      if (line.substr(0, 6) == "btime ") {
+        auto v = parse::to_u64(parse::trim(line.substr(6)));
+        return v ? static_cast<double>(*v) : 0.0;
+      }
+    }
+    return 0.0;
+  }();
+  return cached;
+}
+
+}  // namespace
+
+bool parse_proc_pid_stat(std::string_view text, ProcSelfStat* out) {
+  size_t rp = text.rfind(')');
+  if (rp == std::string_view::npos) return false;
+  std::string_view rest = text.substr(rp + 1);
+  // Fields after comm start at field 3 (state).
+  std::string_view f;
+  int idx = 3;
+  ProcSelfStat s;
+  int got = 0;
+  while (parse::next_field(rest, f)) {
+    auto v = parse::to_double(f);
+    switch (idx) {
+      case 14:
+        if (v) s.utime_ticks = *v, ++got;
+        break;
+      case 15:
+        if (v) s.stime_ticks = *v, ++got;
+        break;
+      case 22:
+        if (v) s.starttime_ticks = *v, ++got;
+        break;
+      case 23:
+        if (v) s.vsize_bytes = *v, ++got;
+        break;
+      case 24:
+        if (v) s.rss_pages = *v, ++got;
+        break;
+    }
+    if (++idx > 24) break;
+  }
+  if (got != 5) return false;
+  *out = s;
+  return true;
+}
+
+void collect_process_metrics(MetricSet& out) {
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  thread_local FileReader reader(1024);
+  std::string_view text;
+  int err;
+  ProcSelfStat st;
+  if (reader.try_read("/proc/self/stat", &text, &err) && parse_proc_pid_stat(text, &st)) {
+    out.add(kCpu).add((st.utime_ticks + st.stime_ticks) / ticks);
+    out.add(kVirt).add(st.vsize_bytes);
+    out.add(kRes).add(st.rss_pages * page);
+    out.add(kStart).add(boot_time() + st.starttime_ticks / ticks);
+  }
+  if (DIR* d = opendir("/proc/self/fd")) {
+    int n = 0;
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') ++n;
+    }
+    closedir(d);
+    out.add(kOpenFds).add(n - 1);  // not counting the descriptor of the listing itself
+  }
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    out.add(kMaxFds).add(rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19
+                                                      : static_cast<double>(rl.rlim_cur));
+  }
+  if (getrlimit(RLIMIT_AS, &rl) == 0) {
+    out.add(kVirtMax).add(rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19
+                                                       : static_cast<double>(rl.rlim_cur));
+  }
+}
+
+}  // namespace vitals

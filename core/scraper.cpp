@@ -1,0 +1,238 @@
+#include "core/scraper.h"
+
+#include <algorithm>
+#include <condition_variable>
+
+#include "core/log.h"
+
+namespace vitals {
+namespace {
+
+constexpr Desc kDurationDesc{"node_scrape_collector_duration_seconds",
+                             "node_exporter: Duration of a collector scrape.", MetricType::kGauge};
+constexpr Desc kSuccessDesc{"node_scrape_collector_success",
+                            "node_exporter: Whether a collector succeeded.", MetricType::kGauge};
+
+// Shared by the scraper and the workers of one collection.
+struct RunState {
+  struct Entry {
+    std::shared_ptr<CollectorSlot> slot;
+    bool started = false;
+    bool done = false;
+    bool success = false;
+    double duration = 0;
+    std::string error;
+    MetricSet out;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  int pending = 0;
+  std::vector<Entry> entries;
+};
+
+}  // namespace
+
+struct Scraper::InFlight {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  std::shared_ptr<const Snapshot> snapshot;
+};
+
+const CollectorSlot* CollectorSet::find(std::string_view name) const {
+  for (const auto& s : slots) {
+    if (s->name == name) return s.get();
+  }
+  return nullptr;
+}
+
+std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
+                                                  const CollectorSet* previous,
+                                                  std::string* error) {
+  auto set = std::make_shared<CollectorSet>();
+  set->paths = config.paths;
+  bool same_paths = previous && previous->paths.procfs == config.paths.procfs &&
+                    previous->paths.sysfs == config.paths.sysfs &&
+                    previous->paths.rootfs == config.paths.rootfs &&
+                    previous->paths.udev_data == config.paths.udev_data;
+  for (const std::string& name : config.enabled_collectors) {
+    const CollectorSpec* spec = CollectorRegistry::find(name);
+    if (!spec) {
+      *error = "unknown collector \"" + name + "\"";
+      return nullptr;
+    }
+    const CollectorOptions& opts = config.collector_options.at(name);
+    std::shared_ptr<CollectorSlot> reuse;
+    if (same_paths) {
+      for (const auto& old : previous->slots) {
+        if (old->name == name && old->options == opts) reuse = old;
+      }
+    }
+    if (reuse) {
+      set->slots.push_back(reuse);
+      continue;
+    }
+    auto slot = std::make_shared<CollectorSlot>();
+    slot->name = name;
+    slot->options = opts;
+    try {
+      slot->collector = spec->make(opts, config.paths);
+    } catch (const std::exception& e) {
+      *error = "collector " + name + ": " + e.what();
+      return nullptr;
+    }
+    set->slots.push_back(std::move(slot));
+  }
+  return set;
+}
+
+void Scraper::set_collectors(std::shared_ptr<const CollectorSet> set) {
+  std::lock_guard<std::mutex> lk(mu_);
+  set_ = std::move(set);
+}
+
+std::shared_ptr<const CollectorSet> Scraper::collectors() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return set_;
+}
+
+std::shared_ptr<const Snapshot> Scraper::scrape(const std::vector<std::string>& names,
+                                                Clock::duration timeout) {
+  std::shared_ptr<const CollectorSet> set;
+  std::shared_ptr<InFlight> flight;
+  bool leader = false;
+  std::string key;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    set = set_;
+    key = std::to_string(reinterpret_cast<uintptr_t>(set.get()));
+    for (const auto& n : names) key += "," + n;
+    auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) {
+      flight = it->second;
+    } else {
+      flight = std::make_shared<InFlight>();
+      in_flight_.emplace(key, flight);
+      leader = true;
+    }
+  }
+  if (!leader) {
+    shared_.fetch_add(1);
+    std::unique_lock<std::mutex> lk(flight->mu);
+    flight->cv.wait(lk, [&] { return flight->ready; });
+    return flight->snapshot;
+  }
+  collections_.fetch_add(1);
+  auto snap = collect(*set, names, timeout);
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    in_flight_.erase(key);
+  }
+  {
+    std::lock_guard<std::mutex> lk(flight->mu);
+    flight->snapshot = snap;
+    flight->ready = true;
+  }
+  flight->cv.notify_all();
+  return snap;
+}
+
+std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
+                                                 const std::vector<std::string>& names,
+                                                 Clock::duration timeout) {
+  auto state = std::make_shared<RunState>();
+  for (const auto& slot : set.slots) {
+    if (!names.empty() && std::find(names.begin(), names.end(), slot->name) == names.end()) {
+      continue;
+    }
+    state->entries.emplace_back().slot = slot;
+  }
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  const Paths paths = set.paths;
+  // First decide what runs, so `pending` is final before any worker can touch it.
+  for (auto& e : state->entries) {
+    if (e.slot->busy.exchange(true)) {
+      e.done = true;
+      e.error = "still running from an earlier scrape (stuck past its deadline)";
+      continue;
+    }
+    e.started = true;
+    ++state->pending;
+  }
+  for (size_t i = 0; i < state->entries.size(); ++i) {
+    if (!state->entries[i].started) continue;
+    pool_.submit(
+        [state, i, deadline, paths] {
+          RunState::Entry& entry = state->entries[i];  // stable: no resize after submit
+          CollectorSlot& slot = *entry.slot;
+          MetricSet out;
+          bool ok = false;
+          std::string err;
+          auto t0 = Clock::now();
+          if (t0 >= deadline) {
+            err = "not started before the deadline (all workers busy)";
+          } else {
+            try {
+              CollectContext ctx{paths, deadline};
+              slot.collector->collect(ctx, out);
+              ok = true;
+            } catch (const std::exception& ex) {
+              err = ex.what();
+            } catch (...) {
+              err = "unknown error";
+            }
+            for (Family& f : out.families()) f.sort_samples();
+          }
+          double dur = std::chrono::duration<double>(Clock::now() - t0).count();
+          slot.last_duration.store(dur);
+          slot.last_success.store(ok ? 1 : 0);
+          slot.busy.store(false);
+          std::lock_guard<std::mutex> lk(state->mu);
+          entry.out = std::move(out);
+          entry.success = ok;
+          entry.duration = dur;
+          entry.error = std::move(err);
+          entry.done = true;
+          --state->pending;
+          state->cv.notify_all();
+        },
+        deadline);
+  }
+
+  auto snap = std::make_shared<Snapshot>();
+  {
+    std::unique_lock<std::mutex> lk(state->mu);
+    state->cv.wait_until(lk, deadline, [&] { return state->pending == 0; });
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    for (auto& e : state->entries) {
+      CollectorResult r;
+      r.name = e.slot->name;
+      if (e.done) {
+        r.success = e.success;
+        r.duration_seconds = e.duration;
+        r.error = e.error;
+        if (e.started) snap->outputs.push_back(std::move(e.out));
+      } else {
+        r.success = false;
+        r.duration_seconds = elapsed;
+        r.error = "deadline exceeded after " + std::to_string(elapsed) + "s";
+      }
+      snap->results.push_back(std::move(r));
+    }
+  }
+  for (const auto& r : snap->results) {
+    if (!r.success) {
+      log::error("collector failed", {{"name", r.name}, {"err", r.error}});
+    }
+  }
+  Family& dur = snap->scrape_metrics.add(kDurationDesc);
+  Family& ok = snap->scrape_metrics.add(kSuccessDesc);
+  for (const auto& r : snap->results) {
+    dur.add({{"collector", r.name}}, r.duration_seconds);
+    ok.add({{"collector", r.name}}, r.success ? 1 : 0);
+  }
+  return snap;
+}
+
+}  // namespace vitals

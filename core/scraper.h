@@ -1,0 +1,90 @@
+// Runs the enabled collectors for a scrape: concurrently on the worker pool, each under the
+// scrape's deadline. A collector still running from an earlier scrape is not started again
+// (it is reported failed), so hung work never piles up threads or descriptors. Concurrent
+// scrapes asking for the same collectors share one collection.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/collector.h"
+#include "core/config.h"
+#include "core/worker_pool.h"
+#include "model/metric.h"
+
+namespace vitals {
+
+// One enabled collector, kept across scrapes (and across reloads while its options stay the
+// same).
+struct CollectorSlot {
+  std::string name;
+  CollectorOptions options;
+  std::unique_ptr<Collector> collector;
+  std::atomic<bool> busy{false};
+  // For the landing page.
+  std::atomic<double> last_duration{0};
+  std::atomic<int> last_success{-1};  // -1: never ran
+};
+
+struct CollectorSet {
+  Paths paths;
+  std::vector<std::shared_ptr<CollectorSlot>> slots;  // sorted by name
+  const CollectorSlot* find(std::string_view name) const;
+};
+
+// Builds the collectors `config` enables, reusing slots of `previous` whose options and paths
+// did not change. Returns null and sets `error` when a collector cannot be created.
+std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
+                                                  const CollectorSet* previous, std::string* error);
+
+struct CollectorResult {
+  std::string name;
+  bool success = false;
+  double duration_seconds = 0;
+  std::string error;
+};
+
+// The outcome of one collection. Immutable once published.
+struct Snapshot {
+  std::vector<CollectorResult> results;
+  std::vector<MetricSet> outputs;  // one per collector that finished in time
+  MetricSet scrape_metrics;        // node_scrape_collector_{duration_seconds,success}
+};
+
+class Scraper {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit Scraper(WorkerPool& pool) : pool_(pool) {}
+
+  void set_collectors(std::shared_ptr<const CollectorSet> set);
+  std::shared_ptr<const CollectorSet> collectors() const;
+
+  // Runs the named collectors (all enabled ones when `names` is empty; unknown names are the
+  // caller's to reject) and waits at most `timeout`.
+  std::shared_ptr<const Snapshot> scrape(const std::vector<std::string>& names,
+                                         Clock::duration timeout);
+
+  // Collections started and collections joined by a concurrent scrape.
+  uint64_t collections() const { return collections_.load(); }
+  uint64_t shared_collections() const { return shared_.load(); }
+
+ private:
+  struct InFlight;
+  std::shared_ptr<const Snapshot> collect(const CollectorSet& set,
+                                          const std::vector<std::string>& names,
+                                          Clock::duration timeout);
+
+  WorkerPool& pool_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const CollectorSet> set_;
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;
+  std::atomic<uint64_t> collections_{0};
+  std::atomic<uint64_t> shared_{0};
+};
+
+}  // namespace vitals

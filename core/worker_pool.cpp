@@ -1,0 +1,125 @@
+#include "core/worker_pool.h"
+
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace vitals {
+
+struct WorkerPool::State {
+  struct Task {
+    std::function<void()> fn;
+    Clock::time_point deadline;
+  };
+  struct Running {
+    Clock::time_point deadline;
+    bool active = false;
+  };
+  std::mutex mu;
+  std::condition_variable cv;      // work available or stop
+  std::condition_variable exited;  // a thread exited
+  std::deque<Task> queue;
+  std::list<Running> running;  // one entry per live thread
+  int workers = 0;
+  int max_threads = 0;
+  int threads = 0;
+  int idle = 0;
+  bool stop = false;
+
+  int stuck_locked(Clock::time_point now) const {
+    int n = 0;
+    for (const auto& r : running) n += (r.active && r.deadline < now) ? 1 : 0;
+    return n;
+  }
+};
+
+namespace {
+
+void worker_loop(std::shared_ptr<WorkerPool::State> st,
+                 std::list<WorkerPool::State::Running>::iterator me) {
+  std::unique_lock<std::mutex> lk(st->mu);
+  for (;;) {
+    ++st->idle;
+    st->cv.wait(lk, [&] { return st->stop || !st->queue.empty(); });
+    --st->idle;
+    if (st->queue.empty()) break;  // stop and nothing left
+    auto task = std::move(st->queue.front());
+    st->queue.pop_front();
+    me->active = true;
+    me->deadline = task.deadline;
+    lk.unlock();
+    try {
+      task.fn();
+    } catch (...) {
+      // Tasks report their own errors; never let one kill the worker.
+    }
+    task.fn = nullptr;
+    lk.lock();
+    me->active = false;
+    if (st->stop && st->queue.empty()) break;
+    // Threads beyond the base count retire when there is nothing queued.
+    if (st->threads > st->workers && st->queue.empty()) break;
+  }
+  st->running.erase(me);
+  --st->threads;
+  st->exited.notify_all();
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int workers, int max_threads) : state_(std::make_shared<State>()) {
+  state_->workers = workers < 1 ? 1 : workers;
+  state_->max_threads = max_threads < state_->workers ? state_->workers : max_threads;
+}
+
+WorkerPool::~WorkerPool() {
+  shutdown(std::chrono::milliseconds(0));
+}
+
+void WorkerPool::submit(std::function<void()> fn, Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lk(state_->mu);
+  if (state_->stop) return;
+  state_->queue.push_back({std::move(fn), deadline});
+  int waiting = static_cast<int>(state_->queue.size());
+  bool spawn = false;
+  if (state_->idle >= waiting) {
+    spawn = false;
+  } else if (state_->threads < state_->workers) {
+    spawn = true;
+  } else if (state_->threads < state_->max_threads) {
+    // Every live thread is busy; add one only for threads stuck past their deadline.
+    int stuck = state_->stuck_locked(Clock::now());
+    int usable = state_->threads - stuck;
+    spawn = stuck > 0 && usable < state_->workers;
+  }
+  if (spawn) {
+    auto it = state_->running.emplace(state_->running.end());
+    ++state_->threads;
+    std::thread(worker_loop, state_, it).detach();
+  }
+  lk.unlock();
+  state_->cv.notify_one();
+}
+
+WorkerPool::Stats WorkerPool::stats() const {
+  std::lock_guard<std::mutex> lk(state_->mu);
+  Stats s;
+  s.threads = state_->threads;
+  s.busy = state_->threads - state_->idle;
+  s.stuck = state_->stuck_locked(Clock::now());
+  s.queued = static_cast<int>(state_->queue.size());
+  s.max_threads = state_->max_threads;
+  return s;
+}
+
+bool WorkerPool::shutdown(std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lk(state_->mu);
+  state_->stop = true;
+  state_->queue.clear();
+  state_->cv.notify_all();
+  return state_->exited.wait_for(lk, wait, [&] { return state_->threads == 0; });
+}
+
+}  // namespace vitals

@@ -1,0 +1,43 @@
+// Bounded thread pool for collector runs. `workers` threads serve the queue; when all of them
+// are busy and one is stuck past its task's deadline (a hung statfs, a FIFO that never opens),
+// the pool may add threads up to `max_threads`, so stuck work never starves the next scrape.
+// Extra threads retire when idle. Threads are detached and share the pool state, so shutting
+// down never waits on a thread that is stuck in the kernel.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace vitals {
+
+class WorkerPool {
+ public:
+  using Clock = std::chrono::steady_clock;
+  WorkerPool(int workers, int max_threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs fn on a worker. `deadline` is when the task counts as stuck.
+  void submit(std::function<void()> fn, Clock::time_point deadline);
+
+  struct Stats {
+    int threads;
+    int busy;
+    int stuck;
+    int queued;
+    int max_threads;
+  };
+  Stats stats() const;
+
+  // Stops taking work, waits up to `wait` for running tasks. True when every thread exited.
+  bool shutdown(std::chrono::milliseconds wait);
+
+  struct State;  // shared with the detached worker threads
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace vitals

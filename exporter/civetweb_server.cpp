@@ -1,0 +1,177 @@
+// HttpServer on civetweb (Debian's libcivetweb 1.15). Kept to this one file.
+#include <civetweb.h>
+#include <strings.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "exporter/http_server.h"
+
+namespace vitals {
+namespace {
+
+class CivetRequest final : public HttpRequest {
+ public:
+  explicit CivetRequest(mg_connection* c) : conn_(c), info_(mg_get_request_info(c)) {}
+  std::string_view method() const override {
+    return info_->request_method ? info_->request_method : "";
+  }
+  std::string_view path() const override { return info_->local_uri ? info_->local_uri : ""; }
+  std::string_view query() const override { return info_->query_string ? info_->query_string : ""; }
+  std::optional<std::string_view> header(std::string_view name) const override {
+    for (int i = 0; i < info_->num_headers; ++i) {
+      const auto& h = info_->http_headers[i];
+      if (h.name && std::strlen(h.name) == name.size() &&
+          strncasecmp(h.name, name.data(), name.size()) == 0) {
+        return std::string_view(h.value ? h.value : "");
+      }
+    }
+    return std::nullopt;
+  }
+  long read_body(char* buf, size_t len) override { return mg_read(conn_, buf, len); }
+
+ private:
+  mg_connection* conn_;
+  const mg_request_info* info_;
+};
+
+class CivetServer final : public HttpServer {
+ public:
+  explicit CivetServer(HttpServerOptions o) : opts_(std::move(o)) {}
+  ~CivetServer() override { stop(); }
+
+  void route(std::string path, HttpHandler h) override { routes_[std::move(path)] = std::move(h); }
+
+  bool start(std::string* error) override {
+    std::string ports;
+    for (const auto& a : opts_.listen_addresses) {
+      ListenAddress la;
+      std::string err;
+      if (!parse_listen_address(a, &la, &err)) {
+        *error = "invalid listen address \"" + a + "\": " + err;
+        return false;
+      }
+      if (la.ipv6 && !mg_check_feature(MG_FEATURES_IPV6)) {
+        *error = "listen address " + a +
+                 ": IPv6 is not supported by this build's HTTP server (civetweb without IPv6)";
+        return false;
+      }
+      if (!ports.empty()) ports += ",";
+      if (la.host.empty() || la.host == "0.0.0.0") {
+        ports += std::to_string(la.port);
+      } else if (la.ipv6) {
+        ports += "[" + la.host + "]:" + std::to_string(la.port);
+      } else {
+        ports += la.host + ":" + std::to_string(la.port);
+      }
+    }
+    std::string threads = std::to_string(opts_.threads);
+    std::string req_timeout = std::to_string(opts_.request_timeout_ms);
+    std::string ka_timeout = std::to_string(opts_.keep_alive_timeout_ms);
+    const char* options[] = {"listening_ports",
+                             ports.c_str(),
+                             "num_threads",
+                             threads.c_str(),
+                             "request_timeout_ms",
+                             req_timeout.c_str(),
+                             "keep_alive_timeout_ms",
+                             ka_timeout.c_str(),
+                             "enable_keep_alive",
+                             "yes",
+                             "tcp_nodelay",
+                             "1",
+                             nullptr};
+    mg_callbacks cb{};
+    cb.log_message = [](const mg_connection*, const char* msg) {
+      log::debug("http server", {{"msg", msg ? msg : ""}});
+      return 1;
+    };
+    mg_init_library(0);
+    char errtext[256] = {0};
+    mg_error_data ed{};
+    ed.text = errtext;
+    ed.text_buffer_size = sizeof errtext;
+    mg_init_data init{};
+    init.callbacks = &cb;
+    init.user_data = this;
+    init.configuration_options = options;
+    ctx_ = mg_start2(&init, &ed);
+    if (!ctx_) {
+      std::string why = errtext[0] ? errtext : "unknown error";
+      if (why.find("in use") != std::string::npos || why.find("bind") != std::string::npos ||
+          why.find("98") != std::string::npos) {
+        *error = "cannot listen on " + join(opts_.listen_addresses) +
+                 ": address already in use or not available (" + why + ")";
+      } else {
+        *error = "cannot start HTTP server on " + join(opts_.listen_addresses) + ": " + why;
+      }
+      return false;
+    }
+    mg_set_request_handler(ctx_, "/", &CivetServer::dispatch, this);
+    return true;
+  }
+
+  void stop() override {
+    if (ctx_) {
+      mg_stop(ctx_);
+      ctx_ = nullptr;
+    }
+  }
+
+  int active_connections() const override { return active_.load(); }
+
+ private:
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+  }
+
+  static int dispatch(mg_connection* conn, void* self_ptr) {
+    auto* self = static_cast<CivetServer*>(self_ptr);
+    self->active_.fetch_add(1);
+    CivetRequest req(conn);
+    HttpResponse resp;
+    auto it = self->routes_.find(std::string(req.path()));
+    try {
+      if (it == self->routes_.end()) {
+        resp.set(404, "text/plain; charset=utf-8", "404 page not found\n");
+      } else {
+        it->second(req, resp);
+      }
+    } catch (const std::exception& e) {
+      log::error("http handler failed", {{"path", req.path()}, {"err", e.what()}});
+      resp = HttpResponse{};
+      resp.set(500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n");
+    }
+    mg_response_header_start(conn, resp.status);
+    for (const auto& [k, v] : resp.headers) {
+      mg_response_header_add(conn, k.c_str(), v.c_str(), static_cast<int>(v.size()));
+    }
+    std::string len = std::to_string(resp.body.size());
+    mg_response_header_add(conn, "Content-Length", len.c_str(), static_cast<int>(len.size()));
+    mg_response_header_send(conn);
+    if (req.method() != "HEAD" && !resp.body.empty()) {
+      mg_write(conn, resp.body.data(), resp.body.size());
+    }
+    self->active_.fetch_sub(1);
+    return resp.status;
+  }
+
+  HttpServerOptions opts_;
+  std::map<std::string, HttpHandler> routes_;
+  mg_context* ctx_ = nullptr;
+  std::atomic<int> active_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options) {
+  return std::make_unique<CivetServer>(options);
+}
+
+}  // namespace vitals

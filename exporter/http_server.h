@@ -1,0 +1,62 @@
+// The HTTP server seam. Handlers see only these types; the civetweb implementation lives in
+// civetweb_server.cpp and no civetweb type leaks out, so the server can be replaced (IPv6 and
+// TLS need a different one) without touching handlers, serializers or collectors.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vitals {
+
+class HttpRequest {
+ public:
+  virtual ~HttpRequest() = default;
+  virtual std::string_view method() const = 0;
+  virtual std::string_view path() const = 0;   // decoded path, without the query
+  virtual std::string_view query() const = 0;  // raw query string, without '?'
+  virtual std::optional<std::string_view> header(std::string_view name) const = 0;
+  // Reads up to `len` bytes of the body; 0 at its end, -1 on error.
+  virtual long read_body(char* buf, size_t len) = 0;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  void set(int code, std::string content_type, std::string text) {
+    status = code;
+    headers.emplace_back("Content-Type", std::move(content_type));
+    body = std::move(text);
+  }
+};
+
+using HttpHandler = std::function<void(HttpRequest&, HttpResponse&)>;
+
+struct HttpServerOptions {
+  std::vector<std::string> listen_addresses;  // "[host]:port"
+  int threads = 16;
+  int request_timeout_ms = 10000;
+  int keep_alive_timeout_ms = 5000;
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // Exact-path routes; set before start(). Unknown paths get 404.
+  virtual void route(std::string path, HttpHandler handler) = 0;
+  // Binds every address. On failure returns false with a one-line reason.
+  virtual bool start(std::string* error) = 0;
+  // Stops accepting and waits for in-flight requests.
+  virtual void stop() = 0;
+  // Connections being served right now.
+  virtual int active_connections() const = 0;
+};
+
+std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options);
+
+}  // namespace vitals

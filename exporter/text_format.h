@@ -1,0 +1,25 @@
+// Prometheus text exposition format 0.0.4 writer over the model.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "model/metric.h"
+
+namespace vitals {
+
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Appends `v` as Go's strconv.FormatFloat(v, 'g', -1, 64) does (what Prometheus' Go client
+// writes), with NaN, +Inf and -Inf spelled as the exposition format wants.
+void append_float(std::string& out, double v);
+// HELP text: backslash and newline escaped.
+void append_escaped_help(std::string& out, std::string_view s);
+// Label value: backslash, double quote and newline escaped.
+void append_escaped_label_value(std::string& out, std::string_view s);
+
+// Writes the families in the order given; families without samples are left out.
+void write_text(std::span<const Family* const> families, std::string& out);
+
+}  // namespace vitals

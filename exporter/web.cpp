@@ -1,0 +1,337 @@
+#include "exporter/web.h"
+
+#include <prometheus/family.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "core/process_metrics.h"
+#include "core/version.h"
+#include "exporter/gzip.h"
+#include "exporter/text_format.h"
+#include "model/gather.h"
+#include "model/prometheus_cpp.h"
+
+namespace vitals {
+namespace {
+
+constexpr Desc kBuildInfo{"vitals_build_info",
+                          "A metric with a constant '1' value labeled by version, revision and "
+                          "compiler from which vitals was built.",
+                          MetricType::kGauge};
+constexpr Desc kThreads{"vitals_collector_threads", "Worker threads that run collectors.",
+                        MetricType::kGauge};
+constexpr Desc kThreadsStuck{"vitals_collector_threads_stuck",
+                             "Worker threads still running a collector past its deadline.",
+                             MetricType::kGauge};
+constexpr Desc kThreadsMax{"vitals_collector_threads_max",
+                           "Limit on collector worker threads (--collector.max-threads).",
+                           MetricType::kGauge};
+constexpr Desc kCollections{"vitals_collections_total",
+                            "Collections run for scrapes, not counting shared ones.",
+                            MetricType::kCounter};
+constexpr Desc kShared{"vitals_collections_shared_total",
+                       "Scrapes that joined a collection already in flight instead of starting "
+                       "one.",
+                       MetricType::kCounter};
+constexpr Desc kMaxRequests{"vitals_web_max_requests",
+                            "Limit on parallel scrape requests (--web.max-requests); 0 is none.",
+                            MetricType::kGauge};
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string html_escape(std::string_view s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o.push_back(c);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view kv = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
+    if (kv.empty()) continue;
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(url_decode(kv), "");
+    } else {
+      out.emplace_back(url_decode(kv.substr(0, eq)), url_decode(kv.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+Web::Web(Scraper& scraper, WorkerPool& pool, WebOptions options)
+    : scraper_(scraper),
+      pool_(pool),
+      opts_(std::move(options)),
+      registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("promhttp_metric_handler_requests_total")
+                   .Help("Total number of scrapes by HTTP status code.")
+                   .Register(*registry_);
+  // Pre-create the codes Prometheus' Go handler shows.
+  requests_->Add({{"code", "200"}});
+  requests_->Add({{"code", "500"}});
+  requests_->Add({{"code", "503"}});
+  in_flight_gauge_ = &prometheus::BuildGauge()
+                          .Name("promhttp_metric_handler_requests_in_flight")
+                          .Help("Current number of scrapes being served.")
+                          .Register(*registry_)
+                          .Add({});
+  auto& errs = prometheus::BuildCounter()
+                   .Name("promhttp_metric_handler_errors_total")
+                   .Help(
+                       "Total number of internal errors encountered by the promhttp metric "
+                       "handler.")
+                   .Register(*registry_);
+  errors_encoding_ = &errs.Add({{"cause", "encoding"}});
+  errors_gathering_ = &errs.Add({{"cause", "gathering"}});
+}
+
+WebOptions Web::options() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return opts_;
+}
+
+void Web::update(WebOptions options) {
+  std::lock_guard<std::mutex> lk(mu_);
+  options.telemetry_path = opts_.telemetry_path;  // routes are fixed at start
+  opts_ = std::move(options);
+}
+
+void Web::install(HttpServer& server) {
+  std::string path = options().telemetry_path;
+  server.route(path, [this](HttpRequest& q, HttpResponse& r) { handle_metrics(q, r); });
+  if (path != "/") {
+    server.route("/", [this](HttpRequest& q, HttpResponse& r) { handle_landing(q, r); });
+  }
+  server.route("/-/healthy", [](HttpRequest& q, HttpResponse& r) {
+    if (q.method() != "GET" && q.method() != "HEAD") {
+      r.set(405, "text/plain; charset=utf-8", "method not allowed\n");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return;
+    }
+    r.set(200, "text/plain; charset=utf-8", "Healthy\n");
+  });
+  server.route("/-/ready", [this](HttpRequest& q, HttpResponse& r) {
+    if (q.method() != "GET" && q.method() != "HEAD") {
+      r.set(405, "text/plain; charset=utf-8", "method not allowed\n");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return;
+    }
+    if (ready_.load()) {
+      r.set(200, "text/plain; charset=utf-8", "Ready\n");
+    } else {
+      r.set(503, "text/plain; charset=utf-8", "Not ready\n");
+    }
+  });
+}
+
+int Web::render_metrics(std::string_view query, std::optional<std::string_view> timeout_header,
+                        std::string& body) {
+  WebOptions o = options();
+  auto set = scraper_.collectors();
+  std::vector<std::string> collect, exclude;
+  for (auto& [k, v] : parse_query(query)) {
+    if (k == "collect[]") collect.push_back(v);
+    if (k == "exclude[]") exclude.push_back(v);
+  }
+  if (!collect.empty() && !exclude.empty()) {
+    body = "cannot use collect[] and exclude[] together\n";
+    return 400;
+  }
+  for (const auto* list : {&collect, &exclude}) {
+    for (const auto& n : *list) {
+      if (!CollectorRegistry::find(n)) {
+        body = "unknown collector \"" + n + "\"\n";
+        return 400;
+      }
+      if (!set->find(n)) {
+        body = "collector \"" + n + "\" is not enabled\n";
+        return 400;
+      }
+    }
+  }
+  std::vector<std::string> names = collect;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  if (!exclude.empty()) {
+    for (const auto& s : set->slots) {
+      if (std::find(exclude.begin(), exclude.end(), s->name) == exclude.end()) {
+        names.push_back(s->name);
+      }
+    }
+    if (names.empty()) names.push_back("");  // everything excluded: run nothing
+  }
+
+  auto timeout = o.collector_timeout;
+  if (timeout_header) {
+    if (auto secs = parse::to_double(parse::trim(*timeout_header)); secs && *secs > 0) {
+      auto hdr = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::duration<double>(*secs * 0.9));
+      timeout = std::min(timeout, hdr);
+    }
+  }
+  auto snap = scraper_.scrape(names, timeout);
+
+  MetricSet self;
+  Family& bi = self.add(kBuildInfo);
+  bi.add(
+      {{"compiler", kVitalsCompiler}, {"revision", kVitalsRevision}, {"version", kVitalsVersion}},
+      1);
+  if (!o.disable_exporter_metrics) {
+    collect_process_metrics(self);
+    append_prometheus_cpp(registry_->Collect(), self);
+    auto ps = pool_.stats();
+    self.add(kThreads).add(ps.threads);
+    self.add(kThreadsStuck).add(ps.stuck);
+    self.add(kThreadsMax).add(ps.max_threads);
+    self.add(kCollections).add(static_cast<double>(scraper_.collections()));
+    self.add(kShared).add(static_cast<double>(scraper_.shared_collections()));
+    self.add(kMaxRequests).add(o.max_requests);
+  }
+  std::vector<const MetricSet*> sets;
+  for (const auto& m : snap->outputs) sets.push_back(&m);
+  sets.push_back(&snap->scrape_metrics);
+  sets.push_back(&self);
+  Gathered g = gather(sets);
+  for (const auto& e : g.errors) {
+    errors_gathering_->Increment();
+    log::error("gathering metrics", {{"err", e}});
+  }
+  body.clear();
+  body.reserve(64 * 1024);
+  write_text(g.families, body);
+  return 200;
+}
+
+void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
+  if (req.method() != "GET" && req.method() != "HEAD") {
+    resp.set(405, "text/plain; charset=utf-8", "method not allowed\n");
+    resp.headers.emplace_back("Allow", "GET, HEAD");
+    return;
+  }
+  WebOptions o = options();
+  int now = in_flight_.fetch_add(1) + 1;
+  struct Guard {
+    std::atomic<int>& n;
+    prometheus::Gauge* g;
+    ~Guard() {
+      n.fetch_sub(1);
+      g->Decrement();
+    }
+  } guard{in_flight_, in_flight_gauge_};
+  in_flight_gauge_->Increment();
+  if (o.max_requests > 0 && now > o.max_requests) {
+    requests_->Add({{"code", "503"}}).Increment();
+    resp.set(503, "text/plain; charset=utf-8",
+             "Limit of concurrent requests reached (" + std::to_string(o.max_requests) +
+                 "), try again later.\n");
+    resp.headers.emplace_back("Retry-After", "1");
+    return;
+  }
+  std::string text;
+  int code = render_metrics(req.query(), req.header("X-Prometheus-Scrape-Timeout-Seconds"), text);
+  if (code != 200) {
+    requests_->Add({{"code", std::to_string(code)}}).Increment();
+    resp.set(code, "text/plain; charset=utf-8", std::move(text));
+    return;
+  }
+  auto ae = req.header("Accept-Encoding");
+  if (ae && accepts_gzip(*ae)) {
+    std::string gz;
+    if (gzip_compress(text, o.gzip_level, gz)) {
+      resp.set(200, std::string(kTextContentType), std::move(gz));
+      resp.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      errors_encoding_->Increment();
+      resp.set(200, std::string(kTextContentType), std::move(text));
+    }
+  } else {
+    resp.set(200, std::string(kTextContentType), std::move(text));
+  }
+  resp.headers.emplace_back("Vary", "Accept-Encoding");
+  requests_->Add({{"code", "200"}}).Increment();
+}
+
+void Web::handle_landing(HttpRequest& req, HttpResponse& resp) {
+  if (req.method() != "GET" && req.method() != "HEAD") {
+    resp.set(405, "text/plain; charset=utf-8", "method not allowed\n");
+    resp.headers.emplace_back("Allow", "GET, HEAD");
+    return;
+  }
+  WebOptions o = options();
+  auto set = scraper_.collectors();
+  std::string h;
+  h += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vitals</title>"
+       "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+       "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}.fail{color:#b00}"
+       "</style></head><body>\n<h1>vitals</h1>\n<p>";
+  h += html_escape(version_string());
+  h += "</p>\n<p><a href=\"" + html_escape(o.telemetry_path) +
+       "\">Metrics</a> &middot; "
+       "<a href=\"/-/healthy\">Health</a> &middot; <a href=\"/-/ready\">Ready</a></p>\n";
+  h += "<h2>Collectors</h2>\n<table><tr><th>collector</th><th>last duration</th>"
+       "<th>last status</th></tr>\n";
+  for (const auto& s : set->slots) {
+    int st = s->last_success.load();
+    char dur[32];
+    std::snprintf(dur, sizeof dur, "%.6fs", s->last_duration.load());
+    h += "<tr><td>" + html_escape(s->name) + "</td><td>" + (st < 0 ? "-" : dur) + "</td><td" +
+         (st == 0 ? " class=\"fail\"" : "") + ">" +
+         (st < 0 ? "not run yet"
+          : st   ? "ok"
+                 : "failed") +
+         "</td></tr>\n";
+  }
+  h += "</table>\n</body></html>\n";
+  resp.set(200, "text/html; charset=utf-8", std::move(h));
+}
+
+}  // namespace vitals

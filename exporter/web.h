@@ -1,0 +1,63 @@
+// The agent's HTTP endpoints: the telemetry path, a landing page, /-/healthy and /-/ready.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/scraper.h"
+#include "core/worker_pool.h"
+#include "exporter/http_server.h"
+
+namespace vitals {
+
+struct WebOptions {
+  std::string telemetry_path = "/metrics";
+  int max_requests = 40;
+  int gzip_level = 1;
+  bool disable_exporter_metrics = false;
+  std::chrono::nanoseconds collector_timeout{std::chrono::seconds(5)};
+};
+
+// Splits a query string into decoded key/value pairs.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q);
+
+class Web {
+ public:
+  Web(Scraper& scraper, WorkerPool& pool, WebOptions options);
+  void install(HttpServer& server);
+  // Options that a config reload may change.
+  void update(WebOptions options);
+  void set_ready(bool r) { ready_.store(r); }
+
+  // Builds the whole scrape body for the given request parameters (for tests and benchmarks).
+  // Returns the HTTP status; on error `body` holds the message.
+  int render_metrics(std::string_view query, std::optional<std::string_view> timeout_header,
+                     std::string& body);
+
+ private:
+  void handle_metrics(HttpRequest& req, HttpResponse& resp);
+  void handle_landing(HttpRequest& req, HttpResponse& resp);
+  WebOptions options() const;
+
+  Scraper& scraper_;
+  WorkerPool& pool_;
+  mutable std::mutex mu_;
+  WebOptions opts_;
+  std::atomic<bool> ready_{false};
+  std::atomic<int> in_flight_{0};
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Gauge* in_flight_gauge_;
+  prometheus::Counter* errors_encoding_;
+  prometheus::Counter* errors_gathering_;
+};
+
+}  // namespace vitals

@@ -1,0 +1,167 @@
+// The scraper's deadline, its guard against piling up hung work, and shared collections.
+#include "core/scraper.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "exporter/gzip.h"
+#include "exporter/web.h"
+
+namespace vitals {
+namespace {
+
+// A collector that blocks until released.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int entered = 0;
+};
+
+class BlockingCollector : public Collector {
+ public:
+  explicit BlockingCollector(Gate* g) : g_(g) {}
+  void collect(const CollectContext&, MetricSet& out) override {
+    std::unique_lock<std::mutex> lk(g_->mu);
+    ++g_->entered;
+    g_->cv.notify_all();
+    g_->cv.wait(lk, [&] { return g_->open; });
+    out.add("blocking_value", "h", MetricType::kGauge).add(1);
+  }
+  Gate* g_;
+};
+
+class ValueCollector : public Collector {
+ public:
+  void collect(const CollectContext&, MetricSet& out) override {
+    out.add("fast_value", "h", MetricType::kGauge).add(42);
+  }
+};
+
+class ThrowingCollector : public Collector {
+ public:
+  void collect(const CollectContext&, MetricSet& out) override {
+    out.add("partial_value", "h", MetricType::kGauge).add(7);
+    throw CollectError("/proc/x: line 3: bad");
+  }
+};
+
+std::shared_ptr<CollectorSet> make_set(Gate* g) {
+  auto set = std::make_shared<CollectorSet>();
+  auto add = [&](std::string name, std::unique_ptr<Collector> c) {
+    auto s = std::make_shared<CollectorSlot>();
+    s->name = std::move(name);
+    s->collector = std::move(c);
+    set->slots.push_back(s);
+  };
+  add("blocking", std::make_unique<BlockingCollector>(g));
+  add("fast", std::make_unique<ValueCollector>());
+  add("throwing", std::make_unique<ThrowingCollector>());
+  return set;
+}
+
+const CollectorResult* result(const Snapshot& s, const std::string& name) {
+  for (const auto& r : s.results) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+TEST(Scraper, HungCollectorFailsAloneAndIsNotStartedTwice) {
+  Gate gate;
+  WorkerPool pool(2, 8);
+  Scraper scraper(pool);
+  scraper.set_collectors(make_set(&gate));
+
+  auto s1 = scraper.scrape({}, std::chrono::milliseconds(100));
+  ASSERT_EQ(s1->results.size(), 3u);
+  EXPECT_FALSE(result(*s1, "blocking")->success);
+  EXPECT_NE(result(*s1, "blocking")->error.find("deadline"), std::string::npos);
+  EXPECT_TRUE(result(*s1, "fast")->success);
+  EXPECT_FALSE(result(*s1, "throwing")->success);
+  EXPECT_EQ(result(*s1, "throwing")->error, "/proc/x: line 3: bad");
+  // The fast and the throwing collector's outputs are there (the partial value too).
+  EXPECT_EQ(s1->outputs.size(), 2u);
+
+  for (int i = 0; i < 5; ++i) {
+    auto s = scraper.scrape({}, std::chrono::milliseconds(50));
+    EXPECT_FALSE(result(*s, "blocking")->success);
+    EXPECT_NE(result(*s, "blocking")->error.find("still running"), std::string::npos);
+    EXPECT_TRUE(result(*s, "fast")->success);
+  }
+  {
+    std::lock_guard<std::mutex> lk(gate.mu);
+    EXPECT_EQ(gate.entered, 1);  // never started a second time while hung
+  }
+  auto st = pool.stats();
+  EXPECT_LE(st.threads, 3);  // two workers plus at most one for the stuck thread
+  EXPECT_EQ(st.stuck, 1);
+
+  {
+    std::lock_guard<std::mutex> lk(gate.mu);
+    gate.open = true;
+  }
+  gate.cv.notify_all();
+  // Once released, it recovers.
+  std::shared_ptr<const Snapshot> ok;
+  for (int i = 0; i < 200; ++i) {
+    ok = scraper.scrape({"blocking"}, std::chrono::seconds(5));
+    if (result(*ok, "blocking")->success) break;
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(result(*ok, "blocking")->success);
+  EXPECT_EQ(ok->results.size(), 1u);
+}
+
+TEST(Scraper, ConcurrentScrapesShareOneCollection) {
+  Gate gate;
+  WorkerPool pool(2, 8);
+  Scraper scraper(pool);
+  scraper.set_collectors(make_set(&gate));
+  std::shared_ptr<const Snapshot> a, b;
+  std::thread t1([&] { a = scraper.scrape({"blocking"}, std::chrono::seconds(10)); });
+  {
+    std::unique_lock<std::mutex> lk(gate.mu);
+    gate.cv.wait(lk, [&] { return gate.entered == 1; });
+  }
+  // The first collection is in flight; a second scrape of the same set joins it.
+  std::thread t2([&] { b = scraper.scrape({"blocking"}, std::chrono::seconds(10)); });
+  while (scraper.shared_collections() == 0) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lk(gate.mu);
+    gate.open = true;
+  }
+  gate.cv.notify_all();
+  t1.join();
+  t2.join();
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(scraper.collections(), 1u);
+  EXPECT_EQ(gate.entered, 1);
+  EXPECT_TRUE(result(*a, "blocking")->success);
+}
+
+TEST(Gzip, AcceptEncoding) {
+  EXPECT_TRUE(accepts_gzip("gzip"));
+  EXPECT_TRUE(accepts_gzip("deflate, gzip"));
+  EXPECT_TRUE(accepts_gzip("gzip;q=0.5"));
+  EXPECT_TRUE(accepts_gzip("*"));
+  EXPECT_FALSE(accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(accepts_gzip("identity"));
+  EXPECT_FALSE(accepts_gzip(""));
+}
+
+TEST(Query, DecodesCollectParameters) {
+  auto q = parse_query("collect%5B%5D=cpu&collect[]=meminfo&x=a+b&flag");
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0].first, "collect[]");
+  EXPECT_EQ(q[0].second, "cpu");
+  EXPECT_EQ(q[1].second, "meminfo");
+  EXPECT_EQ(q[2].second, "a b");
+  EXPECT_EQ(q[3].first, "flag");
+}
+
+}  // namespace
+}  // namespace vitals
