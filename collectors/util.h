@@ -1,10 +1,15 @@
 // Small helpers shared by collectors.
 #pragma once
 
+#include <optional>
+#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/collector.h"
 #include "core/fs.h"
+#include "core/parse.h"
 
 namespace vitals {
 
@@ -15,6 +20,47 @@ inline void throw_if_errors(const std::string& path, const std::vector<std::stri
   std::string msg = path + ": " + errors.front();
   if (errors.size() > 1) msg += " (and " + std::to_string(errors.size() - 1) + " more)";
   throw CollectError(msg);
+}
+
+// node_exporter's device include/exclude semantics: with an include pattern only matching
+// names pass; otherwise names matching the exclude pattern are dropped. Empty patterns are
+// unset. Patterns match the whole name only where the pattern says so (^...$), as Go's
+// MatchString does.
+class DeviceFilter {
+ public:
+  DeviceFilter() = default;
+  DeviceFilter(const std::string& include, const std::string& exclude) {
+    if (!include.empty()) include_ = std::regex(include, std::regex::ECMAScript);
+    if (!exclude.empty()) exclude_ = std::regex(exclude, std::regex::ECMAScript);
+  }
+  bool ignored(std::string_view name) const {
+    if (include_) return !std::regex_search(name.begin(), name.end(), *include_);
+    if (exclude_) return std::regex_search(name.begin(), name.end(), *exclude_);
+    return false;
+  }
+
+ private:
+  std::optional<std::regex> include_;
+  std::optional<std::regex> exclude_;
+};
+
+// Reads a one-value sysfs/procfs file (trailing newline trimmed). nullopt when it cannot be
+// read; `errno_out` (when given) says why.
+inline std::optional<std::string_view> read_value(FileReader& r, const std::string& path,
+                                                  int* errno_out = nullptr) {
+  std::string_view v;
+  int err = 0;
+  if (!r.try_read(path, &v, &err)) {
+    if (errno_out) *errno_out = err;
+    return std::nullopt;
+  }
+  return parse::trim(v);
+}
+
+inline std::optional<double> read_number(FileReader& r, const std::string& path) {
+  auto v = read_value(r, path);
+  if (!v) return std::nullopt;
+  return parse::to_double(*v);
 }
 
 }  // namespace vitals
