@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/producer.h"
 #include "core/scraper.h"
 #include "core/worker_pool.h"
 #include "exporter/http_server.h"
@@ -35,6 +36,8 @@ class Web {
   // Options that a config reload may change.
   void update(WebOptions options);
   void set_ready(bool r) { ready_.store(r); }
+  // Adds a module whose families are served on every scrape (before install()).
+  void add_producer(std::shared_ptr<MetricProducer> p) { producers_.push_back(std::move(p)); }
 
   // Builds the whole scrape body for the given request parameters (for tests and benchmarks).
   // Returns the HTTP status; on error `body` holds the message.
@@ -52,6 +55,7 @@ class Web {
   WebOptions opts_;
   std::atomic<bool> ready_{false};
   std::atomic<int> in_flight_{0};
+  std::vector<std::shared_ptr<MetricProducer>> producers_;
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
