@@ -89,7 +89,6 @@ int main(int argc, char** argv) {
   web.install(*server);
   if (!server->start(&err)) {
     vitals::log::error("cannot start", {{"err", err}});
-    std::fprintf(stderr, "vitals: %s\n", err.c_str());
     return 1;
   }
   web.set_ready(true);
@@ -136,15 +135,13 @@ int main(int argc, char** argv) {
     }
     vitals::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     web.set_ready(false);
-    server->stop();  // stops accepting; waits for in-flight requests
-    bool clean = pool.shutdown(std::chrono::milliseconds(200));
-    vitals::log::info("stopped");
-    if (!clean) {
-      // A collector is stuck in the kernel; its thread cannot be joined. Leave without
-      // running destructors that would wait for it.
-      std::fflush(nullptr);
-      _exit(0);
-    }
-    return 0;
+    // In-flight scrapes finish (they are bounded by the collector deadline); new requests get
+    // 503. Then leave at once: civetweb's own stop polls for up to seconds, and a collector
+    // stuck in the kernel can never be joined, so no destructor may wait for either.
+    bool drained = server->drain(std::chrono::milliseconds(1500));
+    pool.shutdown(std::chrono::milliseconds(0));
+    vitals::log::info("stopped", {{"in_flight_finished", drained ? "true" : "false"}});
+    std::fflush(nullptr);
+    _exit(0);
   }
 }

@@ -1,8 +1,16 @@
 // HttpServer on civetweb (Debian's libcivetweb 1.15). Kept to this one file.
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -101,14 +109,16 @@ class CivetServer final : public HttpServer {
     init.configuration_options = options;
     ctx_ = mg_start2(&init, &ed);
     if (!ctx_) {
-      std::string why = errtext[0] ? errtext : "unknown error";
-      if (why.find("in use") != std::string::npos || why.find("bind") != std::string::npos ||
-          why.find("98") != std::string::npos) {
-        *error = "cannot listen on " + join(opts_.listen_addresses) +
-                 ": address already in use or not available (" + why + ")";
-      } else {
-        *error = "cannot start HTTP server on " + join(opts_.listen_addresses) + ": " + why;
+      // civetweb says only "Failed to setup server ports": find the address and the reason.
+      for (const auto& a : opts_.listen_addresses) {
+        std::string why = probe_bind(a);
+        if (!why.empty()) {
+          *error = "cannot listen on " + a + ": " + why;
+          return false;
+        }
       }
+      *error = "cannot start HTTP server on " + join(opts_.listen_addresses) + ": " +
+               (errtext[0] ? errtext : "unknown error");
       return false;
     }
     mg_set_request_handler(ctx_, "/", &CivetServer::dispatch, this);
@@ -122,6 +132,12 @@ class CivetServer final : public HttpServer {
     }
   }
 
+  bool drain(std::chrono::milliseconds timeout) override {
+    draining_.store(true);
+    std::unique_lock<std::mutex> lk(mu_);
+    return idle_.wait_for(lk, timeout, [&] { return active_.load() == 0; });
+  }
+
   int active_connections() const override { return active_.load(); }
 
  private:
@@ -131,14 +147,47 @@ class CivetServer final : public HttpServer {
     return s;
   }
 
+  // Binds a throwaway socket to `addr`; returns the error text, empty when it would bind.
+  static std::string probe_bind(const std::string& addr) {
+    ListenAddress la;
+    std::string err;
+    if (!parse_listen_address(addr, &la, &err)) return err;
+    addrinfo hints{};
+    hints.ai_family = la.ipv6 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(la.port);
+    int gai = getaddrinfo(la.host.empty() ? nullptr : la.host.c_str(), port.c_str(), &hints, &res);
+    if (gai != 0) return "cannot resolve \"" + la.host + "\": " + gai_strerror(gai);
+    std::string why;
+    int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      why = std::strerror(errno);
+    } else {
+      int one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        why = errno == EADDRINUSE ? "address already in use" : std::strerror(errno);
+      }
+      ::close(fd);
+    }
+    freeaddrinfo(res);
+    return why;
+  }
+
   static int dispatch(mg_connection* conn, void* self_ptr) {
     auto* self = static_cast<CivetServer*>(self_ptr);
     self->active_.fetch_add(1);
     CivetRequest req(conn);
     HttpResponse resp;
     auto it = self->routes_.find(std::string(req.path()));
+    bool draining = self->draining_.load();
     try {
-      if (it == self->routes_.end()) {
+      if (draining) {
+        resp.set(503, "text/plain; charset=utf-8", "shutting down\n");
+        resp.headers.emplace_back("Connection", "close");
+      } else if (it == self->routes_.end()) {
         resp.set(404, "text/plain; charset=utf-8", "404 page not found\n");
       } else {
         it->second(req, resp);
@@ -158,7 +207,10 @@ class CivetServer final : public HttpServer {
     if (req.method() != "HEAD" && !resp.body.empty()) {
       mg_write(conn, resp.body.data(), resp.body.size());
     }
-    self->active_.fetch_sub(1);
+    if (self->active_.fetch_sub(1) == 1 && self->draining_.load()) {
+      std::lock_guard<std::mutex> lk(self->mu_);
+      self->idle_.notify_all();
+    }
     return resp.status;
   }
 
@@ -166,6 +218,9 @@ class CivetServer final : public HttpServer {
   std::map<std::string, HttpHandler> routes_;
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};
+  std::atomic<bool> draining_{false};
+  std::mutex mu_;
+  std::condition_variable idle_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // TLS need a different one) without touching handlers, serializers or collectors.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -51,8 +52,13 @@ class HttpServer {
   virtual void route(std::string path, HttpHandler handler) = 0;
   // Binds every address. On failure returns false with a one-line reason.
   virtual bool start(std::string* error) = 0;
-  // Stops accepting and waits for in-flight requests.
+  // Stops the server and releases its threads and sockets (may take a few seconds with
+  // civetweb, whose threads poll for the stop flag).
   virtual void stop() = 0;
+  // For a quick process exit: from now on new requests get 503 and "Connection: close";
+  // waits up to `timeout` for in-flight requests to finish. True when none is left. The
+  // listening sockets close when the process exits.
+  virtual bool drain(std::chrono::milliseconds timeout) = 0;
   // Connections being served right now.
   virtual int active_connections() const = 0;
 };

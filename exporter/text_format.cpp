@@ -40,6 +40,10 @@ void append_float(std::string& out, double v) {
 }
 
 void append_escaped_help(std::string& out, std::string_view s) {
+  if (s.find_first_of("\\\n") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
   for (char c : s) {
     if (c == '\\') {
       out.append("\\\\");
@@ -52,6 +56,10 @@ void append_escaped_help(std::string& out, std::string_view s) {
 }
 
 void append_escaped_label_value(std::string& out, std::string_view s) {
+  if (s.find_first_of("\\\n\"") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
   for (char c : s) {
     if (c == '\\') {
       out.append("\\\\");

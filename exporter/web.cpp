@@ -320,6 +320,7 @@ void Web::handle_landing(HttpRequest& req, HttpResponse& resp) {
   h += "</p>\n<p><a href=\"" + html_escape(o.telemetry_path) +
        "\">Metrics</a> &middot; "
        "<a href=\"/-/healthy\">Health</a> &middot; <a href=\"/-/ready\">Ready</a></p>\n";
+  h += "<p>Scrapes in flight: " + std::to_string(in_flight_.load()) + "</p>\n";
   h += "<h2>Collectors</h2>\n<table><tr><th>collector</th><th>last duration</th>"
        "<th>last status</th></tr>\n";
   for (const auto& s : set->slots) {

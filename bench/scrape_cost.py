@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Scrape cost of an exporter: CPU time per scrape (utime+stime of the exporter process over the
+run, from /proc/PID/stat), median and p99 latency, resident memory after the run, series count.
+
+usage: bench/scrape_cost.py [--scrapes N] [--vitals BIN] [--node-exporter BIN] [-- extra vitals flags]
+With --node-exporter, both run side by side (same collector set flags are the caller's job) and
+are scraped alternately, and the ratio vitals / node_exporter is printed."""
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return (int(rest[11]) + int(rest[12])) / CLK
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+class Target:
+    def __init__(self, name, argv, port):
+        self.name, self.port = name, port
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                self.scrape()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise SystemExit(f"{name} did not start")
+                time.sleep(0.05)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.lat = []
+
+    def scrape(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", "/metrics")
+        body = c.getresponse().read()
+        c.close()
+        return body
+
+    def timed_scrape(self):
+        t0 = time.perf_counter()
+        self.conn.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+        r = self.conn.getresponse()
+        r.read()
+        self.lat.append(time.perf_counter() - t0)
+
+    def series(self):
+        return sum(1 for l in self.scrape().decode().splitlines() if l and not l.startswith("#"))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scrapes", type=int, default=200)
+    ap.add_argument("--vitals", default="build/vitals")
+    ap.add_argument("--node-exporter", default=None)
+    ap.add_argument("--ne-args", default="", help="extra node_exporter flags (space separated)")
+    ap.add_argument("extra", nargs="*", help="extra vitals flags")
+    a = ap.parse_args()
+
+    targets = []
+    p = free_port()
+    targets.append(Target("vitals", [a.vitals, f"--web.listen-address=127.0.0.1:{p}"] + a.extra, p))
+    if a.node_exporter:
+        p = free_port()
+        targets.append(Target("node_exporter", [a.node_exporter, f"--web.listen-address=127.0.0.1:{p}"]
+                              + a.ne_args.split(), p))
+    for t in targets:  # warm up
+        for _ in range(5):
+            t.timed_scrape()
+        t.lat.clear()
+        t.cpu0 = cpu_seconds(t.proc.pid)
+    for _ in range(a.scrapes):
+        for t in targets:
+            t.timed_scrape()
+    rows = []
+    for t in targets:
+        cpu = (cpu_seconds(t.proc.pid) - t.cpu0) / a.scrapes
+        lat = sorted(t.lat)
+        rows.append((t.name, cpu * 1e3, statistics.median(lat) * 1e3,
+                     lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3, rss_bytes(t.proc.pid) / 1e6,
+                     t.series()))
+    for t in targets:
+        t.stop()
+    print(f"{'exporter':<15}{'CPU ms/scrape':>15}{'median ms':>12}{'p99 ms':>10}{'RSS MB':>9}{'series':>8}")
+    for r in rows:
+        print(f"{r[0]:<15}{r[1]:>15.3f}{r[2]:>12.3f}{r[3]:>10.3f}{r[4]:>9.1f}{r[5]:>8}")
+    if len(rows) == 2:
+        v, n = rows
+        print(f"{'ratio v/ne':<15}{v[1]/n[1]:>15.2f}{v[2]/n[2]:>12.2f}{v[3]/n[3]:>10.2f}{v[4]/n[4]:>9.2f}")
+    print(f"({a.scrapes} scrapes each, alternating, gzip; CPU = utime+stime of the exporter process)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
