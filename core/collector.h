@@ -71,6 +71,9 @@ struct CollectorSpec {
   std::string help;  // one line for --help and the docs
   std::vector<OptionDecl> options;
   std::function<std::unique_ptr<Collector>(const CollectorOptions&, const Paths&)> make;
+  // False for node_exporter collectors whose flags vitals accepts (so service files carry
+  // over) but does not implement: enabling one logs a warning and runs nothing.
+  bool implemented = true;
 };
 
 class CollectorRegistry {

@@ -60,7 +60,8 @@ void build(po::options_description& d) {
     std::string on = "collector." + s.name;
     d.add_options()(on.c_str(), po::value<bool>()->implicit_value(true),
                     (std::string("Enable the ") + s.name + " collector (default: " +
-                     (s.default_enabled ? "enabled" : "disabled") + "). " + s.help)
+                     (s.default_enabled ? "enabled" : "disabled") + "). " + s.help +
+                     (s.implemented ? "" : " [accepted for compatibility; not implemented]"))
                         .c_str());
     std::string off = "no-collector." + s.name;
     d.add_options()(off.c_str(), po::value<bool>()->implicit_value(true),

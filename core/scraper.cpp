@@ -61,6 +61,11 @@ std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
       *error = "unknown collector \"" + name + "\"";
       return nullptr;
     }
+    if (!spec->implemented) {
+      log::warn("collector accepted for compatibility but not implemented by vitals; skipped",
+                {{"collector", name}});
+      continue;
+    }
     const CollectorOptions& opts = config.collector_options.at(name);
     std::shared_ptr<CollectorSlot> reuse;
     if (same_paths) {

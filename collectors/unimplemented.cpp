@@ -1,0 +1,80 @@
+// node_exporter 1.5.0 collectors that vitals does not implement (yet). Their enable flags and
+// options are accepted, so node_exporter's service files and config carry over; enabling one
+// logs a warning and runs nothing. All are off by default here, whatever node_exporter's
+// default; docs/collectors.md lists them.
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = {}) {
+  CollectorSpec s;
+  s.name = std::move(name);
+  s.default_enabled = false;
+  s.help = "node_exporter collector.";
+  s.options = std::move(options);
+  s.make = [](const CollectorOptions&, const Paths&) { return std::unique_ptr<Collector>(); };
+  s.implemented = false;
+  return s;
+}
+
+const bool registered = [] {
+  using K = OptionKind;
+  for (const char* n : {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband",
+                        "ksmd", "lnstat", "logind", "meminfo_numa", "mountstats", "network_route",
+                        "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
+    CollectorRegistry::add(unimplemented(n));
+  }
+  CollectorRegistry::add(unimplemented(
+      "bcache", {{"priorityStats", K::kBool, "false", "Expose expensive priority stats."}}));
+  CollectorRegistry::add(unimplemented(
+      "ethtool", {{"device-include", K::kRegex, "", "Regexp of ethtool devices to include."},
+                  {"device-exclude", K::kRegex, "", "Regexp of ethtool devices to exclude."},
+                  {"metrics-include", K::kRegex, ".*", "Regexp of ethtool stats to include."}}));
+  CollectorRegistry::add(unimplemented(
+      "ipvs", {{"backend-labels", K::kString,
+                "local_address,local_port,remote_address,remote_port,proto,local_mark",
+                "Comma separated list for IPVS backend stats labels."}}));
+  CollectorRegistry::add(unimplemented(
+      "ntp", {{"server", K::kString, "127.0.0.1", "NTP server to use for ntp collector."},
+              {"server-port", K::kInt, "123", "UDP port number to connect to on NTP server."},
+              {"protocol-version", K::kInt, "4", "NTP protocol version."},
+              {"server-is-local", K::kBool, "false", "Certify that the server is local."},
+              {"ip-ttl", K::kInt, "1", "IP TTL to use while sending NTP query."},
+              {"max-distance", K::kDuration, "3.46608s", "Max accumulated distance to the root."},
+              {"local-offset-tolerance", K::kDuration, "1ms",
+               "Offset between local clock and local ntpd time to tolerate."}}));
+  CollectorRegistry::add(unimplemented(
+      "perf",
+      {{"cpus", K::kString, "", "List of CPUs from which perf metrics should be collected."},
+       {"tracepoint", K::kStrings, "", "perf tracepoint that should be collected."}}));
+  CollectorRegistry::add(
+      unimplemented("qdisc", {{"fixtures", K::kString, "",
+                               "Test fixtures to use for qdisc collector end-to-end testing."}}));
+  CollectorRegistry::add(unimplemented(
+      "runit", {{"servicedir", K::kString, "/etc/service", "Path to runit service directory."}}));
+  CollectorRegistry::add(unimplemented(
+      "supervisord", {{"url", K::kString, "http://localhost:9001/RPC2", "XML RPC endpoint."}}));
+  CollectorRegistry::add(unimplemented(
+      "sysctl",
+      {{"include", K::kStrings, "", "Select sysctl metrics to include."},
+       {"include-info", K::kStrings, "", "Select sysctl metrics to include as info metrics."}}));
+  CollectorRegistry::add(unimplemented(
+      "systemd", {{"unit-include", K::kRegex, ".+", "Regexp of systemd units to include."},
+                  {"unit-exclude", K::kRegex, ".+\\.(automount|device|mount|scope|slice|target)",
+                   "Regexp of systemd units to exclude."},
+                  {"enable-task-metrics", K::kBool, "false", "Enables service unit tasks metrics."},
+                  {"enable-restarts-metrics", K::kBool, "false",
+                   "Enables service unit metric service_restart_total."},
+                  {"enable-start-time-metrics", K::kBool, "false",
+                   "Enables service unit metric unit_start_time_seconds."}}));
+  CollectorRegistry::add(unimplemented(
+      "tapestats",
+      {{"ignored-devices", K::kRegex, "^$", "Regexp of devices to ignore for tapestats."}}));
+  CollectorRegistry::add(unimplemented(
+      "wifi", {{"fixtures", K::kString, "", "Test fixtures to use for wifi collector metrics."}}));
+  return true;
+}();
+
+}  // namespace
+}  // namespace vitals
