@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Issue 3's benchmark: vitals and node_exporter 1.5.0 side by side with their default collector
+# sets, scraped alternately, plus the floor (the CPU time to merely read the files node_exporter
+# reads in one scrape, found with strace).
+#   bench/host_collectors.sh [SCRAPES]     (run from the repo root after scripts/dev build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scrapes=${1:-200}
+ne=/usr/bin/prometheus-node-exporter
+command -v strace >/dev/null || { echo "needs strace (apt-get install strace)"; exit 2; }
+[ -x build/bench/read_floor ] || cmake --build build --target read_floor >/dev/null
+tmp=$(mktemp -d)
+trap 'kill $nepid 2>/dev/null; rm -rf "$tmp"' EXIT
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+$ne --web.listen-address=127.0.0.1:$port >/dev/null 2>&1 &
+nepid=$!
+for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$port/metrics && break; sleep 0.1; done
+strace -f -qq -e trace=openat -o "$tmp/trace" -p $nepid &
+spid=$!
+sleep 1
+curl -sf -o /dev/null http://127.0.0.1:$port/metrics
+sleep 0.5
+kill $spid; wait $spid 2>/dev/null || true
+grep -oE 'openat\([^"]*"[^"]+"' "$tmp/trace" | sed -E 's/.*"([^"]+)"/\1/' | grep -E '^/(proc|sys|etc|usr|var|run)' \
+  | sort -u > "$tmp/files"
+kill $nepid; wait $nepid 2>/dev/null || true
+echo "== floor: reading the $(wc -l < "$tmp/files") files node_exporter opened in one scrape"
+build/bench/read_floor 200 < "$tmp/files"
+echo
+echo "== side by side, default collector sets"
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne
