@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
 
   ConfigResult cr = vitals::parse_config(argc, argv);
   switch (cr.action) {
+    case ConfigResult::kListCollectors:
     case ConfigResult::kHelp:
       std::fputs(cr.text.c_str(), stdout);
       return 0;
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
       if (next.action != ConfigResult::kRun) {
         vitals::log::error(
             "reload failed, keeping the running configuration",
-            {{"err", next.action == ConfigResult::kError ? next.text : "help/version flag"}});
+            {{"err", next.action == ConfigResult::kError ? next.text : "an action flag"}});
         continue;
       }
       std::string rerr;

@@ -38,6 +38,7 @@ void build(po::options_description& d) {
   d.add_options()
     ("help,h", po::bool_switch(), "Show this help and exit.")
     ("version", po::bool_switch(), "Show the version and exit.")
+    ("list-collectors", po::bool_switch(), "List the collectors (name, default, implemented) and exit.")
     ("config.file", po::value<std::string>(), "Config file (INI: key = value, [section] prefixes keys). The command line wins over it.")
     ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable. Default :9100.")
     ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"), "Path under which to expose metrics.")
@@ -212,6 +213,14 @@ ConfigResult parse_config(int argc, const char* const* argv) {
     os << desc;
     r.action = ConfigResult::kHelp;
     r.text = os.str();
+    return r;
+  }
+  if (vm["list-collectors"].as<bool>()) {
+    r.action = ConfigResult::kListCollectors;
+    for (const CollectorSpec& s : CollectorRegistry::all()) {
+      r.text += s.name + (s.default_enabled ? " enabled" : " disabled") +
+                (s.implemented ? " implemented\n" : " not-implemented\n");
+    }
     return r;
   }
   if (vm["version"].as<bool>()) {

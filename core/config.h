@@ -32,7 +32,7 @@ struct Config {
 };
 
 struct ConfigResult {
-  enum Action { kRun, kHelp, kVersion, kError };
+  enum Action { kRun, kHelp, kVersion, kListCollectors, kError };
   Action action = kRun;
   Config config;
   std::string text;  // help or version text, or the one-line error

@@ -1,0 +1,110 @@
+"""Live comparison with node_exporter 1.5.0 (Debian's prometheus-node-exporter) on this machine:
+with the same collector set, the same family names, TYPE, HELP and series label sets, and equal
+values for the stable facts (MemTotal, boot time, CPU count, filesystem sizes, uname)."""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from vitals_testlib import VITALS_BIN, Agent, free_port, http_request, parse_exposition, wait_until
+
+NE = shutil.which("prometheus-node-exporter") or "/usr/bin/prometheus-node-exporter"
+
+# Families outside any collector, or about the exporter process itself.
+SKIP = re.compile(r"^(go_|process_|promhttp_|node_exporter_build_info|vitals_|"
+                  r"node_scrape_collector_duration_seconds)")
+# Series sets that legitimately change between two scrapes a moment apart.
+VOLATILE_SERIES = re.compile(r"^(node_textfile_mtime_seconds)$")
+
+
+def ne_collectors(help_text):
+    return set(re.findall(r"--(?:\[no-\])?collector\.([a-z_0-9]+)\s+Enable the", help_text))
+
+
+def vitals_collectors():
+    out = subprocess.run([VITALS_BIN, "--list-collectors"], capture_output=True, text=True,
+                         check=True).stdout
+    return {l.split()[0] for l in out.splitlines() if l.endswith(" implemented")}
+
+
+class LiveCompare(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(NE):
+            raise AssertionError("prometheus-node-exporter not installed (the README's test command installs it)")
+        p = subprocess.run([NE, "--help"], capture_output=True, text=True)
+        cls.collectors = sorted(vitals_collectors() & ne_collectors(p.stdout + p.stderr))
+        cls.tmp = tempfile.mkdtemp(prefix="vitals-live-")
+        with open(os.path.join(cls.tmp, "a.prom"), "w") as f:
+            f.write("# HELP live_test_metric A test metric.\n# TYPE live_test_metric gauge\n"
+                    'live_test_metric{k="v"} 42\n')
+        flags = ["--collector.disable-defaults"] + [f"--collector.{c}" for c in cls.collectors]
+        if "textfile" in cls.collectors:
+            flags.append(f"--collector.textfile.directory={cls.tmp}")
+        cls.agent = Agent(*flags)
+        port = free_port()
+        cls.ne = subprocess.Popen([NE, f"--web.listen-address=127.0.0.1:{port}"] + flags,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.ne_port = port
+        wait_until(lambda: http_request(port, "/metrics", timeout=5).status == 200, timeout=30,
+                   what="node_exporter up")
+        cls.v = parse_exposition(cls.agent.scrape())
+        cls.n = parse_exposition(http_request(port, "/metrics").text)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+        cls.ne.terminate()
+        cls.ne.wait(10)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_collectors_compared(self):
+        for c in ("loadavg", "meminfo", "stat"):
+            self.assertIn(c, self.collectors)
+        print("compared collectors:", " ".join(self.collectors))
+
+    def test_same_families_types_help_and_label_sets(self):
+        problems = []
+        want = {n: f for n, f in self.n.items() if not SKIP.match(n) and f.samples}
+        got = {n: f for n, f in self.v.items() if not SKIP.match(n) and f.samples}
+        for name in sorted(set(want) - set(got)):
+            problems.append(f"{name}: made by node_exporter, missing in vitals")
+        for name in sorted(set(got) - set(want)):
+            problems.append(f"{name}: made by vitals, not by node_exporter")
+        for name in sorted(set(want) & set(got)):
+            w, g = want[name], got[name]
+            if (w.type, w.help) != (g.type, g.help):
+                problems.append(f"{name}: TYPE/HELP {g.type!r} {g.help!r} != {w.type!r} {w.help!r}")
+            if VOLATILE_SERIES.match(name):
+                continue
+            if set(w.samples) != set(g.samples):
+                missing = sorted(map(str, set(w.samples) - set(g.samples)))[:3]
+                extra = sorted(map(str, set(g.samples) - set(w.samples)))[:3]
+                problems.append(f"{name}: label sets differ; missing {missing} extra {extra}")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def value(self, fams, name, labels=()):
+        return fams[name].samples[(name, frozenset(labels))]
+
+    def test_stable_values(self):
+        for name in ("node_memory_MemTotal_bytes", "node_boot_time_seconds"):
+            self.assertEqual(self.value(self.v, name), self.value(self.n, name), name)
+        if "node_cpu_seconds_total" in self.n:
+            def cpus(f):
+                return sorted(dict(k[1])["cpu"] for k in f["node_cpu_seconds_total"].samples
+                              if dict(k[1]).get("mode") == "idle")
+            self.assertEqual(cpus(self.v), cpus(self.n))
+            self.assertEqual(len(cpus(self.v)), os.cpu_count())
+        if "node_filesystem_size_bytes" in self.n:
+            self.assertEqual(self.n["node_filesystem_size_bytes"].samples,
+                             self.v["node_filesystem_size_bytes"].samples)
+        if "node_uname_info" in self.n:
+            self.assertEqual(set(self.n["node_uname_info"].samples),
+                             set(self.v["node_uname_info"].samples))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
