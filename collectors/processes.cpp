@@ -1,6 +1,7 @@
 // processes: process and thread counts and limits from /proc/<pid>/stat and
 // /proc/sys/kernel/{threads-max,pid_max} (node_exporter 1.5.0 names; off by default).
 #include <dirent.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -21,6 +22,8 @@ constexpr Desc kMaxProcesses{"node_processes_max_processes", "Number of max PIDs
                              MetricType::kGauge};
 constexpr Desc kState{"node_processes_state", "Number of processes in each state.",
                       MetricType::kGauge};
+constexpr Desc kThreadStates{"node_processes_threads_state", "Number of threads in each state.",
+                             MetricType::kGauge};
 constexpr Desc kPids{"node_processes_pids", "Number of PIDs", MetricType::kGauge};
 
 class ProcessesCollector final : public Collector {
@@ -31,7 +34,7 @@ class ProcessesCollector final : public Collector {
         pid_max_(p.proc("sys/kernel/pid_max")) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
-    std::array<double, 256> states{};
+    std::array<double, 256> states{}, thread_states{};
     double pids = 0, threads = 0;
     std::string first_error;
     DIR* d = ::opendir(proc_.c_str());
@@ -57,6 +60,7 @@ class ProcessesCollector final : public Collector {
       ++pids;
       threads += s->num_threads;
       states[static_cast<unsigned char>(s->state)]++;
+      count_threads(name, *s, thread_states);
     }
     ::closedir(d);
     out.add(kThreads).add(threads);
@@ -65,6 +69,14 @@ class ProcessesCollector final : public Collector {
       if (states[c] == 0) continue;
       char label[2] = {static_cast<char>(c), 0};
       st.add({{"state", std::string_view(label, 1)}}, states[c]);
+    }
+    if (has_tasks_.value_or(false)) {
+      Family& ts = out.add(kThreadStates);
+      for (size_t c = 0; c < thread_states.size(); ++c) {
+        if (thread_states[c] == 0) continue;
+        char label[2] = {static_cast<char>(c), 0};
+        ts.add({{"thread_state", std::string_view(label, 1)}}, thread_states[c]);
+      }
     }
     out.add(kPids).add(pids);
     auto tmax = read_number(reader_, threads_max_);
@@ -77,7 +89,44 @@ class ProcessesCollector final : public Collector {
   }
 
  private:
+  // Thread states come from /proc/<pid>/task/<tid>/stat. A single-threaded process's only
+  // thread has the process's state, so only multi-threaded processes' task directories are
+  // read. Whether this procfs has task directories at all is learned from the first process.
+  void count_threads(std::string_view pid, const procfs::PidStat& s,
+                     std::array<double, 256>& thread_states) {
+    task_dir_.assign(proc_);
+    task_dir_ += '/';
+    task_dir_.append(pid);
+    task_dir_ += "/task";
+    if (!has_tasks_) has_tasks_ = ::access(task_dir_.c_str(), F_OK) == 0;
+    if (!*has_tasks_) return;
+    if (s.num_threads <= 1) {
+      thread_states[static_cast<unsigned char>(s.state)]++;
+      return;
+    }
+    DIR* d = ::opendir(task_dir_.c_str());
+    if (!d) return;  // the process exited
+    while (dirent* e = ::readdir(d)) {
+      std::string_view tid = e->d_name;
+      if (tid.empty() || tid[0] < '0' || tid[0] > '9') continue;
+      task_path_.assign(task_dir_);
+      task_path_ += '/';
+      task_path_.append(tid);
+      task_path_ += "/stat";
+      std::string_view text;
+      int err = 0;
+      if (!reader_.try_read(task_path_, &text, &err)) continue;
+      std::string why;
+      if (auto t = procfs::parse_pid_stat(text, &why)) {
+        thread_states[static_cast<unsigned char>(t->state)]++;
+      }
+    }
+    ::closedir(d);
+  }
+
   std::string proc_, threads_max_, pid_max_;
+  std::string task_dir_, task_path_;
+  std::optional<bool> has_tasks_;
   FileReader reader_{1024};
 };
 
