@@ -92,6 +92,15 @@ class LiveCollectors(unittest.TestCase):
                 self.assertGreaterEqual(v, before[d][i], f"{name}{{device={d}}}")
                 self.assertLessEqual(v, after[d][i], f"{name}{{device={d}}}")
 
+    def test_netdev_netlink_and_procfs_names(self):
+        # Netlink (the default) adds receive_nohandler, as node_exporter 1.5.0's does;
+        # --no-collector.netdev.netlink reads /proc/net/dev, which has no such counter.
+        fams, _, _, _, _ = self.scrape("--collector.netdev")
+        self.assertIn("node_network_receive_nohandler_total", fams)
+        fams, _, _, _, _ = self.scrape("--collector.netdev", "--no-collector.netdev.netlink")
+        self.assertNotIn("node_network_receive_nohandler_total", fams)
+        self.assertIn("node_network_receive_bytes_total", fams)
+
     def test_netdev_include_and_address_info(self):
         fams, _, _, _, _ = self.scrape("--collector.netdev", "--collector.netdev.device-include=^lo$",
                                        "--collector.netdev.address-info")
@@ -133,10 +142,16 @@ class LiveCollectors(unittest.TestCase):
                         "10.0.0.3 0x1 0x2 aa:bb:cc:dd:ee:00 * eth0\n")
             with open(os.path.join(root, "vmstat"), "w") as f:
                 f.write("pgfault 10\noom_kill\npswpin 3\n")
+            with open(os.path.join(root, "net", "dev"), "w") as f:
+                f.write("Inter-|   Receive |  Transmit\n"
+                        " face |bytes packets errs drop fifo frame compressed multicast|bytes\n"
+                        "  eth9: 100 2 0 0 0 0 0 0 300 4 0 0 0 0 0 0\n"
+                        "  bad0: 1 2 3\n")
             with open(os.path.join(root, "loadavg"), "w") as f:
                 f.write("0.5 0.25 0.125 1/100 42\n")
             with Agent("--collector.disable-defaults", f"--path.procfs={root}",
-                       "--collector.arp", "--collector.vmstat", "--collector.loadavg") as agent:
+                       "--collector.arp", "--collector.vmstat", "--collector.loadavg",
+                       "--collector.netdev") as agent:
                 fams = parse_exposition(agent.scrape())
                 log = agent.output()
         self.assertEqual(success(fams, "arp"), 0.0)
@@ -147,8 +162,14 @@ class LiveCollectors(unittest.TestCase):
         self.assertEqual(value(fams, "node_vmstat_pswpin"), 3.0)
         self.assertNotIn("node_vmstat_oom_kill", fams)
         self.assertEqual(value(fams, "node_load1"), 0.5)
+        # With --path.procfs elsewhere netdev reads <procfs>/net/dev, not netlink.
+        self.assertEqual(success(fams, "netdev"), 0.0)
+        self.assertEqual(value(fams, "node_network_receive_bytes_total", device="eth9"), 100.0)
+        self.assertEqual(value(fams, "node_network_transmit_packets_total", device="eth9"), 4.0)
+        self.assertNotIn("node_network_receive_nohandler_total", fams)
         self.assertIn("net/arp: line 3: expected 6 fields", log)
         self.assertIn("vmstat: line 2", log)
+        self.assertIn("net/dev: line 4: expected a device name and 16 counters", log)
 
 
 if __name__ == "__main__":
