@@ -1,0 +1,91 @@
+// netstat: network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6, as
+// node_netstat_<Protocol>_<Field>, filtered by --collector.netstat.fields (node_exporter 1.5.0
+// names and default).
+#include <cstring>
+
+#include "collectors/name_cache.h"
+#include "collectors/procfs/netstat.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+constexpr std::string_view kDefaultFields =
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|"
+    "TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|InSegs|OutSegs|"
+    "OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|"
+    "RcvbufErrors|SndbufErrors))$";
+
+class NetstatCollector final : public Collector {
+ public:
+  NetstatCollector(const Paths& p, const std::string& fields)
+      : netstat_(p.proc("net/netstat")),
+        snmp_(p.proc("net/snmp")),
+        snmp6_(p.proc("net/snmp6")),
+        names_(std::regex(fields, std::regex::ECMAScript | std::regex::optimize)) {}
+
+  void collect(const CollectContext&, MetricSet& out) override {
+    std::string error;
+    stats_.values.clear();
+    stats_.errors.clear();
+    // Each parse keeps views into the text, so each file is emitted before the next is read.
+    procfs::parse_netstat(reader_.read(netstat_), &stats_);
+    emit(out);
+    note_errors(netstat_, &error);
+    procfs::parse_netstat(reader_.read(snmp_), &stats_);
+    emit(out);
+    note_errors(snmp_, &error);
+    std::string_view text;
+    int err = 0;
+    if (reader_.try_read(snmp6_, &text, &err)) {
+      procfs::parse_snmp6(text, &stats_);
+      emit(out);
+      note_errors(snmp6_, &error);
+    } else if (err != ENOENT) {  // no IPv6 on this host is not an error
+      error = "read " + snmp6_ + ": " + std::strerror(err);
+    }
+    if (!error.empty()) throw CollectError(error);
+  }
+
+ private:
+  void note_errors(const std::string& path, std::string* error) {
+    if (!stats_.errors.empty() && error->empty()) *error = path + ": " + stats_.errors.front();
+    stats_.errors.clear();
+  }
+
+  void emit(MetricSet& out) {
+    for (const auto& v : stats_.values) {
+      key_.assign(v.protocol);
+      key_ += '_';
+      key_.append(v.name);
+      const auto& e = names_.get(key_, [&](NameCache::Entry& e) {
+        e.name = "node_netstat_" + key_;
+        e.help = "Statistic " + std::string(v.protocol) + std::string(v.name) + ".";
+      });
+      if (e.keep) out.add(e.name, e.help, MetricType::kUntyped).add(v.value);
+    }
+    stats_.values.clear();
+  }
+
+  std::string netstat_, snmp_, snmp6_;
+  NameCache names_;
+  procfs::NetStats stats_;
+  std::string key_;
+  FileReader reader_{16384};
+};
+
+}  // namespace
+
+VITALS_REGISTER_COLLECTOR(netstat,
+                          {.name = "netstat",
+                           .default_enabled = true,
+                           .help = "Exposes network statistics from /proc/net/netstat.",
+                           .options = {{"fields", OptionKind::kRegex, std::string(kDefaultFields),
+                                        "Regexp of fields to return for netstat "
+                                        "collector."}},
+                           .make = [](const CollectorOptions& o, const Paths& p) {
+                             return std::make_unique<NetstatCollector>(p, o.str("fields"));
+                           }});
+
+}  // namespace vitals

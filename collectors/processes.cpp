@@ -1,0 +1,143 @@
+// processes: process and thread counts and limits from /proc/<pid>/stat and
+// /proc/sys/kernel/{threads-max,pid_max} (node_exporter 1.5.0 names; off by default).
+#include <dirent.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "collectors/procfs/pid_stat.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+constexpr Desc kThreads{"node_processes_threads", "Allocated threads in system",
+                        MetricType::kGauge};
+constexpr Desc kMaxThreads{"node_processes_max_threads", "Limit of threads in the system",
+                           MetricType::kGauge};
+constexpr Desc kMaxProcesses{"node_processes_max_processes", "Number of max PIDs limit",
+                             MetricType::kGauge};
+constexpr Desc kState{"node_processes_state", "Number of processes in each state.",
+                      MetricType::kGauge};
+constexpr Desc kThreadStates{"node_processes_threads_state", "Number of threads in each state.",
+                             MetricType::kGauge};
+constexpr Desc kPids{"node_processes_pids", "Number of PIDs", MetricType::kGauge};
+
+class ProcessesCollector final : public Collector {
+ public:
+  explicit ProcessesCollector(const Paths& p)
+      : proc_(p.procfs),
+        threads_max_(p.proc("sys/kernel/threads-max")),
+        pid_max_(p.proc("sys/kernel/pid_max")) {}
+
+  void collect(const CollectContext& ctx, MetricSet& out) override {
+    std::array<double, 256> states{}, thread_states{};
+    double pids = 0, threads = 0;
+    std::string first_error;
+    DIR* d = ::opendir(proc_.c_str());
+    if (!d) throw CollectError("opendir " + proc_ + ": " + std::strerror(errno));
+    std::string path;
+    while (dirent* e = ::readdir(d)) {
+      std::string_view name = e->d_name;
+      if (name.empty() || name[0] < '0' || name[0] > '9' || !parse::to_u64(name)) continue;
+      if (std::chrono::steady_clock::now() > ctx.deadline) break;
+      path.assign(proc_);
+      path += '/';
+      path.append(name);
+      path += "/stat";
+      std::string_view text;
+      int err = 0;
+      if (!reader_.try_read(path, &text, &err)) continue;  // the process exited
+      std::string why;
+      auto s = procfs::parse_pid_stat(text, &why);
+      if (!s) {
+        if (first_error.empty()) first_error = path + ": " + why;
+        continue;
+      }
+      ++pids;
+      threads += s->num_threads;
+      states[static_cast<unsigned char>(s->state)]++;
+      count_threads(name, *s, thread_states);
+    }
+    ::closedir(d);
+    out.add(kThreads).add(threads);
+    Family& st = out.add(kState);
+    for (size_t c = 0; c < states.size(); ++c) {
+      if (states[c] == 0) continue;
+      char label[2] = {static_cast<char>(c), 0};
+      st.add({{"state", std::string_view(label, 1)}}, states[c]);
+    }
+    if (has_tasks_.value_or(false)) {
+      Family& ts = out.add(kThreadStates);
+      for (size_t c = 0; c < thread_states.size(); ++c) {
+        if (thread_states[c] == 0) continue;
+        char label[2] = {static_cast<char>(c), 0};
+        ts.add({{"thread_state", std::string_view(label, 1)}}, thread_states[c]);
+      }
+    }
+    out.add(kPids).add(pids);
+    auto tmax = read_number(reader_, threads_max_);
+    if (!tmax) throw CollectError(threads_max_ + ": cannot read a number");
+    out.add(kMaxThreads).add(*tmax);
+    auto pmax = read_number(reader_, pid_max_);
+    if (!pmax) throw CollectError(pid_max_ + ": cannot read a number");
+    out.add(kMaxProcesses).add(*pmax);
+    if (!first_error.empty()) throw CollectError(first_error);
+  }
+
+ private:
+  // Thread states come from /proc/<pid>/task/<tid>/stat. A single-threaded process's only
+  // thread has the process's state, so only multi-threaded processes' task directories are
+  // read. Whether this procfs has task directories at all is learned from the first process.
+  void count_threads(std::string_view pid, const procfs::PidStat& s,
+                     std::array<double, 256>& thread_states) {
+    task_dir_.assign(proc_);
+    task_dir_ += '/';
+    task_dir_.append(pid);
+    task_dir_ += "/task";
+    if (!has_tasks_) has_tasks_ = ::access(task_dir_.c_str(), F_OK) == 0;
+    if (!*has_tasks_) return;
+    if (s.num_threads <= 1) {
+      thread_states[static_cast<unsigned char>(s.state)]++;
+      return;
+    }
+    DIR* d = ::opendir(task_dir_.c_str());
+    if (!d) return;  // the process exited
+    while (dirent* e = ::readdir(d)) {
+      std::string_view tid = e->d_name;
+      if (tid.empty() || tid[0] < '0' || tid[0] > '9') continue;
+      task_path_.assign(task_dir_);
+      task_path_ += '/';
+      task_path_.append(tid);
+      task_path_ += "/stat";
+      std::string_view text;
+      int err = 0;
+      if (!reader_.try_read(task_path_, &text, &err)) continue;
+      std::string why;
+      if (auto t = procfs::parse_pid_stat(text, &why)) {
+        thread_states[static_cast<unsigned char>(t->state)]++;
+      }
+    }
+    ::closedir(d);
+  }
+
+  std::string proc_, threads_max_, pid_max_;
+  std::string task_dir_, task_path_;
+  std::optional<bool> has_tasks_;
+  FileReader reader_{1024};
+};
+
+}  // namespace
+
+VITALS_REGISTER_COLLECTOR(processes, {.name = "processes",
+                                      .default_enabled = false,
+                                      .help = "Exposes aggregate process statistics from /proc.",
+                                      .options = {},
+                                      .make = [](const CollectorOptions&, const Paths& p) {
+                                        return std::make_unique<ProcessesCollector>(p);
+                                      }});
+
+}  // namespace vitals

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vitals::procfs {
+
+// One line of /proc/cgroups.
+struct CgroupSummary {
+  std::string_view subsys_name;  // points into the parsed text
+  double hierarchy = 0;
+  double num_cgroups = 0;
+  double enabled = 0;
+};
+
+struct Cgroups {
+  std::vector<CgroupSummary> subsystems;
+  std::vector<std::string> errors;
+};
+
+Cgroups parse_cgroups(std::string_view text);
+
+}  // namespace vitals::procfs

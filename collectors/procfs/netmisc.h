@@ -1,0 +1,48 @@
+// Small /proc/net files: sockstat, softnet_stat, udp queues.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vitals::procfs {
+
+// /proc/net/sockstat{,6}: "TCP: inuse 4 orphan 0 ..." -> ("TCP", "inuse", 4), ...
+struct SockstatValue {
+  std::string_view protocol;  // points into the parsed text
+  std::string_view key;
+  double value = 0;
+};
+
+struct Sockstat {
+  std::vector<SockstatValue> values;
+  std::vector<std::string> errors;
+};
+
+Sockstat parse_sockstat(std::string_view text);
+
+// /proc/net/softnet_stat: one line of hex counters per CPU (line index = cpu, as
+// node_exporter 1.5.0 numbers them).
+struct SoftnetCpu {
+  double processed = 0;
+  double dropped = 0;
+  double time_squeezed = 0;
+};
+
+struct Softnet {
+  std::vector<SoftnetCpu> cpus;
+  std::vector<std::string> errors;
+};
+
+Softnet parse_softnet(std::string_view text);
+
+// /proc/net/udp{,6}: the sums of the tx_queue and rx_queue columns (bytes).
+struct UdpQueues {
+  double tx = 0;
+  double rx = 0;
+  std::vector<std::string> errors;
+};
+
+UdpQueues parse_udp_queues(std::string_view text);
+
+}  // namespace vitals::procfs

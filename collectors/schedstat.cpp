@@ -1,0 +1,49 @@
+// schedstat: per-CPU scheduler statistics from /proc/schedstat (node_exporter 1.5.0 names).
+#include "collectors/procfs/schedstat.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+constexpr Desc kRunning{"node_schedstat_running_seconds_total",
+                        "Number of seconds CPU spent running a process.", MetricType::kCounter};
+constexpr Desc kWaiting{"node_schedstat_waiting_seconds_total",
+                        "Number of seconds spent by processing waiting for this CPU.",
+                        MetricType::kCounter};
+constexpr Desc kTimeslices{"node_schedstat_timeslices_total",
+                           "Number of timeslices executed by CPU.", MetricType::kCounter};
+
+class SchedstatCollector final : public Collector {
+ public:
+  explicit SchedstatCollector(const Paths& p) : path_(p.proc("schedstat")) {}
+  void collect(const CollectContext&, MetricSet& out) override {
+    auto s = procfs::parse_schedstat(reader_.read(path_));
+    Family& run = out.add(kRunning);
+    Family& wait = out.add(kWaiting);
+    Family& slices = out.add(kTimeslices);
+    for (const auto& c : s.cpus) {
+      run.add({{"cpu", c.cpu}}, c.running_ns / 1e9);
+      wait.add({{"cpu", c.cpu}}, c.waiting_ns / 1e9);
+      slices.add({{"cpu", c.cpu}}, c.timeslices);
+    }
+    throw_if_errors(path_, s.errors);
+  }
+
+ private:
+  std::string path_;
+  FileReader reader_{16384};
+};
+
+}  // namespace
+
+VITALS_REGISTER_COLLECTOR(schedstat, {.name = "schedstat",
+                                      .default_enabled = true,
+                                      .help = "Exposes scheduler statistics from "
+                                              "/proc/schedstat.",
+                                      .options = {},
+                                      .make = [](const CollectorOptions&, const Paths& p) {
+                                        return std::make_unique<SchedstatCollector>(p);
+                                      }});
+
+}  // namespace vitals

@@ -1,0 +1,48 @@
+// vmstat: /proc/vmstat fields as node_vmstat_<field>, filtered by --collector.vmstat.fields
+// (node_exporter 1.5.0 names and default).
+#include "collectors/name_cache.h"
+#include "collectors/procfs/keyvalue.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+class VmstatCollector final : public Collector {
+ public:
+  VmstatCollector(const Paths& p, const std::string& fields)
+      : path_(p.proc("vmstat")),
+        names_(std::regex(fields, std::regex::ECMAScript | std::regex::optimize)) {}
+
+  void collect(const CollectContext&, MetricSet& out) override {
+    procfs::parse_key_values(reader_.read(path_), &kv_);
+    for (const auto& v : kv_.values) {
+      const auto& e = names_.get(v.key, [&](NameCache::Entry& e) {
+        e.name = "node_vmstat_" + std::string(v.key);
+        e.help = "/proc/vmstat information field " + std::string(v.key) + ".";
+      });
+      if (e.keep) out.add(e.name, e.help, MetricType::kUntyped).add(v.value);
+    }
+    throw_if_errors(path_, kv_.errors);
+  }
+
+ private:
+  std::string path_;
+  NameCache names_;
+  procfs::KeyValues kv_;
+  FileReader reader_{16384};
+};
+
+}  // namespace
+
+VITALS_REGISTER_COLLECTOR(
+    vmstat, {.name = "vmstat",
+             .default_enabled = true,
+             .help = "Exposes statistics from /proc/vmstat.",
+             .options = {{"fields", OptionKind::kRegex, "^(oom_kill|pgpg|pswp|pg.*fault).*",
+                          "Regexp of fields to return for vmstat collector."}},
+             .make = [](const CollectorOptions& o, const Paths& p) {
+               return std::make_unique<VmstatCollector>(p, o.str("fields"));
+             }});
+
+}  // namespace vitals
