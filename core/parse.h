@@ -63,6 +63,19 @@ inline std::optional<int64_t> to_i64(std::string_view s) {
 }
 
 inline std::optional<double> to_double(std::string_view s) {
+  // Most kernel numbers are small non-negative integers: convert those without from_chars.
+  if (!s.empty() && s.size() <= 15) {
+    uint64_t v = 0;
+    bool digits = true;
+    for (char c : s) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (digits) return static_cast<double>(v);
+  }
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   double v;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

@@ -22,7 +22,7 @@ struct RunState {
     bool success = false;
     double duration = 0;
     std::string error;
-    MetricSet out;
+    std::unique_ptr<MetricSet> out;
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -38,6 +38,28 @@ struct Scraper::InFlight {
   bool ready = false;
   std::shared_ptr<const Snapshot> snapshot;
 };
+
+std::unique_ptr<MetricSet> CollectorSlot::take_set() {
+  std::unique_ptr<MetricSet> set;
+  {
+    std::lock_guard<std::mutex> lk(spare_mu);
+    if (!spare.empty()) {
+      set = std::move(spare.back());
+      spare.pop_back();
+    }
+  }
+  if (!set) return std::make_unique<MetricSet>();
+  set->recycle();
+  return set;
+}
+
+void CollectorSlot::give_back(const std::weak_ptr<CollectorSlot>& weak, MetricSet* set) {
+  std::unique_ptr<MetricSet> owned(set);
+  if (auto slot = weak.lock()) {
+    std::lock_guard<std::mutex> lk(slot->spare_mu);
+    if (slot->spare.size() < 2) slot->spare.push_back(std::move(owned));
+  }
+}
 
 const CollectorSlot* CollectorSet::find(std::string_view name) const {
   for (const auto& s : slots) {
@@ -171,7 +193,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
         [state, i, deadline, paths] {
           RunState::Entry& entry = state->entries[i];  // stable: no resize after submit
           CollectorSlot& slot = *entry.slot;
-          MetricSet out;
+          std::unique_ptr<MetricSet> out = slot.take_set();
           bool ok = false;
           std::string err;
           auto t0 = Clock::now();
@@ -180,14 +202,14 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
           } else {
             try {
               CollectContext ctx{paths, deadline};
-              slot.collector->collect(ctx, out);
+              slot.collector->collect(ctx, *out);
               ok = true;
             } catch (const std::exception& ex) {
               err = ex.what();
             } catch (...) {
               err = "unknown error";
             }
-            for (Family& f : out.families()) f.sort_samples();
+            for (Family& f : out->families()) f.sort_samples();
           }
           double dur = std::chrono::duration<double>(Clock::now() - t0).count();
           slot.last_duration.store(dur);
@@ -217,7 +239,12 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
         r.success = e.success;
         r.duration_seconds = e.duration;
         r.error = e.error;
-        if (e.started) snap->outputs.push_back(std::move(e.out));
+        if (e.started && e.out) {
+          std::weak_ptr<CollectorSlot> weak = e.slot;
+          snap->outputs.emplace_back(e.out.release(), [weak](const MetricSet* m) {
+            CollectorSlot::give_back(weak, const_cast<MetricSet*>(m));
+          });
+        }
       } else {
         r.success = false;
         r.duration_seconds = elapsed;

@@ -29,6 +29,11 @@ struct CollectorSlot {
   // For the landing page.
   std::atomic<double> last_duration{0};
   std::atomic<int> last_success{-1};  // -1: never ran
+  // Output sets of earlier scrapes, returned when their snapshot is gone, refilled next time.
+  std::mutex spare_mu;
+  std::vector<std::unique_ptr<MetricSet>> spare;
+  std::unique_ptr<MetricSet> take_set();
+  static void give_back(const std::weak_ptr<CollectorSlot>& slot, MetricSet* set);
 };
 
 struct CollectorSet {
@@ -52,8 +57,10 @@ struct CollectorResult {
 // The outcome of one collection. Immutable once published.
 struct Snapshot {
   std::vector<CollectorResult> results;
-  std::vector<MetricSet> outputs;  // one per collector that finished in time
-  MetricSet scrape_metrics;        // node_scrape_collector_{duration_seconds,success}
+  // One per collector that finished in time; each goes back to its collector for reuse
+  // when the snapshot is destroyed.
+  std::vector<std::shared_ptr<const MetricSet>> outputs;
+  MetricSet scrape_metrics;  // node_scrape_collector_{duration_seconds,success}
 };
 
 class Scraper {

@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <memory>
+
 #include "core/parse.h"
 
 namespace vitals {
@@ -31,23 +33,23 @@ struct Deflater {
 
 bool gzip_compress(std::string_view in, int level, std::string& out) {
   thread_local Deflater d;
+  thread_local std::unique_ptr<char[]> buf;
+  thread_local size_t cap = 0;
   if (!d.reset(level)) return false;
   z_stream& zs = d.zs;
+  size_t need = deflateBound(&zs, static_cast<uLong>(in.size()));
+  if (need > cap) {
+    cap = need;
+    buf = std::make_unique_for_overwrite<char[]>(cap);
+  }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
-  out.clear();
-  // Compressed text is typically under a fifth of the input; grow if it is not.
-  size_t chunk = in.size() / 4 + 1024;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    size_t used = out.size();
-    out.resize(used + chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
-    zs.avail_out = static_cast<uInt>(chunk);
-    rc = deflate(&zs, Z_FINISH);
-    out.resize(used + chunk - zs.avail_out);
-  }
-  return rc == Z_STREAM_END;
+  zs.next_out = reinterpret_cast<Bytef*>(buf.get());
+  zs.avail_out = static_cast<uInt>(cap);
+  int rc = deflate(&zs, Z_FINISH);
+  if (rc != Z_STREAM_END) return false;
+  out.assign(buf.get(), zs.total_out);
+  return true;
 }
 
 bool accepts_gzip(std::string_view v) {

@@ -40,7 +40,9 @@ void append_float(std::string& out, double v) {
 }
 
 void append_escaped_help(std::string& out, std::string_view s) {
-  if (s.find_first_of("\\\n") == std::string_view::npos) {
+  bool plain = true;
+  for (char c : s) plain &= (c != '\\' && c != '\n');
+  if (plain) {
     out.append(s);
     return;
   }
@@ -56,7 +58,9 @@ void append_escaped_help(std::string& out, std::string_view s) {
 }
 
 void append_escaped_label_value(std::string& out, std::string_view s) {
-  if (s.find_first_of("\\\n\"") == std::string_view::npos) {
+  bool plain = true;
+  for (char c : s) plain &= (c != '\\' && c != '\n' && c != '"');
+  if (plain) {
     out.append(s);
     return;
   }

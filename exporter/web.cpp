@@ -239,7 +239,7 @@ int Web::render_metrics(std::string_view query, std::optional<std::string_view> 
   std::deque<MetricSet> produced;
   for (const auto& p : producers_) p->produce(produced.emplace_back());
   std::vector<const MetricSet*> sets;
-  for (const auto& m : snap->outputs) sets.push_back(&m);
+  for (const auto& m : snap->outputs) sets.push_back(m.get());
   for (const auto& m : produced) sets.push_back(&m);
   sets.push_back(&snap->scrape_metrics);
   sets.push_back(&self);

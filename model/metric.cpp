@@ -132,9 +132,16 @@ void Family::clear() {
   buckets_.clear();
 }
 
+void Family::reset(std::string_view name, std::string_view help, MetricType type) {
+  name_.assign(name);
+  help_.assign(help);
+  type_ = type;
+  clear();
+}
+
 size_t MetricSet::sample_count() const {
   size_t n = 0;
-  for (const Family& f : families_) n += f.size();
+  for (const Family& f : families()) n += f.size();
   return n;
 }
 

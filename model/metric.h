@@ -92,6 +92,8 @@ class Family {
   void append(const Family& other);
   // Keeps name, help, type and capacity; drops the samples.
   void clear();
+  // Becomes an empty family of another name, keeping the capacity of its arrays.
+  void reset(std::string_view name, std::string_view help, MetricType type);
 
  private:
   struct LabelRef {
@@ -112,20 +114,53 @@ class Family {
   std::vector<Bucket> buckets_;
 };
 
-// The output of one producer: a list of families with stable addresses.
+// The output of one producer: a list of families with stable addresses. A set can be
+// recycled: its Family objects (and their arrays' capacity) are reused by the next fill, so a
+// collector that makes the same families every scrape allocates nothing after the first.
 class MetricSet {
  public:
-  Family& add(const Desc& d) { return families_.emplace_back(d); }
+  using iterator = std::deque<Family>::iterator;
+  using const_iterator = std::deque<Family>::const_iterator;
+  template <typename It>
+  struct Range {
+    It b, e;
+    It begin() const { return b; }
+    It end() const { return e; }
+    size_t size() const { return static_cast<size_t>(e - b); }
+    bool empty() const { return b == e; }
+    auto& operator[](size_t i) const { return b[static_cast<std::ptrdiff_t>(i)]; }
+  };
+
+  Family& add(const Desc& d) { return take(d.name, d.help, d.type); }
   Family& add(std::string_view name, std::string_view help, MetricType type) {
-    return families_.emplace_back(name, help, type);
+    return take(name, help, type);
   }
-  std::deque<Family>& families() { return families_; }
-  const std::deque<Family>& families() const { return families_; }
+  Range<iterator> families() {
+    return {families_.begin(), families_.begin() + static_cast<std::ptrdiff_t>(used_)};
+  }
+  Range<const_iterator> families() const {
+    return {families_.cbegin(), families_.cbegin() + static_cast<std::ptrdiff_t>(used_)};
+  }
   size_t sample_count() const;
-  void clear() { families_.clear(); }
+  // Empties the set but keeps its families' storage for the next fill.
+  void recycle() { used_ = 0; }
+  void clear() {
+    families_.clear();
+    used_ = 0;
+  }
 
  private:
+  Family& take(std::string_view name, std::string_view help, MetricType type) {
+    if (used_ < families_.size()) {
+      Family& f = families_[used_++];
+      f.reset(name, help, type);
+      return f;
+    }
+    ++used_;
+    return families_.emplace_back(name, help, type);
+  }
   std::deque<Family> families_;
+  size_t used_ = 0;
 };
 
 }  // namespace vitals
