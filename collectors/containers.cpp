@@ -700,7 +700,7 @@ class ContainersCollector final : public Collector {
     std::string_view t;
     // Its own reader: the caller's entries are views into reader_'s buffer.
     if (dev_reader_.try_read(paths_.sys("dev/block/" + std::string(majmin) + "/uevent"), &t,
-                             nullptr)) {
+                             &err_)) {
       std::string_view line;
       while (parse::next_line(t, line)) {
         if (line.substr(0, 8) == "DEVNAME=") name = "/dev/" + std::string(line.substr(8));
@@ -731,7 +731,7 @@ class ContainersCollector final : public Collector {
     }
     if (idx == netns_cache_.size()) {
       std::string_view t;
-      if (!reader_.try_read(paths_.proc(pidstr + "/net/dev"), &t, nullptr)) return;
+      if (!reader_.try_read(paths_.proc(pidstr + "/net/dev"), &t, &err_)) return;
       procfs::parse_net_dev(t, nd_);
       NetnsStats s;
       s.ns = ns_;
@@ -781,6 +781,7 @@ class ContainersCollector final : public Collector {
   std::vector<std::string> errors_;
   FileReader reader_{16384};
   FileReader dev_reader_{512};
+  int err_ = 0;  // errno of the last failed read (try_read needs somewhere to put it)
   std::string path_;
   cgroup::FlatKeyed fk_;
   cgroup::NestedKeyed nk_;
