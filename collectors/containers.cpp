@@ -16,6 +16,7 @@
 
 #include "collectors/cgroup/files.h"
 #include "collectors/cgroup/naming.h"
+#include "collectors/procfs/netdev.h"
 #include "collectors/procfs/pid_files.h"
 #include "collectors/util.h"
 #include "core/collector.h"
@@ -732,15 +733,16 @@ class ContainersCollector final : public Collector {
     if (idx == netns_cache_.size()) {
       std::string_view t;
       if (!reader_.try_read(paths_.proc(pidstr + "/net/dev"), &t, &err_)) return;
-      procfs::parse_net_dev(t, nd_);
+      procfs::parse_net_dev(t, &nd_);
       NetnsStats s;
       s.ns = ns_;
-      for (const auto& l : nd_.lines) {
-        if (l.iface == "lo" || l.iface.substr(0, 4) == "veth" || l.iface.substr(0, 6) == "docker")
+      for (const auto& l : nd_.devices) {
+        if (l.device == "lo" || l.device.substr(0, 4) == "veth" ||
+            l.device.substr(0, 6) == "docker")
           continue;
-        s.ifaces.push_back({std::string(l.iface),
-                            {l.rx_bytes, l.rx_packets, l.rx_errs, l.rx_drop, l.tx_bytes,
-                             l.tx_packets, l.tx_errs, l.tx_drop}});
+        const auto& v = l.values;  // procfs::kNetDevFields order
+        s.ifaces.push_back(
+            {std::string(l.device), {v[0], v[1], v[2], v[3], v[8], v[9], v[10], v[11]}});
       }
       netns_cache_.push_back(std::move(s));
     }

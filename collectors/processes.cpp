@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "collectors/procfs/pid_stat.h"
+#include "collectors/procfs/pid_files.h"
 #include "collectors/util.h"
 #include "core/collector.h"
 

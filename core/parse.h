@@ -23,7 +23,7 @@ inline bool next_line(std::string_view& text, std::string_view& line) {
 }
 
 inline bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v';
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\n';
 }
 
 inline std::string_view trim(std::string_view s) {

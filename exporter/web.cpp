@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "collectors/self/process_metrics.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/parse.h"
-#include "core/process_metrics.h"
 #include "core/version.h"
 #include "exporter/gzip.h"
 #include "exporter/text_format.h"

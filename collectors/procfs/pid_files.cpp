@@ -139,39 +139,4 @@ std::optional<double> parse_max_open_files(std::string_view text) {
   return std::nullopt;
 }
 
-void parse_net_dev(std::string_view text, NetDev& out) {
-  out.lines.clear();
-  out.errors.clear();
-  std::string_view line;
-  int n = 0;
-  while (parse::next_line(text, line)) {
-    ++n;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // the two header lines
-    NetDevLine d;
-    d.iface = parse::trim(line.substr(0, colon));
-    std::string_view rest = line.substr(colon + 1), f;
-    double v[16];
-    int got = 0;
-    bool ok = true;
-    while (got < 16 && parse::next_field(rest, f)) {
-      auto x = parse::to_double(f);
-      if (!x) {
-        ok = false;
-        break;
-      }
-      v[got++] = *x;
-    }
-    if (!ok || got < 16 || d.iface.empty()) {
-      out.errors.push_back("line " + std::to_string(n) +
-                           ": expected an interface and 16 counters in \"" +
-                           std::string(line.substr(0, 80)) + "\"");
-      continue;
-    }
-    d.rx_bytes = v[0], d.rx_packets = v[1], d.rx_errs = v[2], d.rx_drop = v[3];
-    d.tx_bytes = v[8], d.tx_packets = v[9], d.tx_errs = v[10], d.tx_drop = v[11];
-    out.lines.push_back(d);
-  }
-}
-
 }  // namespace vitals::procfs

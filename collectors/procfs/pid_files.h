@@ -1,5 +1,5 @@
 // Pure parsers of the per-process files the containers and process_groups collectors read:
-// /proc/<pid>/stat, status, io, limits and net/dev. Text in, struct out, no I/O. Views in the
+// /proc/<pid>/stat, status, io and limits. Text in, struct out, no I/O. Views in the
 // results point into the parsed text.
 #pragma once
 
@@ -45,16 +45,6 @@ PidIo parse_pid_io(std::string_view text);
 // The soft limit of "Max open files" in /proc/<pid>/limits; +Inf for "unlimited".
 std::optional<double> parse_max_open_files(std::string_view text);
 
-// /proc/<pid>/net/dev: one entry per interface.
-struct NetDevLine {
-  std::string_view iface;
-  double rx_bytes = 0, rx_packets = 0, rx_errs = 0, rx_drop = 0;
-  double tx_bytes = 0, tx_packets = 0, tx_errs = 0, tx_drop = 0;
-};
-struct NetDev {
-  std::vector<NetDevLine> lines;
-  std::vector<std::string> errors;
-};
-void parse_net_dev(std::string_view text, NetDev& out);
+// /proc/<pid>/net/dev has the format of /proc/net/dev: see procfs/netdev.h.
 
 }  // namespace vitals::procfs

@@ -108,26 +108,5 @@ TEST(PidLimits, MaxOpenFiles) {
   EXPECT_FALSE(procfs::parse_max_open_files("Max open files   many  many files\n"));
 }
 
-TEST(NetDev, LinesAndErrors) {
-  procfs::NetDev nd;
-  procfs::parse_net_dev(
-      "Inter-|   Receive                                                |  Transmit\n"
-      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
-      "drop fifo colls carrier compressed\n"
-      "  eth0:  123456     321    1    5    0     0          0         0    65432     210    2 "
-      "   3    0     0       0          0\n"
-      "  bad0: 1 2 3\n",
-      nd);
-  ASSERT_EQ(nd.lines.size(), 1u);
-  EXPECT_EQ(nd.lines[0].iface, "eth0");
-  EXPECT_EQ(nd.lines[0].rx_bytes, 123456);
-  EXPECT_EQ(nd.lines[0].rx_drop, 5);
-  EXPECT_EQ(nd.lines[0].tx_packets, 210);
-  EXPECT_EQ(nd.lines[0].tx_errs, 2);
-  EXPECT_EQ(nd.lines[0].tx_drop, 3);
-  ASSERT_EQ(nd.errors.size(), 1u);
-  EXPECT_NE(nd.errors[0].find("line 4"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace vitals

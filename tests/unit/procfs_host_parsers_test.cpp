@@ -13,7 +13,7 @@
 #include "collectors/procfs/netdev.h"
 #include "collectors/procfs/netmisc.h"
 #include "collectors/procfs/netstat.h"
-#include "collectors/procfs/pid_stat.h"
+#include "collectors/procfs/pid_files.h"
 #include "collectors/procfs/pressure.h"
 #include "collectors/procfs/schedstat.h"
 
@@ -274,24 +274,27 @@ TEST(Pressure, SomeAndFull) {
 TEST(PidStat, StateAndThreads) {
   std::string err;
   auto s = parse_pid_stat(
-      "1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 7 0 29\n",
+      "1 (systemd) S 0 1 1 0 -1 4194560 9061 9416027 94 2620 36 98 54406 13885 20 0 7 0 29 "
+      "170000000 2000\n",
       &err);
   ASSERT_TRUE(s) << err;
   EXPECT_EQ(s->state, 'S');
   EXPECT_EQ(s->num_threads, 7);
+  EXPECT_EQ(s->comm, "systemd");
   // A command name with spaces and parentheses.
-  s = parse_pid_stat("42 (a (b) c) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0 1\n", &err);
+  s = parse_pid_stat("42 (a (b) c) R 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 3 0 1 2 3\n", &err);
   ASSERT_TRUE(s) << err;
   EXPECT_EQ(s->state, 'R');
   EXPECT_EQ(s->num_threads, 3);
+  EXPECT_EQ(s->comm, "a (b) c");
   struct Bad {
     const char* text;
     const char* error;
   } bad[] = {
-      {"1 systemd S 0", "no ')'"},
-      {"1 (x) S 0 1", "only 5 fields"},
-      {"1 (x) SS 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0", "invalid state"},
-      {"1 (x) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 y 0", "invalid num_threads"},
+      {"1 systemd S 0", "no (comm) field"},
+      {"1 (x) S 0 1", "expected at least 24 fields, got 5"},
+      {"1 (x) SS 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 2 3", "invalid state"},
+      {"1 (x) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 y 0 1 2 3", "field 20: invalid number"},
   };
   for (const auto& b : bad) {
     EXPECT_FALSE(parse_pid_stat(b.text, &err)) << b.text;

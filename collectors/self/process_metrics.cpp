@@ -1,9 +1,10 @@
-#include "core/process_metrics.h"
+#include "collectors/self/process_metrics.h"
 
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "collectors/procfs/pid_files.h"
 #include "core/fs.h"
 #include "core/parse.h"
 
@@ -44,53 +45,20 @@ double boot_time() {
 
 }  // namespace
 
-bool parse_proc_pid_stat(std::string_view text, ProcSelfStat* out) {
-  size_t rp = text.rfind(')');
-  if (rp == std::string_view::npos) return false;
-  std::string_view rest = text.substr(rp + 1);
-  // Fields after comm start at field 3 (state).
-  std::string_view f;
-  int idx = 3;
-  ProcSelfStat s;
-  int got = 0;
-  while (parse::next_field(rest, f)) {
-    auto v = parse::to_double(f);
-    switch (idx) {
-      case 14:
-        if (v) s.utime_ticks = *v, ++got;
-        break;
-      case 15:
-        if (v) s.stime_ticks = *v, ++got;
-        break;
-      case 22:
-        if (v) s.starttime_ticks = *v, ++got;
-        break;
-      case 23:
-        if (v) s.vsize_bytes = *v, ++got;
-        break;
-      case 24:
-        if (v) s.rss_pages = *v, ++got;
-        break;
-    }
-    if (++idx > 24) break;
-  }
-  if (got != 5) return false;
-  *out = s;
-  return true;
-}
-
 void collect_process_metrics(MetricSet& out) {
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   thread_local FileReader reader(1024);
   std::string_view text;
   int err;
-  ProcSelfStat st;
-  if (reader.try_read("/proc/self/stat", &text, &err) && parse_proc_pid_stat(text, &st)) {
-    out.add(kCpu).add((st.utime_ticks + st.stime_ticks) / ticks);
-    out.add(kVirt).add(st.vsize_bytes);
-    out.add(kRes).add(st.rss_pages * page);
-    out.add(kStart).add(boot_time() + st.starttime_ticks / ticks);
+  std::string why;
+  if (reader.try_read("/proc/self/stat", &text, &err)) {
+    if (auto st = procfs::parse_pid_stat(text, &why)) {
+      out.add(kCpu).add((st->utime + st->stime) / ticks);
+      out.add(kVirt).add(st->vsize);
+      out.add(kRes).add(st->rss * page);
+      out.add(kStart).add(boot_time() + st->starttime / ticks);
+    }
   }
   if (DIR* d = opendir("/proc/self/fd")) {
     int n = 0;
