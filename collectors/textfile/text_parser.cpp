@@ -249,7 +249,6 @@ class Parser {
         return fail("expected ',' or '}' after label value");
       }
     }
-    if (i < s.size() && !blank(s[i])) return fail("expected blank before the value");
     std::string_view rest = s.substr(i), vtext, ttext, extra;
     if (!parse::next_field(rest, vtext)) return fail("missing value");
     auto value = parse_float(vtext);
