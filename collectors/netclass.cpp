@@ -2,6 +2,9 @@
 // 1.5.0 names, --collector.netclass.ignored-devices, --collector.netclass.ignore-invalid-speed).
 // Reading goes through a source that fills sysfs::NetClassIface; the emit code does not know
 // where the facts came from (see collectors/sysfs/netclass.h).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <regex>
 
@@ -13,7 +16,8 @@
 namespace vitals {
 namespace {
 
-// Reads the attribute files of every interface directory, each once, into one reused buffer.
+// Reads the attribute files of every interface directory, each once with one read(2), into
+// one reused buffer, opening them relative to the interface directory.
 class SysfsNetClassSource {
  public:
   explicit SysfsNetClassSource(std::string dir) : dir_(std::move(dir)) {}
@@ -27,35 +31,41 @@ class SysfsNetClassSource {
       return false;
     }
     const auto& attrs = sysfs::netclass_attrs();
-    std::string path, msg;
+    std::string msg;
     for (const auto& e : entries_) {
       if (!e.is_dir) continue;  // bonding_masters and other plain files
       if (std::regex_search(e.name, ignored)) continue;
+      std::string ifdir = dir_ + "/" + e.name;
+      int dfd = ::open(ifdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0) {
+        if (errno != ENOENT) errors->push_back(ifdir + ": " + std::strerror(errno));
+        continue;  // the interface went away
+      }
       sysfs::NetClassIface& n = out->emplace_back();
       n.name = e.name;
       for (size_t i = 0; i < attrs.size(); ++i) {
-        path = dir_ + "/" + e.name + "/" + attrs[i].file;
         std::string_view v;
-        if (!reader_.try_read(path, &v, &err)) {
+        if (!sysfs::read_attr_at(dfd, attrs[i].file, &buf_, &v, &err)) {
           // The kernel refuses some attributes depending on the link state (EINVAL for
           // carrier/speed of a down link); node_exporter leaves those out.
           if (err != ENOENT && err != EINVAL && err != EACCES && err != EPERM &&
               err != EOPNOTSUPP && err != ENODEV && err != EBUSY) {
-            errors->push_back(path + ": " + std::strerror(err));
+            errors->push_back(ifdir + "/" + attrs[i].file + ": " + std::strerror(err));
           }
           continue;
         }
         if (!sysfs::set_net_attr(n, i, sysfs::trim_space(v), &msg)) {
-          errors->push_back(dir_ + "/" + e.name + "/" + msg);
+          errors->push_back(ifdir + "/" + msg);
         }
       }
+      ::close(dfd);
     }
     return true;
   }
 
  private:
   std::string dir_;
-  FileReader reader_{256};
+  std::string buf_;
   std::vector<sysfs::DirEntry> entries_;
 };
 

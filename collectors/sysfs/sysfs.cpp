@@ -1,7 +1,9 @@
 #include "collectors/sysfs/sysfs.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,6 +47,27 @@ bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err) {
   ::closedir(d);
   std::sort(out->begin(), out->end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return true;
+}
+
+bool read_attr_at(int dir_fd, const char* name, std::string* buf, std::string_view* out, int* err) {
+  int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno;
+    return false;
+  }
+  if (buf->size() < 4096) buf->resize(4096);
+  ssize_t n;
+  do {
+    n = ::read(fd, buf->data(), buf->size());
+  } while (n < 0 && errno == EINTR);
+  int e = errno;
+  ::close(fd);
+  if (n < 0) {
+    *err = e;
+    return false;
+  }
+  *out = std::string_view(buf->data(), static_cast<size_t>(n));
   return true;
 }
 

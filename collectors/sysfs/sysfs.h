@@ -22,6 +22,12 @@ struct DirEntry {
 // the directory cannot be opened. Entries whose symlink target is gone have all flags false.
 bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err = nullptr);
 
+// Reads a sysfs attribute file `name` relative to the directory `dir_fd` with a single read(2)
+// (a sysfs attribute returns its whole text, at most a page, in the first read) into `buf`.
+// Cheaper than open-by-path: only the last path component is looked up, and there is no
+// second read for EOF. Returns false with errno in *err on failure.
+bool read_attr_at(int dir_fd, const char* name, std::string* buf, std::string_view* out, int* err);
+
 // Go's strconv.ParseInt(s, 0, 64): optional sign, "0x"/"0o"/"0b" prefixes and a leading "0"
 // for octal, '_' separators are not accepted here (the kernel never prints them).
 std::optional<int64_t> parse_int_base0(std::string_view s);
