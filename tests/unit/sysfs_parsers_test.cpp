@@ -1,7 +1,13 @@
 // Table-driven tests of the pure parsers behind the sysfs-side collectors (issue 3, part B).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "collectors/procfs/diskstats.h"
 #include "collectors/procfs/mdstat.h"
@@ -65,6 +71,43 @@ TEST(SysfsHelpers, NumericSuffix) {
   EXPECT_EQ(sysfs::numeric_suffix("cpu", "cpu"), std::nullopt);
   EXPECT_EQ(sysfs::numeric_suffix("mc0", "mc"), "0");
   EXPECT_EQ(sysfs::trim_space(" \tx y\n"), "x y");
+}
+
+TEST(SysfsHelpers, ListDirFollowsSymlinksAndReadAttrAt) {
+  char tmpl[] = "/tmp/vitals-sysfs-XXXXXX";
+  ASSERT_TRUE(::mkdtemp(tmpl));
+  std::filesystem::path root(tmpl);
+  std::filesystem::create_directories(root / "devices" / "eth0");
+  std::filesystem::create_directories(root / "class" / "net" / "dmz");
+  std::ofstream(root / "devices" / "eth0" / "mtu") << "1500\n";
+  std::ofstream(root / "class" / "net" / "bonding_masters") << "dmz\n";
+  std::filesystem::create_directory_symlink("../../devices/eth0", root / "class" / "net" / "eth0");
+  std::filesystem::create_symlink("../../devices/gone", root / "class" / "net" / "gone");
+  std::vector<sysfs::DirEntry> e;
+  ASSERT_TRUE(sysfs::list_dir((root / "class" / "net").string(), &e));
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[0].name, "bonding_masters");
+  EXPECT_TRUE(e[0].is_regular);
+  EXPECT_EQ(e[1].name, "dmz");
+  EXPECT_TRUE(e[1].is_dir);
+  EXPECT_EQ(e[2].name, "eth0");
+  EXPECT_TRUE(e[2].is_dir && e[2].is_symlink);
+  EXPECT_EQ(e[3].name, "gone");
+  EXPECT_TRUE(e[3].is_symlink && !e[3].is_dir && !e[3].is_regular);
+  int err = 0;
+  EXPECT_FALSE(sysfs::list_dir((root / "nope").string(), &e, &err));
+  EXPECT_EQ(err, ENOENT);
+
+  int dfd = ::open((root / "class" / "net" / "eth0").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(dfd, 0);
+  std::string buf;
+  std::string_view v;
+  ASSERT_TRUE(sysfs::read_attr_at(dfd, "mtu", &buf, &v, &err));
+  EXPECT_EQ(v, "1500\n");
+  EXPECT_FALSE(sysfs::read_attr_at(dfd, "speed", &buf, &v, &err));
+  EXPECT_EQ(err, ENOENT);
+  ::close(dfd);
+  std::filesystem::remove_all(root);
 }
 
 TEST(Hwmon, ExplodeSensorFilename) {
