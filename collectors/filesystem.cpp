@@ -186,8 +186,8 @@ class FilesystemCollector final : public Collector {
     std::map<std::tuple<std::string, std::string, std::string>, bool> seen;
     for (auto& m : parsed.mounts) {
       m.mount_point = procfs::strip_rootfs(m.mount_point, rootfs_);
-      if (std::regex_search(m.mount_point, mp_exclude_)) continue;
-      if (std::regex_search(m.fs_type, fs_exclude_)) continue;
+      if (excluded(m.mount_point, mp_exclude_, &mp_excluded_)) continue;
+      if (excluded(m.fs_type, fs_exclude_, &fs_excluded_)) continue;
       if (!seen.emplace(std::tuple{m.device, m.mount_point, m.fs_type}, true).second) continue;
       auto& state = states[m.mount_point];
       if (!state) {
@@ -248,9 +248,22 @@ class FilesystemCollector final : public Collector {
   }
 
  private:
+  // std::regex is slow (microseconds per match); the answer for a given mount point or type
+  // never changes, so it is remembered (bounded: forgotten wholesale past 4096 names).
+  static bool excluded(const std::string& s, const std::regex& re,
+                       std::map<std::string, bool, std::less<>>* cache) {
+    auto it = cache->find(s);
+    if (it != cache->end()) return it->second;
+    if (cache->size() >= 4096) cache->clear();
+    bool ex = std::regex_search(s, re);
+    cache->emplace(s, ex);
+    return ex;
+  }
+
   std::string mounts_path_, fallback_path_, rootfs_;
   Paths paths_;
   std::regex mp_exclude_, fs_exclude_;
+  std::map<std::string, bool, std::less<>> mp_excluded_, fs_excluded_;
   std::chrono::nanoseconds mount_timeout_;
   FileReader reader_{8192};
   StatfsPool pool_;
