@@ -3,7 +3,7 @@
 // exclude flags and defaults.
 //
 // statfs(2) on a dead NFS server or a FUSE daemon that does not answer blocks (killably only).
-// Each statfs therefore runs on a small pool of helper threads (at most kMaxThreads) and the
+// Each statfs therefore runs on a fixed pool of kMaxThreads helper threads and the
 // collector waits for the results only until the mount timeout or the collector deadline,
 // whichever comes first. A mount whose call has not returned reports
 // node_filesystem_device_error 1; it stays marked "in flight" until that call returns, and is not
@@ -86,9 +86,8 @@ class StatfsPool {
     if (mount->in_flight) return false;
     mount->in_flight = true;
     s_->queue.push_back({job, mount});
-    if (s_->idle == 0 && threads_.size() < kMaxThreads) {
-      threads_.emplace_back([s = s_] { run(s); });
-    }
+    // All helpers are started with the first job, so the thread count is fixed from then on.
+    while (threads_.size() < kMaxThreads) threads_.emplace_back([s = s_] { run(s); });
     s_->cv.notify_one();
     return true;
   }
@@ -122,16 +121,13 @@ class StatfsPool {
     std::mutex mu;
     std::condition_variable cv, done_cv;
     std::deque<Item> queue;
-    size_t idle = 0;
     bool stop = false;
   };
 
   static void run(std::shared_ptr<Shared> s) {
     std::unique_lock<std::mutex> lk(s->mu);
     for (;;) {
-      ++s->idle;
       s->cv.wait(lk, [&] { return s->stop || !s->queue.empty(); });
-      --s->idle;
       if (s->stop) return;
       Item it = std::move(s->queue.front());
       s->queue.pop_front();

@@ -132,9 +132,10 @@ class FilesystemLive(unittest.TestCase):
                 threads, fds = proc_threads(agent.pid), proc_fds(agent.pid)
                 for _ in range(20):
                     check()
-                # The stuck mount holds one helper thread; later scrapes add none.
-                self.assertEqual(proc_threads(agent.pid), threads)
-                self.assertEqual(proc_fds(agent.pid), fds)
+                # The stuck mount holds one helper thread; later scrapes add no thread and no fd
+                # (the agent's own pools may shrink, never grow).
+                self.assertLessEqual(proc_threads(agent.pid), threads)
+                self.assertLessEqual(proc_fds(agent.pid), fds)
 
                 # Once the stuck call returns (the connection is aborted, statfs fails with
                 # ENOTCONN) and the mount is gone, the mount point is statfs'ed again.
