@@ -133,9 +133,11 @@ class FilesystemLive(unittest.TestCase):
                 for _ in range(20):
                     check()
                 # The stuck mount holds one helper thread; later scrapes add no thread and no fd
-                # (the agent's own pools may shrink, never grow).
-                self.assertLessEqual(proc_threads(agent.pid), threads)
-                self.assertLessEqual(proc_fds(agent.pid), fds)
+                # (the agent's own pools may shrink, never grow). The server may close the last
+                # scrape's socket just after the response, so poll for the count to settle.
+                wait_until(lambda: proc_threads(agent.pid) <= threads and
+                           proc_fds(agent.pid) <= fds, timeout=10,
+                           what=f"threads <= {threads} and fds <= {fds}")
 
                 # Once the stuck call returns (the connection is aborted, statfs fails with
                 # ENOTCONN) and the mount is gone, the mount point is statfs'ed again.
@@ -149,7 +151,8 @@ class FilesystemLive(unittest.TestCase):
                 fams = parse_exposition(agent.scrape())
                 self.assertEqual(sample(fams, "node_filesystem_size_bytes", **plain),
                                  os.statvfs(hang_mp).f_blocks * os.statvfs(hang_mp).f_bsize)
-                self.assertLessEqual(proc_threads(agent.pid), threads)
+                wait_until(lambda: proc_threads(agent.pid) <= threads, timeout=10,
+                           what=f"threads <= {threads}")
         finally:
             if hang:
                 hang.close()
