@@ -41,6 +41,9 @@ struct OptionDecl {
   OptionKind kind;
   std::string default_value;  // text form; empty for kStrings
   std::string help;
+  // The whole flag name (without "--") when it is not collector.<collector>.<name>, for
+  // node_exporter's exceptions (powersupplyclass' options are collector.powersupply.*).
+  std::string flag = {};
 };
 
 // The validated values of one collector's options.

@@ -68,7 +68,7 @@ void build(po::options_description& d) {
     d.add_options()(off.c_str(), po::value<bool>()->implicit_value(true),
                     ("Disable the " + s.name + " collector.").c_str());
     for (const OptionDecl& o : s.options) {
-      std::string flag = "collector." + s.name + "." + o.name;
+      std::string flag = o.flag.empty() ? "collector." + s.name + "." + o.name : o.flag;
       std::string help = o.help;
       if (!o.default_value.empty()) help += " (default: " + o.default_value + ")";
       help += std::string(" [") + kind_arg(o.kind) + "]";
@@ -317,7 +317,7 @@ ConfigResult parse_config(int argc, const char* const* argv) {
     if (vm.count("no-" + on) && vm["no-" + on].as<bool>()) enabled = false;
     CollectorOptions opts;
     for (const OptionDecl& o : s.options) {
-      std::string flag = on + "." + o.name;
+      std::string flag = o.flag.empty() ? on + "." + o.name : o.flag;
       std::vector<std::string> values;
       bool given = vm.count(flag) > 0;
       if (o.kind == OptionKind::kStrings) {

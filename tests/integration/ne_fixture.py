@@ -3,6 +3,9 @@ flags it was run with and which families each collector makes, for parity tests.
 
 import os
 import re
+import shutil
+import stat
+import tempfile
 
 from vitals_testlib import NE_FIXTURES, parse_exposition
 
@@ -48,6 +51,19 @@ COLLECTOR_FAMILIES = {
     "vmstat": r"node_vmstat_.*",
     "loadavg": r"node_load(1|5|15)",
     "meminfo": r"node_memory_(?!numa_).*",
+    "bonding": r"node_bonding_(active|slaves)",
+    "cpufreq": r"node_cpu_(scaling_)?frequency_(min_|max_)?hertz",
+    "diskstats": r"node_disk_.*",
+    "edac": r"node_edac_.*",
+    "hwmon": r"node_hwmon_.*",
+    "mdadm": r"node_md_.*",
+    "netclass": r"node_network_(?!(receive|transmit)_.*_total$).*",
+    "nvme": r"node_nvme_.*",
+    "os": r"node_os_.*",
+    "powersupplyclass": r"node_power_supply_.*",
+    "rapl": r"node_rapl_.*",
+    "textfile": r"node_textfile_.*|testmetric.*",
+    "thermal_zone": r"node_(thermal_zone_temp|cooling_device_.*)",
     "stat": r"node_(boot_time_seconds|context_switches_total|forks_total|intr_total|"
             r"procs_blocked|procs_running|softirqs_total)",
 }
@@ -58,8 +74,7 @@ REMOVED = re.compile(r"^(go_|node_exporter_build_info|node_scrape_collector_dura
                      r"node_network_(receive|transmit)_(bytes|packets)_total)")
 
 
-def fixture_args(collectors):
-    root = NE_FIXTURES
+def fixture_args(collectors, root=NE_FIXTURES):
     args = [f"--path.rootfs={root}", f"--path.procfs={root}/proc", f"--path.sysfs={root}/sys",
             f"--path.udev.data={root}/udev/data", "--collector.disable-defaults"]
     for c in collectors:
@@ -76,3 +91,54 @@ def expected_families():
 def families_of(collector, names):
     pat = re.compile("^(?:" + COLLECTOR_FAMILIES[collector] + ")$")
     return sorted(n for n in names if pat.match(n))
+
+
+def _link_target(path, directory):
+    """The target when `path` is one of the fixture's flattened symlinks, else None.
+
+    The shared tree was unpacked without symlinks: each link (sys/class/net/eth0,
+    sys/class/hwmon/hwmon0, .../device, proc/self, ...) is a small regular file that holds the
+    link's target. Such a file has no newline or space, and its text names an existing entry
+    relative to its directory (or starts with ../)."""
+    if os.path.getsize(path) > 400:
+        return None
+    with open(path, "rb") as f:
+        b = f.read()
+    if not b or b"\n" in b or b" " in b:
+        return None
+    try:
+        t = b.decode()
+    except UnicodeDecodeError:
+        return None
+    if t.startswith("../") or os.path.lexists(os.path.normpath(os.path.join(directory, t))):
+        return t
+    return None
+
+
+class FixtureTree:
+    """A temporary directory in which the fixture tree sits at collector/fixtures, as when
+    node_exporter produced e2e-output.txt (its textfile HELP strings and rapl path labels hold
+    that relative path), with the flattened symlinks made real again. Run the agent with
+    cwd=tree.cwd and fixture_args(..., root=tree.root)."""
+
+    root = "collector/fixtures"
+
+    def __enter__(self):
+        self.cwd = tempfile.mkdtemp(prefix="vitals-ne-fixture-")
+        dst = os.path.join(self.cwd, self.root)
+        shutil.copytree(NE_FIXTURES, dst, symlinks=True)
+        for d, dirs, files in os.walk(dst):
+            os.chmod(d, 0o755)
+            for f in files:
+                p = os.path.join(d, f)
+                t = _link_target(p, d)
+                if t is not None:
+                    os.chmod(p, 0o644)
+                    os.remove(p)
+                    os.symlink(t, p)
+        return self
+
+    def __exit__(self, *exc):
+        for d, dirs, files in os.walk(self.cwd):
+            os.chmod(d, 0o755)
+        shutil.rmtree(self.cwd)

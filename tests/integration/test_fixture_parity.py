@@ -4,7 +4,8 @@ e2e-output.txt."""
 
 import unittest
 
-from ne_fixture import COLLECTOR_FAMILIES, REMOVED, expected_families, families_of, fixture_args
+from ne_fixture import (COLLECTOR_FAMILIES, REMOVED, FixtureTree, expected_families, families_of,
+                        fixture_args)
 from vitals_testlib import Agent, family_diff, parse_exposition
 
 
@@ -12,7 +13,10 @@ class FixtureParity(unittest.TestCase):
     def test_families_identical(self):
         collectors = sorted(COLLECTOR_FAMILIES)
         want = expected_families()
-        with Agent(*fixture_args(collectors)) as agent:
+        # Relative paths from a directory holding the tree at collector/fixtures, as the README
+        # says node_exporter was run (textfile HELP strings and rapl labels contain the path).
+        with FixtureTree() as tree, Agent(*fixture_args(collectors, root=tree.root),
+                                          cwd=tree.cwd) as agent:
             got = parse_exposition(agent.scrape())
         total = identical = 0
         problems = []

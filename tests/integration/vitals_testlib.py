@@ -63,11 +63,12 @@ def http_request(port, path, method="GET", headers=None, timeout=30.0, host="127
 class Agent:
     """A running build/vitals process."""
 
-    def __init__(self, *args, port=None, env=None, binary=None):
+    def __init__(self, *args, port=None, env=None, binary=None, cwd=None):
         self.port = port or free_port()
         self.args = [binary or VITALS_BIN, f"--web.listen-address=127.0.0.1:{self.port}"] + list(args)
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     cwd=cwd)
         try:
             wait_until(self._ready, timeout=20, what=f"vitals ready on port {self.port}")
         except AssertionError:

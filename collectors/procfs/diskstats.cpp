@@ -1,0 +1,68 @@
+#include "collectors/procfs/diskstats.h"
+
+#include "core/parse.h"
+
+namespace vitals::procfs {
+
+Diskstats parse_diskstats(std::string_view text) {
+  Diskstats d;
+  std::string_view line;
+  int n = 0;
+  while (parse::next_line(text, line)) {
+    ++n;
+    std::string_view rest = line, f;
+    if (parse::trim(line).empty()) continue;
+    auto bad = [&](const std::string& what) {
+      d.errors.push_back("line " + std::to_string(n) + ": " + what + " in \"" +
+                         std::string(line.substr(0, 100)) + "\"");
+    };
+    DiskStat s;
+    std::string_view maj, min, name;
+    if (!parse::next_field(rest, maj) || !parse::next_field(rest, min) ||
+        !parse::next_field(rest, name)) {
+      bad("expected major, minor and name");
+      continue;
+    }
+    auto ma = parse::to_u64(maj), mi = parse::to_u64(min);
+    if (!ma || !mi || *ma > UINT32_MAX || *mi > UINT32_MAX) {
+      bad("invalid device number");
+      continue;
+    }
+    s.major = static_cast<uint32_t>(*ma);
+    s.minor = static_cast<uint32_t>(*mi);
+    s.name.assign(name);
+    bool ok = true;
+    while (parse::next_field(rest, f)) {
+      if (s.count == static_cast<int>(s.stats.size())) break;  // newer kernels: ignore extras
+      auto v = parse::to_u64(f);
+      if (!v) {
+        bad("invalid counter \"" + std::string(f) + "\"");
+        ok = false;
+        break;
+      }
+      s.stats[static_cast<size_t>(s.count++)] = static_cast<double>(*v);
+    }
+    if (!ok) continue;
+    if (s.count < 11) {
+      bad("expected at least 11 counters, got " + std::to_string(s.count));
+      continue;
+    }
+    d.disks.push_back(std::move(s));
+  }
+  return d;
+}
+
+std::map<std::string, std::string> parse_udev_properties(std::string_view text) {
+  std::map<std::string, std::string> m;
+  std::string_view line;
+  while (parse::next_line(text, line)) {
+    if (line.size() < 2 || line.substr(0, 2) != "E:") continue;
+    std::string_view kv = line.substr(2);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    m[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return m;
+}
+
+}  // namespace vitals::procfs

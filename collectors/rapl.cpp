@@ -1,0 +1,110 @@
+// rapl: RAPL energy counters from /sys/class/powercap/<zone>/energy_uj (node_exporter 1.5.0
+// names: node_rapl_<zone>_joules_total{index,path}).
+#include <map>
+
+#include <cstring>
+
+#include "collectors/sysfs/sysfs.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+// "package-0" -> ("package", 0); "core" -> ("core", how often "core" was seen before).
+std::pair<std::string, int> zone_name_index(std::string_view raw,
+                                            std::map<std::string, int>* seen) {
+  size_t dash = raw.rfind('-');
+  if (dash != std::string_view::npos && dash + 1 < raw.size()) {
+    if (auto idx = parse::to_u64(raw.substr(dash + 1))) {
+      std::string name(raw.substr(0, dash));
+      (*seen)[name] = static_cast<int>(*idx) + 1;
+      return {name, static_cast<int>(*idx)};
+    }
+  }
+  std::string name(raw);
+  int idx = (*seen)[name];
+  (*seen)[name] = idx + 1;
+  return {name, idx};
+}
+
+std::string sanitize_metric_name(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == ':';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
+class RaplCollector final : public Collector {
+ public:
+  RaplCollector(const Paths& p, bool zone_label)
+      : dir_(p.sys("class/powercap")), zone_label_(zone_label) {}
+  void collect(const CollectContext&, MetricSet& out) override {
+    if (!sysfs::list_dir(dir_, &entries_)) return;  // no powercap class
+    std::map<std::string, int> seen;
+    std::map<std::string, Family*> fams;
+    std::vector<std::string> errors;
+    for (const auto& e : entries_) {
+      if (!e.is_dir) continue;
+      std::string base = dir_ + "/" + e.name;
+      auto raw = read_value(reader_, base + "/name");
+      if (!raw) continue;  // not a zone (e.g. the "intel-rapl" control type)
+      auto [name, index] = zone_name_index(sysfs::trim_space(*raw), &seen);
+      int err = 0;
+      auto uj = read_value(reader_, base + "/energy_uj", &err);
+      if (!uj) {
+        if (err != EACCES && err != EPERM) {
+          errors.push_back(base + "/energy_uj: " + std::strerror(err));
+        }
+        continue;
+      }
+      auto v = parse::to_u64(*uj);
+      if (!v) {
+        errors.push_back(base + "/energy_uj: invalid value \"" + std::string(*uj) + "\"");
+        continue;
+      }
+      double joules = static_cast<double>(*v) / 1000000.0;
+      std::string idx = std::to_string(index);
+      if (zone_label_) {
+        Family*& f = fams[""];
+        if (!f) {
+          f = &out.add("node_rapl_joules_total", "Current RAPL value in joules",
+                       MetricType::kCounter);
+        }
+        f->add({{"index", idx}, {"path", base}, {"rapl_zone", name}}, joules);
+      } else {
+        Family*& f = fams[name];
+        if (!f) {
+          f = &out.add("node_rapl_" + sanitize_metric_name(name) + "_joules_total",
+                       "Current RAPL " + name + " value in joules", MetricType::kCounter);
+        }
+        f->add({{"index", idx}, {"path", base}}, joules);
+      }
+    }
+    throw_if_errors(dir_, errors);
+  }
+
+ private:
+  std::string dir_;
+  bool zone_label_;
+  FileReader reader_{256};
+  std::vector<sysfs::DirEntry> entries_;
+};
+
+}  // namespace
+
+VITALS_REGISTER_COLLECTOR(rapl, {.name = "rapl",
+                                 .default_enabled = true,
+                                 .help = "Exposes various statistics from /sys/class/powercap.",
+                                 .options = {{"enable-zone-label", OptionKind::kBool, "false",
+                                              "Enables service unit metric "
+                                              "node_rapl_joules_total with a rapl_zone label."}},
+                                 .make = [](const CollectorOptions& o, const Paths& p) {
+                                   return std::make_unique<RaplCollector>(
+                                       p, o.boolean("enable-zone-label"));
+                                 }});
+
+}  // namespace vitals
