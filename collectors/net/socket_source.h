@@ -52,7 +52,7 @@ class SocketSource {
       if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err.message);
       note_fallback(err.message);
     }
-    read_proc(r, fn);
+    read_proc(r, deadline, fn);
     return Source::kProcfs;
   }
 
@@ -62,7 +62,7 @@ class SocketSource {
   std::string proc_path(const DumpRequest& r) const;
 
   template <class Fn>
-  void read_proc(const DumpRequest& r, Fn& fn) {
+  void read_proc(const DumpRequest& r, std::chrono::steady_clock::time_point deadline, Fn& fn) {
     const bool v6 = r.family != AF_INET;
     const bool udp = r.protocol == IPPROTO_UDP;
     const auto kind = udp ? (v6 ? procfs::NetSocketFile::kUdp6 : procfs::NetSocketFile::kUdp)
@@ -79,6 +79,10 @@ class SocketSource {
     int lineno = 0;
     bool eof = false;
     while (!eof) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::close(fd);
+        throw CollectError(path + ": stopped at the collector deadline");
+      }
       if (have == buf_.size()) {
         ::close(fd);
         throw CollectError(path + ": line " + std::to_string(lineno + 1) + " longer than " +

@@ -6,6 +6,7 @@ accept queue and unread UDP datagrams, and checks exact numbers from the netlink
 import ctypes
 import http.client
 import os
+import platform
 import select
 import shutil
 import signal
@@ -91,16 +92,42 @@ def netstat_tcpext(field):
     raise AssertionError("no TcpExt in /proc/net/netstat")
 
 
+def deny_netlink_sockets():
+    """preexec_fn: a seccomp filter making socket(AF_NETLINK, ...) fail with EAFNOSUPPORT, as in
+    a sandbox without netlink (x86_64 only)."""
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+    prog = (Filter * 8)(
+        Filter(ld, 0, 0, 4), Filter(jeq, 0, 5, 0xC000003E),  # arch == x86_64, else allow
+        Filter(ld, 0, 0, 0), Filter(jeq, 0, 3, 41),          # nr == socket, else allow
+        Filter(ld, 0, 0, 16), Filter(jeq, 0, 1, socket.AF_NETLINK),  # domain == AF_NETLINK
+        Filter(ret, 0, 0, 0x00050000 | 97),                  # SECCOMP_RET_ERRNO | EAFNOSUPPORT
+        Filter(ret, 0, 0, 0x7FFF0000))                       # SECCOMP_RET_ALLOW
+    fprog = Prog(len(prog), prog)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
+    if libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) != 0:  # PR_SET_SECCOMP, MODE_FILTER
+        raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
+
+
 class Exporter:
     """vitals or node_exporter in the test namespace. Readiness is seen in /proc/net/tcp, not by
     connecting, and scrapes reuse one keep-alive connection, so the exporter's own sockets are
     exactly one listener and one connection (two sockets)."""
 
-    def __init__(self, port, *args, binary=VITALS_BIN):
+    def __init__(self, port, *args, binary=VITALS_BIN, preexec_fn=None):
         self.port = port
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", *args],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec_fn)
         wait_until(lambda: self._alive() and listening(port), what=f"{binary} listening on {port}")
         self.conn = None
 
@@ -122,6 +149,10 @@ class Exporter:
         body = r.read().decode()
         assert r.status == 200, f"{path}: {r.status} {body[:300]}"
         return parse_exposition(body)
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode()
 
     def stop(self):
         if self.conn:
@@ -409,6 +440,56 @@ class SocketsTest(unittest.TestCase):
             self.assertEqual(set(dict(k)["port"] for k in
                                  series(got_only, "node_tcp_listen_queue_length")),
                              {"8003", "8004"})
+
+        in_new_netns(run)
+
+
+    @unittest.skipUnless(platform.machine() == "x86_64", "the seccomp filter is for x86_64")
+    def test_auto_falls_back_to_procfs_without_netlink(self):
+        def run():
+            keep = []
+            listener = tcp_listener("127.0.0.1", 8080, 8)
+            keep.append(listener)
+            for _ in range(2):
+                keep.append(connect_wait("127.0.0.1", 8080))
+            keep.append(listener.accept()[0])  # the second stays in the accept queue
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1", 5353))
+            keep.append(u)
+            args = ["--collector.disable-defaults", "--collector.sockets", "--collector.tcpstat",
+                    EXCLUDE_WEB]
+            nl = Exporter(9100, *args, "--collector.sockets.source=netlink")
+            auto = Exporter(9101, *args, preexec_fn=deny_netlink_sockets)
+            try:
+                nl.connect()
+                auto.connect()
+                got_nl, got_auto = nl.scrape(), auto.scrape()
+                log = auto.output()
+            finally:
+                nl.stop()
+                auto.stop()
+                for s in keep:
+                    s.close()
+            self.assertIn("netlink sock_diag unavailable, reading /proc/net instead", log)
+            self.assertIn("Address family not supported", log)
+            self.assertEqual(success(got_auto, "sockets"), 1)
+            self.assertEqual(success(got_auto, "tcpstat"), 1)
+            want = {L(direction="inbound", port="8080", state="established"): 2,
+                    L(direction="outbound", port="8080", state="established"): 2}
+            self.assertEqual(series(got_nl, "node_tcp_connections"), want)
+            self.assertEqual(series(got_auto, "node_tcp_connections"), want)
+            for fam in ("node_tcp_listen_queue_length", "node_udp_listen_receive_queue_bytes",
+                        "node_udp_listen_drops_total"):
+                self.assertEqual(series(got_auto, fam), series(got_nl, fam), fam)
+                self.assertTrue(series(got_auto, fam), fam)
+            self.assertEqual(series(got_auto, "node_tcp_listen_queue_length"),
+                             {L(protocol="tcp", address="127.0.0.1", port="8080"): 1})
+            self.assertIn("node_tcp_listen_queue_max", got_nl)
+            self.assertNotIn("node_tcp_listen_queue_max", got_auto)
+            states = {dict(k)["state"]: v for k, v in
+                      series(got_auto, "node_tcp_connection_states").items()}
+            self.assertEqual(states["established"], 2 * 2 + 2 * 2)  # + both exporters' conns
+            self.assertEqual(states["listen"], 3)
 
         in_new_netns(run)
 
