@@ -173,7 +173,10 @@ class SocketsCollector final : public Collector {
       int last[2] = {-1, -1};
       for (Listener& l : listeners_) {
         int u = is_udp(l.kind);
-        if (l.port != last[u]) ++distinct[u], last[u] = l.port;
+        if (l.port != last[u]) {
+          ++distinct[u];
+          last[u] = l.port;
+        }
         if (distinct[u] > opt_.max_ports) {
           l.other = true;
           l.port = 0;
