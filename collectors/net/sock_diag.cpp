@@ -1,0 +1,261 @@
+#include "collectors/net/sock_diag.h"
+
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace vitals::net {
+namespace {
+
+constexpr size_t kBufferSize = 64 << 10;  // the kernel fills at most ~32 KiB per dump datagram
+
+DiagItem malformed(DiagError* err, std::string msg) {
+  err->errnum = 0;
+  err->unavailable = false;
+  err->message = "sock_diag: " + std::move(msg);
+  return DiagItem::kError;
+}
+
+bool means_unavailable(int e) {
+  return e == ENOENT || e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EAFNOSUPPORT ||
+         e == EACCES || e == EPERM;
+}
+
+}  // namespace
+
+std::string_view tcp_state_name(int state) {
+  switch (state) {
+    case kEstablished:
+      return "established";
+    case kSynSent:
+      return "syn_sent";
+    case kSynRecv:
+      return "syn_recv";
+    case kFinWait1:
+      return "fin_wait1";
+    case kFinWait2:
+      return "fin_wait2";
+    case kTimeWait:
+      return "time_wait";
+    case kClose:
+      return "close";
+    case kCloseWait:
+      return "close_wait";
+    case kLastAck:
+      return "last_ack";
+    case kListen:
+      return "listen";
+    case kClosing:
+      return "closing";
+    default:
+      return "unknown";
+  }
+}
+
+std::string_view format_address(int family, const std::array<uint8_t, 16>& addr,
+                                char (&buf)[kAddrBufSize]) {
+  if (!inet_ntop(family, addr.data(), buf, sizeof buf)) return "?";
+  return buf;
+}
+
+DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSocket* out,
+                           DiagError* err) {
+  if (data.empty()) return DiagItem::kEnd;
+  nlmsghdr h;
+  if (data.size() < sizeof h) {
+    return malformed(err, "truncated netlink header (" + std::to_string(data.size()) +
+                              " bytes left, need " + std::to_string(sizeof h) + ")");
+  }
+  std::memcpy(&h, data.data(), sizeof h);
+  if (h.nlmsg_len < sizeof h || h.nlmsg_len > data.size()) {
+    return malformed(err, "netlink message length " + std::to_string(h.nlmsg_len) + " but " +
+                              std::to_string(data.size()) + " bytes left in the datagram");
+  }
+  std::span<const uint8_t> payload = data.subspan(sizeof h, h.nlmsg_len - sizeof h);
+  size_t advance = NLMSG_ALIGN(h.nlmsg_len);
+  data = advance >= data.size() ? std::span<const uint8_t>{} : data.subspan(advance);
+  if (h.nlmsg_seq != seq) {
+    return malformed(err, "reply for sequence " + std::to_string(h.nlmsg_seq) + ", expected " +
+                              std::to_string(seq));
+  }
+  if (h.nlmsg_type == NLMSG_DONE) {
+    int code = 0;
+    if (payload.size() >= sizeof code) std::memcpy(&code, payload.data(), sizeof code);
+    if (code < 0) {
+      err->errnum = -code;
+      err->unavailable = false;
+      err->message = std::string("sock_diag: dump failed: ") + std::strerror(-code);
+      return DiagItem::kError;
+    }
+    return DiagItem::kDone;
+  }
+  if (h.nlmsg_type == NLMSG_ERROR) {
+    int code = 0;
+    if (payload.size() < sizeof code) {
+      return malformed(err, "truncated NLMSG_ERROR (" + std::to_string(payload.size()) + " bytes)");
+    }
+    std::memcpy(&code, payload.data(), sizeof code);
+    err->errnum = -code;
+    err->unavailable = code < 0 && means_unavailable(-code);
+    err->message = code < 0
+                       ? std::string("sock_diag: kernel refused the dump: ") + std::strerror(-code)
+                       : std::string("sock_diag: unexpected acknowledgement");
+    return DiagItem::kError;
+  }
+  if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
+    return malformed(err, "unexpected netlink message type " + std::to_string(h.nlmsg_type));
+  }
+  if (h.nlmsg_flags & NLM_F_DUMP_INTR) {
+    return malformed(err, "dump interrupted by concurrent changes");
+  }
+  inet_diag_msg m;
+  if (payload.size() < sizeof m) {
+    return malformed(err, "truncated inet_diag_msg (" + std::to_string(payload.size()) + " of " +
+                              std::to_string(sizeof m) + " bytes)");
+  }
+  std::memcpy(&m, payload.data(), sizeof m);
+  out->family = m.idiag_family;
+  out->state = m.idiag_state;
+  out->local_port = ntohs(m.id.idiag_sport);
+  out->remote_port = ntohs(m.id.idiag_dport);
+  std::memcpy(out->local_addr.data(), m.id.idiag_src, 16);
+  std::memcpy(out->remote_addr.data(), m.id.idiag_dst, 16);
+  out->rqueue = m.idiag_rqueue;
+  out->wqueue = m.idiag_wqueue;
+  out->uid = m.idiag_uid;
+  out->inode = m.idiag_inode;
+  out->drops.reset();
+  // Attributes (struct nlattr, 4-byte aligned) follow the message; check every length.
+  size_t off = NLMSG_ALIGN(sizeof m);
+  while (off < payload.size()) {
+    nlattr a;
+    if (payload.size() - off < sizeof a) {
+      return malformed(err, "truncated attribute header in inet_diag_msg");
+    }
+    std::memcpy(&a, payload.data() + off, sizeof a);
+    if (a.nla_len < sizeof a || a.nla_len > payload.size() - off) {
+      return malformed(err, "attribute length " + std::to_string(a.nla_len) + " but " +
+                                std::to_string(payload.size() - off) + " bytes left");
+    }
+    if ((a.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKMEMINFO) {
+      constexpr size_t need = sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1);
+      if (a.nla_len - sizeof a < need) {
+        return malformed(err, "SK_MEMINFO attribute of " + std::to_string(a.nla_len - sizeof a) +
+                                  " bytes, need " + std::to_string(need));
+      }
+      uint32_t drops;
+      std::memcpy(&drops, payload.data() + off + sizeof a + SK_MEMINFO_DROPS * sizeof(uint32_t),
+                  sizeof drops);
+      out->drops = drops;
+    }
+    off += NLA_ALIGN(a.nla_len);
+  }
+  return DiagItem::kSocket;
+}
+
+size_t build_diag_request(const DumpRequest& r, uint32_t seq, std::span<uint8_t> buf) {
+  struct {
+    nlmsghdr h;
+    inet_diag_req_v2 req;
+  } msg;
+  static_assert(sizeof msg == sizeof(nlmsghdr) + sizeof(inet_diag_req_v2));
+  std::memset(&msg, 0, sizeof msg);
+  msg.h.nlmsg_len = sizeof msg;
+  msg.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.h.nlmsg_seq = seq;
+  msg.req.sdiag_family = r.family;
+  msg.req.sdiag_protocol = r.protocol;
+  msg.req.idiag_states = r.states;
+  msg.req.idiag_ext = r.drops ? static_cast<uint8_t>(1u << (INET_DIAG_SKMEMINFO - 1)) : 0;
+  if (buf.size() < sizeof msg) return 0;
+  std::memcpy(buf.data(), &msg, sizeof msg);
+  return sizeof msg;
+}
+
+SockDiag::SockDiag() : buf_(kBufferSize) {}
+
+SockDiag::~SockDiag() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool SockDiag::fail() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  return false;
+}
+
+bool SockDiag::send_request(const DumpRequest& r, DiagError* err) {
+  if (fd_ < 0) {
+    fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd_ < 0) {
+      err->errnum = errno;
+      err->unavailable = true;
+      err->message = std::string("sock_diag: netlink socket: ") + std::strerror(errno);
+      return false;
+    }
+    // A safety net only: the kernel answers a dump from inside recvmsg, so it never waits.
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  uint8_t req[128];
+  size_t n = build_diag_request(r, ++seq_, req);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  for (;;) {
+    ssize_t w = ::sendto(fd_, req, n, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    if (w == static_cast<ssize_t>(n)) return true;
+    if (w < 0 && errno == EINTR) continue;
+    err->errnum = w < 0 ? errno : EIO;
+    err->unavailable = false;
+    err->message = std::string("sock_diag: send: ") + std::strerror(err->errnum);
+    return fail();
+  }
+}
+
+bool SockDiag::receive(std::chrono::steady_clock::time_point deadline,
+                       std::span<const uint8_t>* data, DiagError* err) {
+  if (std::chrono::steady_clock::now() > deadline) {
+    err->errnum = ETIMEDOUT;
+    err->unavailable = false;
+    err->message = "sock_diag: dump stopped at the collector deadline";
+    return false;
+  }
+  for (;;) {
+    iovec iov{buf_.data(), buf_.size()};
+    sockaddr_nl from{};
+    msghdr mh{};
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof from;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    ssize_t n = ::recvmsg(fd_, &mh, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err->errnum = n < 0 ? errno : EIO;
+      err->unavailable = false;
+      err->message = n < 0 ? std::string("sock_diag: receive: ") + std::strerror(errno)
+                           : std::string("sock_diag: receive: end of stream");
+      return false;
+    }
+    if (mh.msg_flags & MSG_TRUNC) {
+      err->errnum = EMSGSIZE;
+      err->unavailable = false;
+      err->message =
+          "sock_diag: datagram larger than the " + std::to_string(buf_.size()) + "-byte buffer";
+      return false;
+    }
+    ++datagrams_;
+    *data = std::span<const uint8_t>(buf_.data(), static_cast<size_t>(n));
+    return true;
+  }
+}
+
+}  // namespace vitals::net
