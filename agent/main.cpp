@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "apm/module.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/scraper.h"
@@ -86,10 +87,20 @@ int main(int argc, char** argv) {
   so.listen_addresses = config.listen_addresses;
   so.threads = config.web_max_connections;
   auto server = vitals::make_http_server(so);
+  // APM: span receivers on their own listeners; their metrics are served on every scrape.
+  vitals::apm::ApmModule apm(config.apm);
+  web.add_producer(apm.aggregator());
+  web.add_producer(apm.receiver());
   web.install(*server);
   if (!server->start(&err)) {
     vitals::log::error("cannot start", {{"err", err}});
     std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    return 1;
+  }
+  if (!apm.start(&err)) {
+    vitals::log::error("cannot start", {{"err", err}});
+    std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    server->stop();
     return 1;
   }
   web.set_ready(true);
@@ -136,6 +147,7 @@ int main(int argc, char** argv) {
     }
     vitals::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     web.set_ready(false);
+    apm.stop();      // span receivers first: in-flight span requests finish
     server->stop();  // stops accepting; waits for in-flight requests
     bool clean = pool.shutdown(std::chrono::milliseconds(200));
     vitals::log::info("stopped");
