@@ -221,8 +221,10 @@ bool run(od::parser& parser, std::string_view body, SpanBatch& batch, std::strin
   simdjson::padded_string_view json(body.data(), body.size(), body.size() + json_padding());
   od::document doc;
   bool ok = true;
+  bool iterated = false;  // a document that failed to start has no location
   try {
     doc = parser.iterate(json);
+    iterated = true;
     fn(doc);
     // At the end of the document current_location() reports OUT_OF_BOUNDS; anything else
     // is content after the top-level value.
@@ -230,14 +232,18 @@ bool run(od::parser& parser, std::string_view body, SpanBatch& batch, std::strin
   } catch (const simdjson::simdjson_error& e) {
     ok = false;
     size_t at = body.size();
-    auto loc = doc.current_location();
-    if (!loc.error()) at = static_cast<size_t>(loc.value_unsafe() - body.data());
+    if (iterated) {
+      auto loc = doc.current_location();
+      if (!loc.error()) at = static_cast<size_t>(loc.value_unsafe() - body.data());
+    }
     *error = std::string("invalid ") + what + " at byte " + std::to_string(at) + ": " + e.what();
   } catch (const BadValue& e) {
     ok = false;
     size_t at = body.size();
-    auto loc = doc.current_location();
-    if (!loc.error()) at = static_cast<size_t>(loc.value_unsafe() - body.data());
+    if (iterated) {
+      auto loc = doc.current_location();
+      if (!loc.error()) at = static_cast<size_t>(loc.value_unsafe() - body.data());
+    }
     *error = std::string("invalid ") + what + " near byte " + std::to_string(at) + ": " + e.what;
   }
   batch.flush();

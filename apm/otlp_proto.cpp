@@ -49,8 +49,12 @@ class Wire {
 
   bool len(const uint8_t** data, size_t* n) {
     uint64_t l;
+    const uint8_t* at = p_;
     if (!varint(&l)) return false;
-    if (l > static_cast<uint64_t>(end_ - p_)) return fail("length past the end of the message");
+    if (l > static_cast<uint64_t>(end_ - p_)) {
+      p_ = at;  // report the offset of the length itself
+      return fail("length past the end of the message");
+    }
     *data = p_;
     *n = static_cast<size_t>(l);
     p_ += l;
