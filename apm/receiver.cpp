@@ -103,6 +103,45 @@ void status_body(HttpResponse& resp, int http, bool json, int grpc_code, const s
 
 }  // namespace
 
+int gunzip(std::string_view in, size_t max, std::string& out, std::string* error) {
+  out.resize(std::min(std::max<size_t>(in.size() * 4, 65536), max + 1));
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) {
+    *error = "cannot start gzip decompression";
+    return 500;
+  }
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  for (;;) {
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + zs.total_out);
+    zs.avail_out = static_cast<uInt>(out.size() - zs.total_out);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+    if (zs.avail_out == 0) {
+      if (out.size() > max) break;
+      out.resize(std::min(out.size() * 2, max + 1));
+      continue;
+    }
+    if (zs.avail_in == 0) break;  // truncated input
+  }
+  size_t total = zs.total_out;
+  std::string msg = zs.msg ? zs.msg : "";
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) {
+    if (total > max) {
+      *error = "decompressed request body is over the limit of " + std::to_string(max) +
+               " bytes (--apm.max-request-bytes)";
+      return 413;
+    }
+    *error = "invalid gzip body: " + (msg.empty() ? std::string("truncated") : msg);
+    return 400;
+  }
+  out.resize(total);
+  return 0;
+}
+
 struct Receiver::Slot {
   std::string body;
   std::string inflated;
@@ -185,44 +224,10 @@ int Receiver::read_body(HttpRequest& req, Encoding enc, Slot& slot, std::string_
     return 0;
   }
   // gzip (or zlib): inflate, bounded by the same limit.
-  std::string& out = slot.inflated;
-  out.resize(std::min(std::max<size_t>(used * 4, 65536), max + 1));
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) {
-    *error = "cannot start gzip decompression";
-    return 500;
-  }
-  zs.next_in = reinterpret_cast<Bytef*>(b.data());
-  zs.avail_in = static_cast<uInt>(used);
-  int rc = Z_OK;
-  for (;;) {
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + zs.total_out);
-    zs.avail_out = static_cast<uInt>(out.size() - zs.total_out);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc == Z_STREAM_END) break;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
-    if (zs.avail_out == 0) {
-      if (out.size() > max) break;
-      out.resize(std::min(out.size() * 2, max + 1));
-      continue;
-    }
-    if (zs.avail_in == 0) break;  // truncated input
-  }
-  size_t total = zs.total_out;
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) {
-    if (total > max) {
-      *error = "decompressed request body is over the limit of " + std::to_string(max) +
-               " bytes (--apm.max-request-bytes)";
-      return 413;
-    }
-    *error =
-        std::string("invalid gzip body") + (zs.msg ? std::string(": ") + zs.msg : ": truncated");
-    return 400;
-  }
-  out.resize(total);
-  out.reserve(total + pad);
-  *body = out;
+  int st = gunzip(b, max, slot.inflated, error);
+  if (st != 0) return st;
+  slot.inflated.reserve(slot.inflated.size() + pad);
+  *body = slot.inflated;
   return 0;
 }
 

@@ -25,6 +25,10 @@ struct ReceiverOptions {
   int max_concurrent_requests = 4;
 };
 
+// Inflates a gzip (or zlib) body into `out`, at most `max` bytes. Returns 0, 413 when the
+// output would pass `max`, or 400 for a corrupt or truncated body (with `error` set).
+int gunzip(std::string_view in, size_t max, std::string& out, std::string* error);
+
 enum class Protocol : uint8_t { kOtlp, kOtlpProto, kOtlpJson, kZipkin };
 inline constexpr size_t kProtocols = 4;
 
