@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <random>
 
 namespace vitals::apm {
 namespace {
@@ -113,7 +114,8 @@ SpanAggregator::SpanAggregator(AggregatorOptions options)
   for (const auto& d : opts_.dimensions) dim_labels_.push_back(sanitize_label_name(d));
   init_series(overflow_);
   overflow_.key = "overflow";
-  index_.reserve(std::min<size_t>(opts_.max_series, 1 << 16));
+  pending_.reserve(std::min<size_t>(opts_.graph_max_items, 1 << 16));
+  seed_ = static_cast<uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}();
 }
 
 void SpanAggregator::init_series(Series& s) const {
@@ -132,7 +134,8 @@ void SpanAggregator::build_key(const SpanRecord& s) {
   for (size_t i = 0; i < dim_labels_.size(); ++i) put_field(key_, s.dims[i]);
 }
 
-SpanAggregator::Series& SpanAggregator::new_series(std::string_view key, int64_t now_ns) {
+SpanAggregator::Series& SpanAggregator::new_series(std::string_view key, uint64_t hash,
+                                                   int64_t now_ns) {
   uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -146,7 +149,8 @@ SpanAggregator::Series& SpanAggregator::new_series(std::string_view key, int64_t
   s.live = true;
   s.last_seen = now_ns;
   init_series(s);
-  index_.emplace(s.key, slot);
+  s.hash = hash;
+  index_.insert(hash, slot, [this](uint32_t i) { return series_[i].hash; });
   ++live_;
   return s;
 }
@@ -176,12 +180,14 @@ void SpanAggregator::consume_at(std::span<const SpanRecord> spans, int64_t now_n
   if (now_ns >= next_sweep_) sweep(now_ns);
   for (const SpanRecord& r : spans) {
     build_key(r);
-    auto it = index_.find(std::string_view(key_));
+    uint64_t h = hash_bytes(key_, seed_);
+    uint32_t slot =
+        index_.find(key_, h, [this](uint32_t i) -> std::string_view { return series_[i].key; });
     Series* s;
-    if (it != index_.end()) {
-      s = &series_[it->second];
+    if (slot != FlatIndex::kNone) {
+      s = &series_[slot];
     } else if (live_ < opts_.max_series) {
-      s = &new_series(key_, now_ns);
+      s = &new_series(key_, h, now_ns);
     } else {
       s = &overflow_;
       overflow_spans_++;
@@ -196,7 +202,7 @@ void SpanAggregator::sweep(int64_t now_ns) {
   for (uint32_t i = 0; i < series_.size(); ++i) {
     Series& s = series_[i];
     if (s.live && now_ns - s.last_seen > expiry) {
-      index_.erase(s.key);
+      index_.erase(s.hash, i, [this](uint32_t j) { return series_[j].hash; });
       s.live = false;
       std::string().swap(s.key);
       free_.push_back(i);
@@ -211,7 +217,13 @@ void SpanAggregator::sweep(int64_t now_ns) {
 }
 
 bool SpanAggregator::intern(std::string_view svc, uint32_t* id) {
+  // Spans of one request nearly always share a service.
+  if (last_service_ != FlatIndex::kNone && service_names_[last_service_] == svc) {
+    *id = last_service_;
+    return true;
+  }
   auto it = services_.find(svc);
+  if (it != services_.end()) last_service_ = it->second;
   if (it != services_.end()) {
     *id = it->second;
     return true;

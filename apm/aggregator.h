@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "apm/flat_index.h"
 #include "apm/span.h"
 #include "core/producer.h"
 
@@ -79,6 +80,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
  private:
   struct Series {
     std::string key;
+    uint64_t hash = 0;
     uint64_t count = 0;
     double sum = 0;
     int64_t last_seen = 0;
@@ -117,7 +119,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   };
 
   void build_key(const SpanRecord& s);
-  Series& new_series(std::string_view key, int64_t now_ns);
+  Series& new_series(std::string_view key, uint64_t hash, int64_t now_ns);
   void init_series(Series& s) const;
   void observe(Series& s, const SpanRecord& r, int64_t now_ns);
   void sweep(int64_t now_ns);
@@ -134,7 +136,8 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
 
   mutable std::mutex mu_;
   std::string key_;  // scratch, reused
-  std::unordered_map<std::string, uint32_t, StrHash, std::equal_to<>> index_;
+  uint64_t seed_;    // per process, so label values cannot be chosen to collide
+  FlatIndex index_;
   std::vector<Series> series_;
   std::vector<uint32_t> free_;
   size_t live_ = 0;
@@ -148,6 +151,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   std::deque<std::pair<int64_t, EdgeKey>> pending_order_;
   std::unordered_map<std::string, uint32_t, StrHash, std::equal_to<>> services_;
   std::vector<std::string> service_names_;
+  uint32_t last_service_ = FlatIndex::kNone;
   std::unordered_map<uint64_t, EdgeStats> edges_;
   uint64_t graph_expired_ = 0;
   uint64_t graph_dropped_ = 0;

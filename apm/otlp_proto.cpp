@@ -167,6 +167,21 @@ bool any_value(Wire w, std::string_view* out, std::array<char, 24>& buf, bool* n
   return true;
 }
 
+bool wanted(std::string_view key, std::span<const std::string> dims, bool resource) {
+  if (resource && key == "service.name") return true;
+  for (const auto& d : dims) {
+    if (key == d) return true;
+  }
+  return false;
+}
+
+// Hot path: every SDK writes a KeyValue's key first, so most unwanted attributes are passed
+// over here without a call. False only when the key is first and certainly unwanted.
+inline bool key_may_be_wanted(const uint8_t* d, size_t n, std::span<const std::string> dims) {
+  if (n < 2 || d[0] != 0x0a || d[1] >= 0x80 || size_t{d[1]} + 2 > n) return true;
+  return wanted(sv(d + 2, d[1]), dims, false);
+}
+
 // Reads a KeyValue; when its key is service.name (resource only) or a dimension, stores it.
 // Returns false on a wire error.
 bool key_value(Wire w, std::span<const std::string> dims, std::string_view* service,
@@ -174,6 +189,7 @@ bool key_value(Wire w, std::span<const std::string> dims, std::string_view* serv
                std::array<std::array<char, 24>, kMaxDimensions>& numbuf, uint32_t* numeric_mask,
                Wire& parent) {
   std::string_view key;
+  bool have_key = false;
   const uint8_t* vd = nullptr;
   size_t vn = 0;
   while (!w.done()) {
@@ -184,13 +200,17 @@ bool key_value(Wire w, std::span<const std::string> dims, std::string_view* serv
       size_t n;
       if (!w.len(&d, &n)) return parent.fail_from(w);
       key = sv(d, n);
+      have_key = true;
+      // Most attributes are not wanted: stop at the key (the KeyValue's extent is already
+      // known to be inside its parent, so nothing is left unchecked that matters).
+      if (!vd && !wanted(key, dims, service != nullptr)) return true;
     } else if (f == 2 && wt == kLen) {
       if (!w.len(&vd, &vn)) return parent.fail_from(w);
     } else if (!w.skip(wt)) {
       return parent.fail_from(w);
     }
   }
-  if (!vd) return true;
+  if (!vd || !have_key) return true;
   if (service && key == "service.name") {
     std::array<char, 24> scratch;
     bool num = false;
@@ -272,8 +292,9 @@ bool span(Wire w, std::span<const std::string> dims, const ResourceState& res, S
       case 9:
         if (wt != kLen) break;
         if (!w.len(&d, &n)) return parent.fail_from(w);
-        if (!dims.empty() && !key_value(w.sub(d, n, "KeyValue"), dims, nullptr, r.dims, r.numbuf,
-                                        &numeric, parent)) {
+        if (dims.empty() || !key_may_be_wanted(d, n, dims)) continue;
+        if (!key_value(w.sub(d, n, "KeyValue"), dims, nullptr, r.dims, r.numbuf, &numeric,
+                       parent)) {
           return false;
         }
         continue;

@@ -1,5 +1,6 @@
 #include "apm/receiver.h"
 
+#include <libdeflate.h>
 #include <strings.h>
 #include <zlib.h>
 
@@ -103,7 +104,11 @@ void status_body(HttpResponse& resp, int http, bool json, int grpc_code, const s
 
 }  // namespace
 
-int gunzip(std::string_view in, size_t max, std::string& out, std::string* error) {
+namespace {
+
+// zlib's streaming inflate, bounded by `max`: the general path (zlib streams, multi-member gzip,
+// a size trailer that does not match).
+int inflate_stream(std::string_view in, size_t max, std::string& out, std::string* error) {
   out.resize(std::min(std::max<size_t>(in.size() * 4, 65536), max + 1));
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) {
@@ -140,6 +145,40 @@ int gunzip(std::string_view in, size_t max, std::string& out, std::string* error
   }
   out.resize(total);
   return 0;
+}
+
+struct Decompressor {
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  ~Decompressor() { libdeflate_free_decompressor(d); }
+};
+
+}  // namespace
+
+int gunzip(std::string_view in, size_t max, std::string& out, std::string* error) {
+  // Fast path: one gzip member whose trailer gives the size, inflated in one call by libdeflate
+  // (2-3x zlib's speed on whole buffers).
+  thread_local Decompressor dec;
+  if (dec.d && in.size() >= 18 && static_cast<uint8_t>(in[0]) == 0x1f &&
+      static_cast<uint8_t>(in[1]) == 0x8b) {
+    uint32_t isize;
+    std::memcpy(&isize, in.data() + in.size() - 4, 4);
+    if (isize > max) {
+      *error = "decompressed request body of " + std::to_string(isize) +
+               " bytes is over the limit of " + std::to_string(max) +
+               " bytes (--apm.max-request-bytes)";
+      return 413;
+    }
+    out.resize(isize);
+    size_t got = 0;
+    auto rc = libdeflate_gzip_decompress(dec.d, in.data(), in.size(), out.data(), isize, &got);
+    if (rc == LIBDEFLATE_SUCCESS && got == isize) return 0;
+    if (rc == LIBDEFLATE_BAD_DATA) {
+      *error = "invalid gzip body: corrupt or truncated data";
+      return 400;
+    }
+    // The trailer lied (or more members follow): take the bounded streaming path.
+  }
+  return inflate_stream(in, max, out, error);
 }
 
 struct Receiver::Slot {
