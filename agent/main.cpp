@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
             "listen addresses, telemetry path, web.max-connections and collector thread limits "
             "change only on restart");
       }
+      if (!(next.config.apm == config.apm)) {
+        vitals::log::warn("--apm.* flags change only on restart");
+      }
       config = std::move(next.config);
       vitals::log::configure(config.log_level, config.log_format);
       scraper.set_collectors(next_set);

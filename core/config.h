@@ -26,6 +26,7 @@ struct ApmConfig {
   int max_connections = 16;         // HTTP threads per APM listener
   int64_t service_graph_max_items = 10000;
   std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
+  bool operator==(const ApmConfig&) const = default;
 };
 
 struct Config {
