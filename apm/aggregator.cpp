@@ -114,7 +114,6 @@ SpanAggregator::SpanAggregator(AggregatorOptions options)
   for (const auto& d : opts_.dimensions) dim_labels_.push_back(sanitize_label_name(d));
   init_series(overflow_);
   overflow_.key = "overflow";
-  pending_.reserve(std::min<size_t>(opts_.graph_max_items, 1 << 16));
   seed_ = static_cast<uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}();
 }
 
@@ -246,21 +245,21 @@ void SpanAggregator::graph_observe(const SpanRecord& r, int64_t now_ns) {
     std::memcpy(k.b.data() + 16, r.parent_span_id.data(), 8);
   }
   uint32_t svc;
-  auto it = pending_.find(k);
-  if (it == pending_.end()) {
+  PendingEdge* pe = pending_.find(k);
+  if (!pe) {
     if (pending_.size() >= opts_.graph_max_items || !intern(r.service, &svc)) {
       graph_dropped_++;
       return;
     }
     PendingEdge e;
     e.expires_at = now_ns + opts_.graph_wait.count();
-    it = pending_.emplace(k, e).first;
+    pe = pending_.emplace(k, e);
     pending_order_.emplace_back(e.expires_at, k);
   } else if (!intern(r.service, &svc)) {
     graph_dropped_++;
     return;
   }
-  PendingEdge& e = it->second;
+  PendingEdge& e = *pe;
   uint64_t dur = r.end_ns - r.start_ns;
   if (client) {
     e.have_client = true;
@@ -274,7 +273,7 @@ void SpanAggregator::graph_observe(const SpanRecord& r, int64_t now_ns) {
   if (r.status == kStatusError) e.failed = true;
   if (e.have_client && e.have_server) {
     record_edge(e);
-    pending_.erase(it);
+    pending_.erase(k);
   }
 }
 
@@ -302,9 +301,10 @@ void SpanAggregator::record_edge(const PendingEdge& e) {
 
 void SpanAggregator::graph_sweep(int64_t now_ns) {
   while (!pending_order_.empty() && pending_order_.front().first <= now_ns) {
-    auto it = pending_.find(pending_order_.front().second);
-    if (it != pending_.end() && it->second.expires_at == pending_order_.front().first) {
-      pending_.erase(it);
+    const EdgeKey& k = pending_order_.front().second;
+    PendingEdge* pe = pending_.find(k);
+    if (pe && pe->expires_at == pending_order_.front().first) {
+      pending_.erase(k);
       graph_expired_++;
     }
     pending_order_.pop_front();
@@ -313,8 +313,8 @@ void SpanAggregator::graph_sweep(int64_t now_ns) {
   if (pending_order_.size() > 2 * opts_.graph_max_items + 1024) {
     std::deque<std::pair<int64_t, EdgeKey>> keep;
     for (const auto& [t, k] : pending_order_) {
-      auto it = pending_.find(k);
-      if (it != pending_.end() && it->second.expires_at == t) keep.emplace_back(t, k);
+      PendingEdge* pe = pending_.find(k);
+      if (pe && pe->expires_at == t) keep.emplace_back(t, k);
     }
     pending_order_.swap(keep);
   }

@@ -105,6 +105,51 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
     bool have_server = false;
     bool failed = false;
   };
+  // Waiting spans by (trace id, client span id), in one open-addressing table over a slot
+  // vector: a lookup is one probe and one 24-byte comparison.
+  class PendingTable {
+   public:
+    PendingEdge* find(const EdgeKey& k) {
+      uint32_t i =
+          index_.find(view(k), hash(k), [this](uint32_t j) { return view(slots_[j].key); });
+      return i == FlatIndex::kNone ? nullptr : &slots_[i].edge;
+    }
+    PendingEdge* emplace(const EdgeKey& k, const PendingEdge& e) {
+      uint32_t i;
+      if (!free_.empty()) {
+        i = free_.back();
+        free_.pop_back();
+      } else {
+        i = static_cast<uint32_t>(slots_.size());
+        slots_.emplace_back();
+      }
+      slots_[i] = Slot{k, hash(k), e};
+      index_.insert(slots_[i].hash, i, [this](uint32_t j) { return slots_[j].hash; });
+      return &slots_[i].edge;
+    }
+    void erase(const EdgeKey& k) {
+      uint64_t h = hash(k);
+      uint32_t i = index_.find(view(k), h, [this](uint32_t j) { return view(slots_[j].key); });
+      if (i == FlatIndex::kNone) return;
+      index_.erase(h, i, [this](uint32_t j) { return slots_[j].hash; });
+      free_.push_back(i);
+    }
+    size_t size() const { return index_.size(); }
+
+   private:
+    struct Slot {
+      EdgeKey key;
+      uint64_t hash;
+      PendingEdge edge;
+    };
+    static std::string_view view(const EdgeKey& k) {
+      return {reinterpret_cast<const char*>(k.b.data()), k.b.size()};
+    }
+    static uint64_t hash(const EdgeKey& k) { return EdgeKeyHash{}(k)*0x9E3779B97F4A7C15ULL; }
+    std::vector<Slot> slots_;
+    std::vector<uint32_t> free_;
+    FlatIndex index_;
+  };
   struct EdgeStats {
     uint64_t total = 0;
     uint64_t failed = 0;
@@ -147,7 +192,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   uint64_t expired_series_ = 0;
 
   // Service graph.
-  std::unordered_map<EdgeKey, PendingEdge, EdgeKeyHash> pending_;
+  PendingTable pending_;
   std::deque<std::pair<int64_t, EdgeKey>> pending_order_;
   std::unordered_map<std::string, uint32_t, StrHash, std::equal_to<>> services_;
   std::vector<std::string> service_names_;

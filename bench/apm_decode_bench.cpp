@@ -20,10 +20,10 @@ constexpr int kSpansPerRequest = 100;
 struct Payloads {
   std::vector<std::string> raw;
   std::vector<std::string> gz;
-  Payloads() {
+  explicit Payloads(int n) {
     std::mt19937_64 rng(42);
-    for (int s = 0; s < bench::kServices; ++s) {
-      raw.push_back(bench::make_request(s, kSpansPerRequest, rng));
+    for (int s = 0; s < n; ++s) {
+      raw.push_back(bench::make_request(s % bench::kServices, kSpansPerRequest, rng));
       std::string z;
       gzip_compress(raw.back(), 6, z);
       gz.push_back(z);
@@ -32,7 +32,13 @@ struct Payloads {
 };
 
 const Payloads& payloads() {
-  static Payloads p;
+  static Payloads p(bench::kServices);
+  return p;
+}
+
+// 1000 requests: about 10,000 live series (20 services x 50 operations x 10 status codes).
+const Payloads& payloads_10k() {
+  static Payloads p(1000);
   return p;
 }
 
@@ -92,7 +98,7 @@ class NullSink : public apm::SpanSink {
 };
 
 void BM_HandDecodeOnly(benchmark::State& state) {
-  const auto& p = payloads().raw;
+  const auto& p = state.range(0) ? payloads_10k().raw : payloads().raw;
   auto dims = bench::bench_dimensions();
   NullSink sink;
   apm::SpanBatch batch;
@@ -106,7 +112,7 @@ void BM_HandDecodeOnly(benchmark::State& state) {
   }
   report(state, p);
 }
-BENCHMARK(BM_HandDecodeOnly);
+BENCHMARK(BM_HandDecodeOnly)->Arg(0)->Arg(1);
 
 void BM_HandDecodeAggregate(benchmark::State& state) {
   const auto& p = payloads().raw;
@@ -126,6 +132,25 @@ void BM_HandDecodeAggregate(benchmark::State& state) {
   state.counters["series"] = static_cast<double>(agg.series_count());
 }
 BENCHMARK(BM_HandDecodeAggregate);
+
+void BM_HandDecodeAggregate10kSeries(benchmark::State& state) {
+  const auto& p = payloads_10k().raw;
+  apm::AggregatorOptions o;
+  o.dimensions = bench::bench_dimensions();
+  apm::SpanAggregator agg(o);
+  apm::SpanBatch batch;
+  size_t i = 0;
+  std::string err;
+  for (auto _ : state) {
+    apm::DecodeStats st;
+    batch.begin(&agg, &st);
+    bool ok = apm::decode_otlp_proto(p[i++ % p.size()], o.dimensions, batch, &err);
+    benchmark::DoNotOptimize(ok);
+  }
+  report(state, p);
+  state.counters["series"] = static_cast<double>(agg.series_count());
+}
+BENCHMARK(BM_HandDecodeAggregate10kSeries);
 
 void BM_GunzipHandDecodeAggregate(benchmark::State& state) {
   const auto& p = payloads().gz;
