@@ -5,6 +5,7 @@ span metrics and self metrics scraped from /metrics afterwards."""
 import gzip
 import http.client
 import json
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -158,6 +159,11 @@ class ApmListeners(unittest.TestCase):
                 out = log.read().decode()
             self.assertEqual(p.returncode, 1, out)
             self.assertIn("flag --apm.otlp.listen-address", out)
+            # SIGTERM stops the APM listener too: a clean exit, and the port is free again.
+            self.assertEqual(a.stop(), 0)
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", port))
 
 
 if __name__ == "__main__":
