@@ -5,6 +5,8 @@
 #include <map>
 
 #include "apm/decode.h"
+#include "apm/receiver.h"
+#include "exporter/gzip.h"
 #include "otlp_trace_service.pb.h"
 
 namespace vitals::apm {
@@ -428,6 +430,46 @@ TEST(ApmSpan, LongValuesAreCutAtACharacterBoundary) {
   s += "\xc3\xa9tail";  // a two-byte character across the limit
   EXPECT_EQ(clamp_label_value(s).size(), kMaxLabelValueBytes - 1);
   EXPECT_EQ(clamp_label_value("short"), "short");
+}
+
+}  // namespace
+}  // namespace vitals::apm
+
+namespace vitals::apm {
+namespace {
+
+std::string gz(std::string_view s) {
+  std::string out;
+  EXPECT_TRUE(gzip_compress(s, 6, out));
+  return out;
+}
+
+TEST(ApmGunzip, FastPathFallbacksAndLimits) {
+  std::string text(100000, 'x');
+  for (size_t i = 0; i < text.size(); i += 7) text[i] = static_cast<char>('a' + i % 26);
+  std::string out, err;
+  ASSERT_EQ(gunzip(gz(text), 1 << 20, out, &err), 0) << err;
+  EXPECT_EQ(out, text);
+  // Two gzip members (allowed by RFC 1952): the trailer only gives the last one's size.
+  ASSERT_EQ(gunzip(gz("hello ") + gz("world"), 1 << 20, out, &err), 0) << err;
+  EXPECT_EQ(out, "hello world");
+  // A trailer that claims less than the data: the bounded streaming path still gets it right.
+  std::string lying = gz(text);
+  lying[lying.size() - 4] = 1;
+  lying[lying.size() - 3] = 0;
+  lying[lying.size() - 2] = 0;
+  lying[lying.size() - 1] = 0;
+  EXPECT_EQ(gunzip(lying, 1 << 20, out, &err), 400);
+  // Over the limit, by the trailer and by the data.
+  EXPECT_EQ(gunzip(gz(text), 1000, out, &err), 413);
+  EXPECT_NE(err.find("over the limit of 1000 bytes"), std::string::npos) << err;
+  // Corrupt and truncated.
+  std::string bad = gz(text);
+  bad[bad.size() / 2] ^= 0x55;
+  EXPECT_EQ(gunzip(bad, 1 << 20, out, &err), 400);
+  std::string cut = gz(text).substr(0, 40);
+  EXPECT_EQ(gunzip(cut, 1 << 20, out, &err), 400);
+  EXPECT_NE(err.find("invalid gzip body"), std::string::npos) << err;
 }
 
 }  // namespace
