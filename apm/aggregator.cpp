@@ -120,8 +120,7 @@ SpanAggregator::SpanAggregator(AggregatorOptions options)
 void SpanAggregator::init_series(Series& s) const {
   s.count = 0;
   s.sum = 0;
-  s.buckets.assign(bound_ns_.size() + 1, 0);
-  s.exemplars.assign(bound_ns_.size() + 1, Exemplar{});
+  s.cells.assign(bound_ns_.size() + 1, Series::Cell{});
 }
 
 void SpanAggregator::build_key(const SpanRecord& s) {
@@ -158,11 +157,11 @@ void SpanAggregator::observe(Series& s, const SpanRecord& r, int64_t now_ns) {
   uint64_t dur = r.end_ns - r.start_ns;
   size_t i = bucket_index(bound_ns_, dur);
   double secs = static_cast<double>(dur) * 1e-9;
-  s.buckets[i]++;
+  s.cells[i].count++;
   s.count++;
   s.sum += secs;
   s.last_seen = now_ns;
-  Exemplar& e = s.exemplars[i];
+  Exemplar& e = s.cells[i].exemplar;
   e.trace_id = r.trace_id;
   e.span_id = r.span_id;
   e.value = secs;
@@ -344,10 +343,18 @@ void SpanAggregator::series_labels(const Series& s,
 void SpanAggregator::visit(const std::function<void(const SeriesView&)>& fn) const {
   std::lock_guard lk(mu_);
   SeriesView v;
+  std::vector<uint64_t> counts;
+  std::vector<Exemplar> exemplars;
   auto one = [&](const Series& s) {
     series_labels(s, v.labels);
-    v.bucket_counts = s.buckets;
-    v.exemplars = s.exemplars;
+    counts.clear();
+    exemplars.clear();
+    for (const auto& c : s.cells) {
+      counts.push_back(c.count);
+      exemplars.push_back(c.exemplar);
+    }
+    v.bucket_counts = counts;
+    v.exemplars = exemplars;
     v.count = s.count;
     v.sum = s.sum;
     fn(v);
@@ -387,7 +394,7 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
     calls.add(labels, static_cast<double>(s.count));
     uint64_t cum = 0;
     for (size_t i = 0; i < bound_ns_.size(); ++i) {
-      cum += s.buckets[i];
+      cum += s.cells[i].count;
       buckets[i] = {opts_.buckets[i], static_cast<double>(cum)};
     }
     dur.add_histogram(labels, buckets, s.sum, static_cast<double>(s.count));

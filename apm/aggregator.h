@@ -85,8 +85,13 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
     double sum = 0;
     int64_t last_seen = 0;
     bool live = false;
-    std::vector<uint64_t> buckets;
-    std::vector<Exemplar> exemplars;
+    // Per bucket (last is +Inf): the count and the exemplar side by side, so a span touches
+    // one cache line of them.
+    struct Cell {
+      uint64_t count = 0;
+      Exemplar exemplar;
+    };
+    std::vector<Cell> cells;
   };
   struct EdgeKey {
     std::array<uint8_t, 24> b;
