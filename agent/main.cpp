@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "apm/module.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/scraper.h"
@@ -87,9 +88,19 @@ int main(int argc, char** argv) {
   so.listen_addresses = config.listen_addresses;
   so.threads = config.web_max_connections;
   auto server = vitals::make_http_server(so);
+  // APM: span receivers on their own listeners; their metrics are served on every scrape.
+  vitals::apm::ApmModule apm(config.apm);
+  web.add_producer(apm.aggregator());
+  web.add_producer(apm.receiver());
   web.install(*server);
   if (!server->start(&err)) {
     vitals::log::error("cannot start", {{"err", err}});
+    return 1;
+  }
+  if (!apm.start(&err)) {
+    vitals::log::error("cannot start", {{"err", err}});
+    std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    server->stop();
     return 1;
   }
   web.set_ready(true);
@@ -125,6 +136,9 @@ int main(int argc, char** argv) {
             "listen addresses, telemetry path, web.max-connections and collector thread limits "
             "change only on restart");
       }
+      if (!(next.config.apm == config.apm)) {
+        vitals::log::warn("--apm.* flags change only on restart");
+      }
       config = std::move(next.config);
       vitals::log::configure(config.log_level, config.log_format);
       scraper.set_collectors(next_set);
@@ -136,10 +150,12 @@ int main(int argc, char** argv) {
     }
     vitals::log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     web.set_ready(false);
-    // In-flight scrapes finish (they are bounded by the collector deadline); new requests get
-    // 503. Then leave at once: civetweb's own stop polls for up to seconds, and a collector
-    // stuck in the kernel can never be joined, so no destructor may wait for either.
-    bool drained = server->drain(std::chrono::milliseconds(1500));
+    // Span receivers first, then the metrics server: in-flight requests finish (scrapes are
+    // bounded by the collector deadline) and new ones get 503. Then leave at once: civetweb's
+    // own stop polls for seconds, and a collector stuck in the kernel can never be joined, so
+    // no destructor may wait for either.
+    bool drained = apm.drain(std::chrono::milliseconds(1000));
+    drained = server->drain(std::chrono::milliseconds(1500)) && drained;
     pool.shutdown(std::chrono::milliseconds(0));
     vitals::log::info("stopped", {{"in_flight_finished", drained ? "true" : "false"}});
     std::fflush(nullptr);

@@ -13,6 +13,22 @@
 
 namespace vitals {
 
+// ---- APM (spans into span metrics; apm/, docs/apm.md) ----
+struct ApmConfig {
+  std::string otlp_listen_address = ":4318";    // empty: no OTLP/HTTP listener
+  std::string zipkin_listen_address = ":9411";  // empty: no Zipkin listener
+  std::vector<std::string> dimensions;          // span/resource attribute keys
+  std::vector<double> buckets;                  // seconds, ascending; empty: the default
+  int64_t max_series = 10000;
+  std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
+  int64_t max_request_bytes = 4 << 20;
+  int max_concurrent_requests = 4;  // requests decoded at once; more get 429
+  int max_connections = 16;         // HTTP threads per APM listener
+  int64_t service_graph_max_items = 10000;
+  std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
+  bool operator==(const ApmConfig&) const = default;
+};
+
 struct Config {
   std::vector<std::string> listen_addresses;  // as given, e.g. ":9100", "127.0.0.1:9100"
   std::string telemetry_path = "/metrics";
@@ -29,6 +45,7 @@ struct Config {
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kLogfmt;
   std::string config_file;
+  ApmConfig apm;
 };
 
 struct ConfigResult {

@@ -1,0 +1,41 @@
+// The APM module as the agent runs it: the aggregator, the receivers and their listeners
+// (--apm.otlp.listen-address, --apm.zipkin.listen-address), built from the config.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "apm/aggregator.h"
+#include "apm/receiver.h"
+#include "core/config.h"
+#include "exporter/http_server.h"
+
+namespace vitals::apm {
+
+class ApmModule {
+ public:
+  explicit ApmModule(const ApmConfig& config);
+  ~ApmModule();
+  // Starts the enabled listeners; false with a reason naming the flag.
+  bool start(std::string* error);
+  // Stops accepting spans and waits for in-flight requests.
+  void stop();
+  // For a quick process exit: new span requests get 503, in-flight ones finish (at most
+  // `timeout`). True when none is left.
+  bool drain(std::chrono::milliseconds timeout);
+
+  std::shared_ptr<SpanAggregator> aggregator() const { return aggregator_; }
+  std::shared_ptr<Receiver> receiver() const { return receiver_; }
+
+ private:
+  ApmConfig config_;
+  std::shared_ptr<SpanAggregator> aggregator_;
+  std::shared_ptr<Receiver> receiver_;
+  std::unique_ptr<HttpServer> otlp_;
+  std::unique_ptr<HttpServer> zipkin_;
+};
+
+AggregatorOptions aggregator_options(const ApmConfig& c);
+
+}  // namespace vitals::apm

@@ -1,0 +1,490 @@
+#include "apm/receiver.h"
+
+#include <libdeflate.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/log.h"
+#include "core/parse.h"
+
+namespace vitals::apm {
+namespace {
+
+constexpr Desc kRequests{"vitals_apm_requests_total",
+                         "Span requests answered, by protocol and HTTP status.",
+                         MetricType::kCounter};
+constexpr Desc kRefused{"vitals_apm_requests_refused_total",
+                        "Span requests whose spans were not taken, by protocol and reason "
+                        "(overloaded ones are retried by the client).",
+                        MetricType::kCounter};
+constexpr Desc kSpans{"vitals_apm_spans_received_total",
+                      "Valid spans received and aggregated, by protocol.", MetricType::kCounter};
+constexpr Desc kRejected{
+    "vitals_apm_spans_rejected_total",
+    "Invalid spans rejected (reported in partial_success), by protocol and reason.",
+    MetricType::kCounter};
+constexpr Desc kBytes{"vitals_apm_request_bytes_total",
+                      "Span request body bytes as received (before gzip), by protocol.",
+                      MetricType::kCounter};
+constexpr Desc kQueue{"vitals_apm_ingest_queue_length",
+                      "Span requests being read, decoded and aggregated.", MetricType::kGauge};
+constexpr Desc kQueueCap{"vitals_apm_ingest_queue_capacity",
+                         "Limit on span requests handled at once (--apm.max-concurrent-requests).",
+                         MetricType::kGauge};
+constexpr Desc kMaxBytes{"vitals_apm_max_request_bytes",
+                         "Limit on a span request body (--apm.max-request-bytes).",
+                         MetricType::kGauge};
+
+constexpr std::array<std::string_view, kProtocols> kProtocolNames = {"otlp", "otlp_proto",
+                                                                     "otlp_json", "zipkin"};
+// Bodies larger than this leave their buffers to be freed after the request.
+constexpr size_t kKeepBufferBytes = 1 << 20;
+
+std::string_view media_type(std::string_view ct) {
+  return parse::trim(ct.substr(0, ct.find(';')));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_len_field(std::string& out, uint32_t field, std::string_view bytes) {
+  put_varint(out, field << 3 | 2);
+  put_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+// google.rpc.Status (protobuf) or its JSON form: the body of OTLP 4xx/5xx answers.
+void status_body(HttpResponse& resp, int http, bool json, int grpc_code, const std::string& msg) {
+  resp.status = http;
+  if (json) {
+    std::string b = "{\"code\":" + std::to_string(grpc_code) + ",\"message\":";
+    append_json_string(b, msg);
+    b += "}";
+    resp.headers.emplace_back("Content-Type", "application/json");
+    resp.body = std::move(b);
+  } else {
+    std::string b;
+    put_varint(b, 1 << 3 | 0);
+    put_varint(b, static_cast<uint64_t>(grpc_code));
+    put_len_field(b, 2, msg);
+    resp.headers.emplace_back("Content-Type", "application/x-protobuf");
+    resp.body = std::move(b);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// zlib's streaming inflate, bounded by `max`: the general path (zlib streams, multi-member gzip,
+// a size trailer that does not match).
+int inflate_stream(std::string_view in, size_t max, std::string& out, std::string* error) {
+  out.resize(std::min(std::max<size_t>(in.size() * 4, 65536), max + 1));
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) {
+    *error = "cannot start gzip decompression";
+    return 500;
+  }
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  size_t total = 0;  // across members (inflateReset clears zs.total_out)
+  for (;;) {
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + total);
+    zs.avail_out = static_cast<uInt>(out.size() - total);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    total = out.size() - zs.avail_out;
+    if (rc == Z_STREAM_END && zs.avail_in > 0) {
+      // Another gzip member follows (RFC 1952 allows several): keep going.
+      if (inflateReset(&zs) != Z_OK) break;
+      continue;
+    }
+    if (rc == Z_STREAM_END) break;
+    if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+    if (zs.avail_out == 0) {
+      if (out.size() > max) break;
+      out.resize(std::min(out.size() * 2, max + 1));
+      continue;
+    }
+    if (zs.avail_in == 0) break;  // truncated input
+  }
+  std::string msg = zs.msg ? zs.msg : "";
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) {
+    if (total > max) {
+      *error = "decompressed request body is over the limit of " + std::to_string(max) +
+               " bytes (--apm.max-request-bytes)";
+      return 413;
+    }
+    *error = "invalid gzip body: " + (msg.empty() ? std::string("truncated") : msg);
+    return 400;
+  }
+  out.resize(total);
+  return 0;
+}
+
+struct Decompressor {
+  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+  ~Decompressor() { libdeflate_free_decompressor(d); }
+};
+
+}  // namespace
+
+int gunzip(std::string_view in, size_t max, std::string& out, std::string* error) {
+  // Fast path: one gzip member whose trailer gives the size, inflated in one call by libdeflate
+  // (2-3x zlib's speed on whole buffers). Anything else (several members, a trailer that does
+  // not match, a size over the limit that may be a truncated body's garbage trailer) takes the
+  // bounded streaming path, which tells them apart.
+  thread_local Decompressor dec;
+  if (dec.d && in.size() >= 18 && static_cast<uint8_t>(in[0]) == 0x1f &&
+      static_cast<uint8_t>(in[1]) == 0x8b) {
+    uint32_t isize;
+    std::memcpy(&isize, in.data() + in.size() - 4, 4);
+    if (isize <= max) {
+      out.resize(isize);
+      size_t used_in = 0, got = 0;
+      auto rc = libdeflate_gzip_decompress_ex(dec.d, in.data(), in.size(), out.data(), isize,
+                                              &used_in, &got);
+      if (rc == LIBDEFLATE_SUCCESS && got == isize && used_in == in.size()) return 0;
+    }
+  }
+  return inflate_stream(in, max, out, error);
+}
+
+struct Receiver::Slot {
+  std::string body;
+  std::string inflated;
+  SpanBatch batch;
+  JsonParser json;
+};
+
+Receiver::Receiver(SpanSink& sink, ReceiverOptions options)
+    : sink_(sink), opts_(std::move(options)) {
+  for (int i = 0; i < opts_.max_concurrent_requests; ++i) {
+    slots_.push_back(std::make_unique<Slot>());
+    free_.push_back(slots_.back().get());
+  }
+}
+
+Receiver::~Receiver() = default;
+
+Receiver::Slot* Receiver::acquire() {
+  std::lock_guard lk(mu_);
+  if (free_.empty()) return nullptr;
+  Slot* s = free_.back();
+  free_.pop_back();
+  in_use_.fetch_add(1);
+  return s;
+}
+
+void Receiver::release(Slot* s) {
+  if (s->body.capacity() > kKeepBufferBytes) std::string().swap(s->body);
+  if (s->inflated.capacity() > kKeepBufferBytes) std::string().swap(s->inflated);
+  s->json.trim(kKeepBufferBytes);
+  std::lock_guard lk(mu_);
+  free_.push_back(s);
+  in_use_.fetch_sub(1);
+}
+
+void Receiver::count_request(Protocol p, int status) {
+  for (size_t i = 0; i < kCodes.size(); ++i) {
+    if (kCodes[i] == status) {
+      requests_[static_cast<size_t>(p)][i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+int Receiver::read_body(HttpRequest& req, Encoding enc, Slot& slot, std::string_view* body,
+                        std::string* error) {
+  const size_t max = opts_.max_request_bytes;
+  const size_t pad = json_padding();
+  if (auto cl = req.header("Content-Length")) {
+    auto n = parse::to_u64(parse::trim(*cl));
+    if (n && *n > max) {
+      *error = "request body of " + std::to_string(*n) + " bytes is over the limit of " +
+               std::to_string(max) + " (--apm.max-request-bytes)";
+      return 413;
+    }
+    if (n) slot.body.reserve(*n + pad);
+  }
+  std::string& b = slot.body;
+  b.clear();
+  size_t used = 0;
+  for (;;) {
+    if (b.size() < used + 65536) b.resize(std::min(used + 65536, max + 1));
+    if (used == b.size()) {
+      *error = "request body is over the limit of " + std::to_string(max) +
+               " bytes (--apm.max-request-bytes)";
+      return 413;
+    }
+    long n = req.read_body(b.data() + used, b.size() - used);
+    if (n < 0) {
+      *error = "error reading the request body";
+      return 400;
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  b.resize(used);
+  if (enc == Encoding::kIdentity) {
+    b.reserve(used + pad);
+    *body = b;
+    return 0;
+  }
+  // gzip (or zlib): inflate, bounded by the same limit.
+  int st = gunzip(b, max, slot.inflated, error);
+  if (st != 0) return st;
+  slot.inflated.reserve(slot.inflated.size() + pad);
+  *body = slot.inflated;
+  return 0;
+}
+
+namespace {
+
+// Drains a refused request's body (bounded) so the connection stays usable.
+void drain(HttpRequest& req, size_t max) {
+  char buf[16384];
+  size_t total = 0;
+  while (total <= max) {
+    long n = req.read_body(buf, sizeof buf);
+    if (n <= 0) return;
+    total += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void Receiver::handle_otlp(HttpRequest& req, HttpResponse& resp) {
+  if (req.method() != "POST") {
+    resp.set(405, "text/plain; charset=utf-8",
+             "405 method not allowed: POST spans to /v1/traces\n");
+    resp.headers.emplace_back("Allow", "POST");
+    count_request(Protocol::kOtlp, 405);
+    return;
+  }
+  std::string_view ct = media_type(req.header("Content-Type").value_or(""));
+  Protocol proto;
+  if (iequals(ct, "application/x-protobuf")) {
+    proto = Protocol::kOtlpProto;
+  } else if (iequals(ct, "application/json")) {
+    proto = Protocol::kOtlpJson;
+  } else {
+    drain(req, opts_.max_request_bytes);
+    resp.set(415, "text/plain; charset=utf-8",
+             "415 unsupported content type \"" + std::string(ct) +
+                 "\": want application/x-protobuf or application/json\n");
+    count_request(Protocol::kOtlp, 415);
+    return;
+  }
+  bool json = proto == Protocol::kOtlpJson;
+  std::string_view ce = parse::trim(req.header("Content-Encoding").value_or(""));
+  Encoding enc = Encoding::kIdentity;
+  if (iequals(ce, "gzip") || iequals(ce, "x-gzip")) {
+    enc = Encoding::kGzip;
+  } else if (!ce.empty() && !iequals(ce, "identity")) {
+    drain(req, opts_.max_request_bytes);
+    status_body(resp, 415, json, 3,
+                "unsupported Content-Encoding \"" + std::string(ce) + "\": want gzip");
+    count_request(proto, 415);
+    return;
+  }
+  Slot* slot = acquire();
+  if (!slot) {
+    drain(req, opts_.max_request_bytes);
+    status_body(resp, 429, json, 8, "span ingestion is saturated; retry later");
+    resp.headers.emplace_back("Retry-After", "1");
+    count_request(proto, 429);
+    return;
+  }
+  std::string_view body;
+  std::string error;
+  int st = read_body(req, enc, *slot, &body, &error);
+  if (st != 0) {
+    release(slot);
+    status_body(resp, st, json, st == 413 ? 8 : 3, error);
+    count_request(proto, st);
+    return;
+  }
+  size_t p = static_cast<size_t>(proto);
+  bytes_[p].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  DecodeStats stats;
+  slot->batch.begin(&sink_, &stats);
+  bool ok = json ? decode_otlp_json(slot->json, body, opts_.dimensions, slot->batch, &error)
+                 : decode_otlp_proto(body, opts_.dimensions, slot->batch, &error);
+  release(slot);
+  spans_[p].fetch_add(stats.spans, std::memory_order_relaxed);
+  for (size_t i = 0; i < kRejectReasons; ++i) {
+    if (stats.rejected_by[i])
+      rejected_[p][i].fetch_add(stats.rejected_by[i], std::memory_order_relaxed);
+  }
+  if (!ok) {
+    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
+    log::debug("undecodable span request", {{"protocol", kProtocolNames[p]}, {"err", error}});
+    status_body(resp, 400, json, 3, error);
+    count_request(proto, 400);
+    return;
+  }
+  resp.status = 200;
+  std::string msg;
+  if (stats.rejected > 0) {
+    msg =
+        std::to_string(stats.rejected) + " invalid span(s) rejected; first: " + stats.first_reject;
+  }
+  if (json) {
+    resp.headers.emplace_back("Content-Type", "application/json");
+    if (stats.rejected == 0) {
+      resp.body = "{}";
+    } else {
+      resp.body = "{\"partialSuccess\":{\"rejectedSpans\":\"" + std::to_string(stats.rejected) +
+                  "\",\"errorMessage\":";
+      append_json_string(resp.body, msg);
+      resp.body += "}}";
+    }
+  } else {
+    resp.headers.emplace_back("Content-Type", "application/x-protobuf");
+    if (stats.rejected > 0) {
+      std::string ps;
+      put_varint(ps, 1 << 3 | 0);
+      put_varint(ps, stats.rejected);
+      put_len_field(ps, 2, msg);
+      put_len_field(resp.body, 1, ps);
+    }
+  }
+  count_request(proto, 200);
+}
+
+void Receiver::handle_zipkin(HttpRequest& req, HttpResponse& resp) {
+  const Protocol proto = Protocol::kZipkin;
+  if (req.method() != "POST") {
+    resp.set(405, "text/plain; charset=utf-8",
+             "405 method not allowed: POST spans to /api/v2/spans\n");
+    resp.headers.emplace_back("Allow", "POST");
+    count_request(proto, 405);
+    return;
+  }
+  std::string_view ct = media_type(req.header("Content-Type").value_or(""));
+  if (!ct.empty() && !iequals(ct, "application/json")) {
+    drain(req, opts_.max_request_bytes);
+    resp.set(415, "text/plain; charset=utf-8",
+             "415 unsupported content type \"" + std::string(ct) +
+                 "\": want application/json (Zipkin v2 JSON)\n");
+    count_request(proto, 415);
+    return;
+  }
+  std::string_view ce = parse::trim(req.header("Content-Encoding").value_or(""));
+  Encoding enc = Encoding::kIdentity;
+  if (iequals(ce, "gzip") || iequals(ce, "x-gzip")) {
+    enc = Encoding::kGzip;
+  } else if (!ce.empty() && !iequals(ce, "identity")) {
+    drain(req, opts_.max_request_bytes);
+    resp.set(415, "text/plain; charset=utf-8",
+             "415 unsupported Content-Encoding \"" + std::string(ce) + "\": want gzip\n");
+    count_request(proto, 415);
+    return;
+  }
+  Slot* slot = acquire();
+  if (!slot) {
+    drain(req, opts_.max_request_bytes);
+    resp.set(429, "text/plain; charset=utf-8", "429 span ingestion is saturated; retry later\n");
+    resp.headers.emplace_back("Retry-After", "1");
+    count_request(proto, 429);
+    return;
+  }
+  std::string_view body;
+  std::string error;
+  int st = read_body(req, enc, *slot, &body, &error);
+  if (st != 0) {
+    release(slot);
+    resp.set(st, "text/plain; charset=utf-8", std::to_string(st) + " " + error + "\n");
+    count_request(proto, st);
+    return;
+  }
+  size_t p = static_cast<size_t>(proto);
+  bytes_[p].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  DecodeStats stats;
+  slot->batch.begin(&sink_, &stats);
+  bool ok = decode_zipkin_json(slot->json, body, opts_.dimensions, slot->batch, &error);
+  release(slot);
+  spans_[p].fetch_add(stats.spans, std::memory_order_relaxed);
+  for (size_t i = 0; i < kRejectReasons; ++i) {
+    if (stats.rejected_by[i])
+      rejected_[p][i].fetch_add(stats.rejected_by[i], std::memory_order_relaxed);
+  }
+  if (!ok) {
+    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
+    resp.set(400, "text/plain; charset=utf-8", "400 " + error + "\n");
+    count_request(proto, 400);
+    return;
+  }
+  resp.status = 202;
+  count_request(proto, 202);
+}
+
+void Receiver::produce(MetricSet& out) {
+  Family& req = out.add(kRequests);
+  Family& refused = out.add(kRefused);
+  Family& spans = out.add(kSpans);
+  Family& rej = out.add(kRejected);
+  Family& bytes = out.add(kBytes);
+  for (size_t p = 0; p < kProtocols; ++p) {
+    std::string_view pn = kProtocolNames[p];
+    for (size_t i = 0; i < kCodes.size(); ++i) {
+      uint64_t n = requests_[p][i].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      std::string code = std::to_string(kCodes[i]);
+      req.add({{"protocol", pn}, {"code", code}}, static_cast<double>(n));
+      std::string_view reason = kCodes[i] == 400   ? "undecodable"
+                                : kCodes[i] == 413 ? "too_large"
+                                : kCodes[i] == 415 ? "unsupported_media_type"
+                                : kCodes[i] == 429 ? "overloaded"
+                                : kCodes[i] == 405 ? "bad_method"
+                                : kCodes[i] == 500 ? "internal_error"
+                                                   : "";
+      if (!reason.empty())
+        refused.add({{"protocol", pn}, {"reason", reason}}, static_cast<double>(n));
+    }
+    if (p == static_cast<size_t>(Protocol::kOtlp)) continue;
+    spans.add({{"protocol", pn}}, static_cast<double>(spans_[p].load(std::memory_order_relaxed)));
+    bytes.add({{"protocol", pn}}, static_cast<double>(bytes_[p].load(std::memory_order_relaxed)));
+    for (size_t r = 1; r < kRejectReasons; ++r) {
+      rej.add({{"protocol", pn}, {"reason", reject_reason(static_cast<Reject>(r))}},
+              static_cast<double>(rejected_[p][r].load(std::memory_order_relaxed)));
+    }
+  }
+  out.add(kQueue).add(static_cast<double>(in_use_.load()));
+  out.add(kQueueCap).add(static_cast<double>(opts_.max_concurrent_requests));
+  out.add(kMaxBytes).add(static_cast<double>(opts_.max_request_bytes));
+}
+
+}  // namespace vitals::apm

@@ -1,0 +1,73 @@
+// The span receivers: OTLP/HTTP (POST /v1/traces, protobuf or JSON) and Zipkin v2
+// (POST /api/v2/spans), behind the HttpServer seam. A request takes one of a fixed number of
+// slots (the ingestion queue: body buffers, a span batch, a JSON parser), so memory is bounded
+// by --apm.max-concurrent-requests x --apm.max-request-bytes; when every slot is busy the client
+// gets 429 with Retry-After and retries, so nothing is silently dropped.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "apm/decode.h"
+#include "apm/span.h"
+#include "core/producer.h"
+#include "exporter/http_server.h"
+
+namespace vitals::apm {
+
+struct ReceiverOptions {
+  std::vector<std::string> dimensions;
+  size_t max_request_bytes = 4 << 20;
+  int max_concurrent_requests = 4;
+};
+
+// Inflates a gzip (or zlib) body into `out`, at most `max` bytes. Returns 0, 413 when the
+// output would pass `max`, or 400 for a corrupt or truncated body (with `error` set).
+int gunzip(std::string_view in, size_t max, std::string& out, std::string* error);
+
+enum class Protocol : uint8_t { kOtlp, kOtlpProto, kOtlpJson, kZipkin };
+inline constexpr size_t kProtocols = 4;
+
+class Receiver final : public MetricProducer {
+ public:
+  Receiver(SpanSink& sink, ReceiverOptions options);
+  ~Receiver() override;
+
+  void handle_otlp(HttpRequest& req, HttpResponse& resp);
+  void handle_zipkin(HttpRequest& req, HttpResponse& resp);
+
+  void produce(MetricSet& out) override;
+
+  int queue_length() const { return in_use_.load(); }
+
+ private:
+  struct Slot;
+  enum class Encoding { kIdentity, kGzip };
+  // Reads (and inflates) the body into the slot. Returns 0 or the HTTP status to answer with.
+  int read_body(HttpRequest& req, Encoding enc, Slot& slot, std::string_view* body,
+                std::string* error);
+  Slot* acquire();
+  void release(Slot* s);
+  void count_request(Protocol p, int status);
+
+  SpanSink& sink_;
+  const ReceiverOptions opts_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> free_;
+  std::atomic<int> in_use_{0};
+
+  // Self metrics.
+  static constexpr std::array<int, 8> kCodes = {200, 202, 400, 405, 413, 415, 429, 500};
+  std::array<std::array<std::atomic<uint64_t>, kCodes.size()>, kProtocols> requests_{};
+  std::array<std::atomic<uint64_t>, kProtocols> spans_{};
+  std::array<std::array<std::atomic<uint64_t>, kRejectReasons>, kProtocols> rejected_{};
+  std::array<std::atomic<uint64_t>, kProtocols> bytes_{};
+  std::array<std::atomic<uint64_t>, kProtocols> decode_errors_{};
+};
+
+}  // namespace vitals::apm

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "core/config.h"
+
+namespace vitals {
+namespace {
+
+ConfigResult parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "vitals");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_config(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ApmConfig, Defaults) {
+  auto r = parse({});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  const ApmConfig& a = r.config.apm;
+  EXPECT_EQ(a.otlp_listen_address, ":4318");
+  EXPECT_EQ(a.zipkin_listen_address, ":9411");
+  EXPECT_EQ(a.max_series, 10000);
+  EXPECT_EQ(a.series_expiry, std::chrono::minutes(15));
+  ASSERT_EQ(a.buckets.size(), 16u);
+  EXPECT_EQ(a.buckets.front(), 0.002);
+  EXPECT_EQ(a.buckets.back(), 15);
+  EXPECT_TRUE(a.dimensions.empty());
+}
+
+TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
+  auto r = parse({"--apm.otlp.listen-address=", "--apm.zipkin.listen-address=127.0.0.1:1",
+                  "--apm.dimension=http.route", "--apm.dimension", "http.request.method",
+                  "--apm.buckets=0.1, 1,10", "--apm.max-series=5", "--apm.series-expiry=1m"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  const ApmConfig& a = r.config.apm;
+  EXPECT_EQ(a.otlp_listen_address, "");
+  EXPECT_EQ(a.zipkin_listen_address, "127.0.0.1:1");
+  EXPECT_EQ(a.dimensions, (std::vector<std::string>{"http.route", "http.request.method"}));
+  EXPECT_EQ(a.buckets, (std::vector<double>{0.1, 1, 10}));
+  EXPECT_EQ(a.max_series, 5);
+  EXPECT_EQ(a.series_expiry, std::chrono::minutes(1));
+}
+
+TEST(ApmConfig, BadValuesNameTheFlag) {
+  struct Case {
+    const char* arg;
+    const char* want;
+  } cases[] = {
+      {"--apm.otlp.listen-address=nope",
+       "flag --apm.otlp.listen-address: invalid address \"nope\""},
+      {"--apm.buckets=0.1,0.05", "flag --apm.buckets: bounds must ascend"},
+      {"--apm.buckets=0.1,x", "flag --apm.buckets: invalid bound \"x\""},
+      {"--apm.buckets=-1", "flag --apm.buckets: invalid bound"},
+      {"--apm.max-series=0", "flag --apm.max-series: must be between"},
+      {"--apm.series-expiry=soon", "flag --apm.series-expiry: invalid duration \"soon\""},
+      {"--apm.max-request-bytes=10", "flag --apm.max-request-bytes: must be between"},
+      {"--apm.max-concurrent-requests=0", "flag --apm.max-concurrent-requests: must be between"},
+      {"--apm.service-graph.wait=0s", "flag --apm.service-graph.wait: invalid duration"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse({c.arg});
+    EXPECT_EQ(r.action, ConfigResult::kError) << c.arg;
+    EXPECT_NE(r.text.find(c.want), std::string::npos) << c.arg << " -> " << r.text;
+  }
+  std::vector<std::string> nine;
+  for (int i = 0; i < 9; ++i) nine.push_back("--apm.dimension=d" + std::to_string(i));
+  auto r = parse(nine);
+  EXPECT_EQ(r.text, "flag --apm.dimension: at most 8 dimensions");
+}
+
+}  // namespace
+}  // namespace vitals
