@@ -125,7 +125,11 @@ class Exporter:
     def __init__(self, port, *args, binary=VITALS_BIN, preexec_fn=None):
         self.port = port
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", *args],
+        extra = []
+        if binary == VITALS_BIN:  # no APM listeners: their sockets would be counted too
+            extra = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
+        self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", *extra,
+                                      *args],
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=preexec_fn)
         wait_until(lambda: self._alive() and listening(port), what=f"{binary} listening on {port}")
