@@ -197,16 +197,25 @@ class CivetServer final : public HttpServer {
       resp = HttpResponse{};
       resp.set(500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n");
     }
-    mg_response_header_start(conn, resp.status);
+    // Status line, headers and body in one write: civetweb's header API sends each header
+    // line with its own send(2), which with TCP_NODELAY costs a packet apiece.
+    thread_local std::string out;
+    out.clear();
+    bool head = req.method() == "HEAD";
+    out.reserve(256 + (head ? 0 : resp.body.size()));
+    out.append("HTTP/1.1 ").append(std::to_string(resp.status)).push_back(' ');
+    const char* reason = mg_get_response_code_text(conn, resp.status);
+    out.append(reason ? reason : "").append("\r\n");
+    bool close = false;
     for (const auto& [k, v] : resp.headers) {
-      mg_response_header_add(conn, k.c_str(), v.c_str(), static_cast<int>(v.size()));
+      out.append(k).append(": ").append(v).append("\r\n");
+      if (strcasecmp(k.c_str(), "Connection") == 0 && v == "close") close = true;
     }
-    std::string len = std::to_string(resp.body.size());
-    mg_response_header_add(conn, "Content-Length", len.c_str(), static_cast<int>(len.size()));
-    mg_response_header_send(conn);
-    if (req.method() != "HEAD" && !resp.body.empty()) {
-      mg_write(conn, resp.body.data(), resp.body.size());
-    }
+    out.append("Content-Length: ").append(std::to_string(resp.body.size())).append("\r\n\r\n");
+    if (!head) out.append(resp.body);
+    if (close) mg_disable_keep_alive(conn);
+    mg_write(conn, out.data(), out.size());
+    if (out.capacity() > (1u << 20)) std::string().swap(out);  // do not pin a huge body
     if (self->active_.fetch_sub(1) == 1 && self->draining_.load()) {
       std::lock_guard<std::mutex> lk(self->mu_);
       self->idle_.notify_all();
