@@ -1,9 +1,15 @@
-// udp_queues: bytes queued in UDP sockets, from /proc/net/udp and /proc/net/udp6 (node_exporter
-// 1.5.0 names).
-#include <cstring>
+// udp_queues: bytes queued in UDP sockets, summed per IP version (node_exporter 1.5.0 names).
+// node_exporter reads /proc/net/udp and /proc/net/udp6; every read(2) of those files makes the
+// kernel walk the UDP hash table from its start (and reading to EOF takes at least two reads per
+// file). On the live /proc vitals asks netlink sock_diag instead (one walk per family, the same
+// rqueue/wqueue numbers the files print) and reads the files only with
+// --collector.udp_queues.source=procfs, when netlink is unavailable, or when --path.procfs points
+// at another tree.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
-#include "collectors/procfs/netmisc.h"
-#include "collectors/util.h"
+#include "collectors/net/socket_source.h"
 #include "core/collector.h"
 
 namespace vitals {
@@ -15,47 +21,61 @@ constexpr Desc kQueues{"node_udp_queues",
 
 class UdpQueuesCollector final : public Collector {
  public:
-  explicit UdpQueuesCollector(const Paths& p) : v4_(p.proc("net/udp")), v6_(p.proc("net/udp6")) {}
-  void collect(const CollectContext&, MetricSet& out) override {
-    Family& f = out.add(kQueues);
-    std::string error;
-    int missing = 0;
-    auto one = [&](const std::string& path, std::string_view ip) {
-      std::string_view text;
-      int err = 0;
-      if (!reader_.try_read(path, &text, &err)) {
-        if (err == ENOENT) {
-          ++missing;  // no IPv6 (or no IPv4) on this host
-        } else if (error.empty()) {
-          error = "read " + path + ": " + std::strerror(err);
-        }
-        return;
-      }
-      auto q = procfs::parse_udp_queues(text);
-      f.add({{"queue", "tx"}, {"ip", ip}}, q.tx);
-      f.add({{"queue", "rx"}, {"ip", ip}}, q.rx);
-      if (!q.errors.empty() && error.empty()) error = path + ": " + q.errors.front();
+  UdpQueuesCollector(net::SourceMode mode, const Paths& p)
+      : source_(mode, p), v4_(p.proc("net/udp")), v6_(p.proc("net/udp6")) {}
+
+  void collect(const CollectContext& ctx, MetricSet& out) override {
+    bool have4 = ::access(v4_.c_str(), F_OK) == 0;
+    bool have6 = ::access(v6_.c_str(), F_OK) == 0;
+    if (!have4 && !have6) throw CollectError(v4_ + ", " + v6_ + ": no such files");
+    double q[2][2] = {};  // [v4, v6][tx, rx]
+    int idx = 0;
+    auto sum = [&](const net::InetSocket& s) {
+      q[idx][0] += s.wqueue;
+      q[idx][1] += s.rqueue;
     };
-    one(v4_, "v4");
-    one(v6_, "v6");
-    if (missing == 2) throw CollectError(v4_ + ", " + v6_ + ": no such files");
-    if (!error.empty()) throw CollectError(error);
+    net::DumpRequest r{.family = AF_INET, .protocol = IPPROTO_UDP, .states = net::kAllStates};
+    if (have4) source_.dump(r, ctx.deadline, sum);
+    if (have6) {
+      idx = 1;
+      r.family = AF_INET6;
+      source_.dump(r, ctx.deadline, sum);
+    }
+    Family& f = out.add(kQueues);
+    for (int i = 0; i < 2; ++i) {
+      if (!(i == 0 ? have4 : have6)) continue;
+      std::string_view ip = i == 0 ? "v4" : "v6";
+      f.add({{"queue", "tx"}, {"ip", ip}}, q[i][0]);
+      f.add({{"queue", "rx"}, {"ip", ip}}, q[i][1]);
+    }
   }
 
  private:
+  net::SocketSource source_;
   std::string v4_, v6_;
-  FileReader reader_{65536};
 };
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(udp_queues, {.name = "udp_queues",
-                                       .default_enabled = true,
-                                       .help = "Exposes UDP total lengths of the rx_queue and "
-                                               "tx_queue from /proc/net/udp and /proc/net/udp6.",
-                                       .options = {},
-                                       .make = [](const CollectorOptions&, const Paths& p) {
-                                         return std::make_unique<UdpQueuesCollector>(p);
-                                       }});
+VITALS_REGISTER_COLLECTOR(
+    udp_queues,
+    {.name = "udp_queues",
+     .default_enabled = true,
+     .help = "Exposes UDP total lengths of the rx_queue and tx_queue from /proc/net/udp and "
+             "/proc/net/udp6.",
+     .options = {{"source", OptionKind::kString, "auto",
+                  "auto (netlink sock_diag on the live /proc, else the files), netlink or "
+                  "procfs."}},
+     .make = [](const CollectorOptions& o, const Paths& p) {
+       net::SourceMode m;
+       if (!net::parse_source_mode(o.str("source"), &m)) {
+         throw std::invalid_argument(
+             "--collector.udp_queues.source: want auto, netlink or procfs, got \"" +
+             o.str("source") + "\"");
+       }
+       // netlink answers for the namespace vitals runs in: only right for the live /proc.
+       if (m == net::SourceMode::kAuto && p.procfs != "/proc") m = net::SourceMode::kProcfs;
+       return std::make_unique<UdpQueuesCollector>(m, p);
+     }});
 
 }  // namespace vitals

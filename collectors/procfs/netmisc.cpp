@@ -76,31 +76,4 @@ Softnet parse_softnet(std::string_view text) {
   return s;
 }
 
-UdpQueues parse_udp_queues(std::string_view text) {
-  UdpQueues q;
-  std::string_view line;
-  int n = 0;
-  while (parse::next_line(text, line)) {
-    ++n;
-    if (n == 1 || parse::trim(line).empty()) continue;  // header
-    // sl local_address rem_address st tx_queue:rx_queue ...
-    std::string_view rest = line, f;
-    int i = 0;
-    while (i < 5 && parse::next_field(rest, f)) ++i;
-    size_t colon = f.find(':');
-    if (i < 5 || colon == std::string_view::npos) {
-      q.errors.push_back(line_error(n, "missing tx_queue:rx_queue column", line));
-      continue;
-    }
-    auto tx = hex(f.substr(0, colon)), rx = hex(f.substr(colon + 1));
-    if (!tx || !rx) {
-      q.errors.push_back(line_error(n, "invalid tx_queue:rx_queue", line));
-      continue;
-    }
-    q.tx += double(*tx);
-    q.rx += double(*rx);
-  }
-  return q;
-}
-
 }  // namespace vitals::procfs

@@ -36,13 +36,4 @@ struct Softnet {
 
 Softnet parse_softnet(std::string_view text);
 
-// /proc/net/udp{,6}: the sums of the tx_queue and rx_queue columns (bytes).
-struct UdpQueues {
-  double tx = 0;
-  double rx = 0;
-  std::vector<std::string> errors;
-};
-
-UdpQueues parse_udp_queues(std::string_view text);
-
 }  // namespace vitals::procfs

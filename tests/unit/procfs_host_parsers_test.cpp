@@ -353,20 +353,6 @@ TEST(Softnet, HexColumnsKeepCpuNumbering) {
   EXPECT_TRUE(has(s.errors, 0, "line 2: expected at least 3 hex counters"));
 }
 
-TEST(UdpQueues, SumsHexQueues) {
-  auto q = parse_udp_queues(
-      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
-      "   0: 00000000:0016 00000000:0000 0A 00000015:00000000 00:00000000 00000000     0\n"
-      "   1: 00000000:0017 00000000:0000 07 00000001:00000100 00:00000000 00000000     0\n"
-      "   2: 00000000:0018 00000000:0000 07 garbage 00:00000000 00000000     0\n"
-      "   3: short\n");
-  EXPECT_EQ(q.tx, 0x16);
-  EXPECT_EQ(q.rx, 0x100);
-  ASSERT_EQ(q.errors.size(), 2u);
-  EXPECT_TRUE(has(q.errors, 0, "line 4: missing tx_queue:rx_queue"));
-  EXPECT_TRUE(has(q.errors, 1, "line 5"));
-}
-
 TEST(KeyValues, Vmstat) {
   KeyValues kv;
   parse_key_values("nr_free_pages 12\npgfault 2320168809\nbroken\noom_kill x\nx 1 2\n", &kv);
