@@ -1,6 +1,6 @@
 #include "exporter/gzip.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <memory>
 
@@ -10,45 +10,34 @@ namespace vitals {
 
 namespace {
 
-// One deflate state per thread, reset between bodies: deflateInit allocates and clears
-// about 256 KiB, which would otherwise dominate the cost of compressing a scrape.
-struct Deflater {
-  z_stream zs{};
+// One compressor per thread (libdeflate's are not thread-safe), made on first use.
+struct Compressor {
+  libdeflate_compressor* c = nullptr;
   int level = -1;
-  bool ok = false;
-  ~Deflater() {
-    if (ok) deflateEnd(&zs);
+  ~Compressor() {
+    if (c) libdeflate_free_compressor(c);
   }
-  bool reset(int lvl) {
-    if (ok && lvl == level) return deflateReset(&zs) == Z_OK;
-    if (ok) deflateEnd(&zs);
-    zs = z_stream{};
-    ok = deflateInit2(&zs, lvl, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  libdeflate_compressor* get(int lvl) {
+    if (c && lvl == level) return c;
+    if (c) libdeflate_free_compressor(c);
+    c = libdeflate_alloc_compressor(lvl);
     level = lvl;
-    return ok;
+    return c;
   }
 };
 
 }  // namespace
 
 bool gzip_compress(std::string_view in, int level, std::string& out) {
-  thread_local Deflater d;
-  thread_local std::unique_ptr<char[]> buf;
-  thread_local size_t cap = 0;
-  if (!d.reset(level)) return false;
-  z_stream& zs = d.zs;
-  size_t need = deflateBound(&zs, static_cast<uLong>(in.size()));
-  if (need > cap) {
-    cap = need;
-    buf = std::make_unique_for_overwrite<char[]>(cap);
-  }
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(buf.get());
-  zs.avail_out = static_cast<uInt>(cap);
-  int rc = deflate(&zs, Z_FINISH);
-  if (rc != Z_STREAM_END) return false;
-  out.assign(buf.get(), zs.total_out);
+  thread_local Compressor comp;
+  libdeflate_compressor* c = comp.get(level);
+  if (!c) return false;
+  size_t bound = libdeflate_gzip_compress_bound(c, in.size());
+  // Compress into a buffer of the bound, then copy the (much smaller) result out.
+  std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(bound);
+  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), buf.get(), bound);
+  if (n == 0) return false;
+  out.assign(buf.get(), n);
   return true;
 }
 
