@@ -18,6 +18,7 @@
 #include "collectors/cgroup/naming.h"
 #include "collectors/procfs/netdev.h"
 #include "collectors/procfs/pid_files.h"
+#include "collectors/procfs/pressure.h"
 #include "collectors/util.h"
 #include "core/collector.h"
 #include "core/log.h"
@@ -687,10 +688,10 @@ class ContainersCollector final : public Collector {
   void pressure(const std::string& dir, std::string_view file, Fam waiting, Fam stalled) {
     std::string_view t;
     if (!rd(dir, file, &t)) return;
-    auto p = cgroup::parse_pressure(t);
-    if (!p.errors.empty()) bad(p.errors.front());
-    if (p.some) put(waiting, p.some->total_us / 1e6);
-    if (p.full) put(stalled, p.full->total_us / 1e6);
+    auto p = procfs::parse_pressure(t);
+    if (!p.error.empty()) bad(p.error);
+    if (p.some_total_us) put(waiting, *p.some_total_us / 1e6);
+    if (p.full_total_us) put(stalled, *p.full_total_us / 1e6);
   }
 
   // "8:0" -> "/dev/sda" from <sysfs>/dev/block/8:0/uevent, cached (bounded).

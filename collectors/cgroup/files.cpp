@@ -105,52 +105,6 @@ void parse_nested_keyed(std::string_view text, NestedKeyed& out) {
   }
 }
 
-Pressure parse_pressure(std::string_view text) {
-  Pressure p;
-  std::string_view line;
-  int n = 0;
-  while (parse::next_line(text, line)) {
-    ++n;
-    std::string_view rest = line, kind, pair;
-    if (!parse::next_field(rest, kind)) continue;
-    if (kind != "some" && kind != "full") {
-      p.errors.push_back(line_error(n, "expected \"some\" or \"full\"", line));
-      continue;
-    }
-    PsiLine l;
-    int got = 0;
-    bool ok = true;
-    while (parse::next_field(rest, pair)) {
-      size_t eq = pair.find('=');
-      if (eq == std::string_view::npos) {
-        ok = false;
-        break;
-      }
-      std::string_view k = pair.substr(0, eq);
-      auto v = parse::to_double(pair.substr(eq + 1));
-      if (!v) {
-        ok = false;
-        break;
-      }
-      if (k == "avg10") {
-        l.avg10 = *v, got |= 1;
-      } else if (k == "avg60") {
-        l.avg60 = *v, got |= 2;
-      } else if (k == "avg300") {
-        l.avg300 = *v, got |= 4;
-      } else if (k == "total") {
-        l.total_us = *v, got |= 8;
-      }
-    }
-    if (!ok || got != 15) {
-      p.errors.push_back(line_error(n, "invalid pressure line", line));
-      continue;
-    }
-    (kind == "some" ? p.some : p.full) = l;
-  }
-  return p;
-}
-
 void parse_blkio(std::string_view text, Blkio& out) {
   out.entries.clear();
   out.errors.clear();

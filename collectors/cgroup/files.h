@@ -57,18 +57,8 @@ struct NestedKeyed {
 };
 void parse_nested_keyed(std::string_view text, NestedKeyed& out);
 
-// Pressure stall files (cpu.pressure, memory.pressure, io.pressure):
-// "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and the same for "full".
-struct PsiLine {
-  double avg10 = 0, avg60 = 0, avg300 = 0;
-  double total_us = 0;
-};
-struct Pressure {
-  std::optional<PsiLine> some;
-  std::optional<PsiLine> full;
-  std::vector<std::string> errors;
-};
-Pressure parse_pressure(std::string_view text);
+// Pressure stall files (cpu.pressure, memory.pressure, io.pressure) have the format of
+// /proc/pressure/*: see procfs/pressure.h.
 
 // cgroup v1 blkio "recursive" files (blkio.throttle.io_service_bytes_recursive,
 // blkio.throttle.io_serviced_recursive): "MAJ:MIN OP VALUE" lines and a final "Total VALUE".

@@ -119,31 +119,6 @@ TEST(CgroupNestedKeyed, BadPairsSkipped) {
   EXPECT_NE(n.errors[0].find("line 1: invalid pair \"wbytes\""), std::string::npos) << n.errors[0];
 }
 
-TEST(CgroupPressure, SomeAndFull) {
-  auto p = parse_pressure(
-      "some avg10=98.91 avg60=98.15 avg300=88.20 total=1009833573\n"
-      "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-  EXPECT_TRUE(p.errors.empty());
-  ASSERT_TRUE(p.some && p.full);
-  EXPECT_EQ(p.some->total_us, 1009833573);
-  EXPECT_DOUBLE_EQ(p.some->avg10, 98.91);
-  EXPECT_EQ(p.full->total_us, 0);
-}
-
-TEST(CgroupPressure, CpuWithoutFullAndMalformed) {
-  auto p = parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n");
-  ASSERT_TRUE(p.some);
-  EXPECT_FALSE(p.full);
-  p = parse_pressure(
-      "some avg10=0.00 avg60=0.00 total=5\n"
-      "full avg10=0.00 avg60=0.00 avg300=0.00 total=x\n"
-      "half avg10=0\n");
-  EXPECT_FALSE(p.some);
-  EXPECT_FALSE(p.full);
-  ASSERT_EQ(p.errors.size(), 3u);
-  EXPECT_NE(p.errors[2].find("line 3"), std::string::npos);
-}
-
 TEST(CgroupBlkio, Recursive) {
   Blkio b;
   parse_blkio(
