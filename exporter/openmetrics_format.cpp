@@ -162,8 +162,17 @@ void write_openmetrics(std::span<const Family* const> families, std::string& out
     const Family& f = *fp;
     if (f.empty()) continue;
     name = f.name();
-    bool counter = f.type() == MetricType::kCounter;
-    if (counter && name.size() > 6 && name.ends_with("_total")) name.resize(name.size() - 6);
+    // A counter named foo_total is family foo with samples foo_total and foo_created. A counter
+    // without the suffix (cAdvisor's container_memory_failcnt) would have to be renamed to
+    // foo_total, which breaks queries; it is written as type unknown under its own name.
+    MetricType type = f.type();
+    if (type == MetricType::kCounter) {
+      if (name.size() > 6 && name.ends_with("_total")) {
+        name.resize(name.size() - 6);
+      } else {
+        type = MetricType::kUntyped;
+      }
+    }
     out.append("# HELP ");
     out.append(name);
     out.push_back(' ');
@@ -171,7 +180,7 @@ void write_openmetrics(std::span<const Family* const> families, std::string& out
     out.append("\n# TYPE ");
     out.append(name);
     out.push_back(' ');
-    out.append(om_type_name(f.type()));
+    out.append(om_type_name(type));
     out.push_back('\n');
     const std::string& u = f.unit();
     if (!u.empty() && name.size() > u.size() + 1 && name.ends_with(u) &&
@@ -183,7 +192,7 @@ void write_openmetrics(std::span<const Family* const> families, std::string& out
       out.push_back('\n');
     }
     for (const Sample& s : f.samples()) {
-      switch (f.type()) {
+      switch (type) {
         case MetricType::kCounter: {
           const ExemplarRef* ex = s.exemplar_count ? &f.exemplars(s)[0] : nullptr;
           write_line(out, name, "_total", f, s, {}, 0, false, s.value, ex, s.timestamp_ms);

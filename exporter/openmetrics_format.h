@@ -1,5 +1,6 @@
 // OpenMetrics 1.0 text writer over the model: counters as family `foo` with `foo_total` and
-// `foo_created`, # UNIT, exemplars, timestamps in seconds, # EOF.
+// `foo_created`, # UNIT, exemplars, timestamps in seconds, # EOF. Counters whose name lacks
+// `_total` keep their name as type unknown.
 #pragma once
 
 #include <span>

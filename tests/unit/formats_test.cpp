@@ -100,16 +100,17 @@ TEST(OpenMetrics, CounterFamilyDropsTotalAndWritesCreated) {
       set.add("node_cpu_seconds_total", "Seconds \"the\" CPUs\\spent\nhere.", MetricType::kCounter);
   Sample& s = c.add({{"cpu", "0"}, {"mode", "a\"b\\c\nd"}}, 12.5);
   s.created_ms = 1700000000123;
+  // A counter without _total keeps its series name (as type unknown).
   Family& plain = set.add("requests", "Requests.", MetricType::kCounter);
-  plain.add(3);
+  plain.add(3).created_ms = 5;
   EXPECT_EQ(om(set),
             "# HELP node_cpu_seconds Seconds \\\"the\\\" CPUs\\\\spent\\nhere.\n"
             "# TYPE node_cpu_seconds counter\n"
             "node_cpu_seconds_total{cpu=\"0\",mode=\"a\\\"b\\\\c\\nd\"} 12.5\n"
             "node_cpu_seconds_created{cpu=\"0\",mode=\"a\\\"b\\\\c\\nd\"} 1700000000.123\n"
             "# HELP requests Requests.\n"
-            "# TYPE requests counter\n"
-            "requests_total 3\n"
+            "# TYPE requests unknown\n"
+            "requests 3\n"
             "# EOF\n");
 }
 
