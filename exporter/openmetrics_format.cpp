@@ -98,10 +98,11 @@ void write_line(std::string& out, std::string_view name, std::string_view suffix
   out.push_back('\n');
 }
 
-const ExemplarRef* bucket_exemplar(const Family& f, const Sample& s, uint32_t bucket) {
-  for (const ExemplarRef& e : f.exemplars(s)) {
-    if (e.bucket == bucket) return &e;
-  }
+// Exemplars of a sample are visited in bucket order: a cursor finds each bucket's in O(1).
+const ExemplarRef* bucket_exemplar(std::span<const ExemplarRef> ex, size_t* cursor,
+                                   uint32_t bucket) {
+  while (*cursor < ex.size() && ex[*cursor].bucket < bucket) ++*cursor;
+  if (*cursor < ex.size() && ex[*cursor].bucket == bucket) return &ex[*cursor];
   return nullptr;
 }
 
@@ -202,15 +203,17 @@ void write_openmetrics(std::span<const Family* const> families, std::string& out
         case MetricType::kHistogram: {
           bool has_inf = false;
           auto buckets = f.buckets(s);
+          auto ex = f.exemplars(s);
+          size_t cursor = 0;
           for (uint32_t i = 0; i < buckets.size(); ++i) {
             const Bucket& b = buckets[i];
             write_line(out, name, "_bucket", f, s, "le", b.upper_bound, true, b.count,
-                       bucket_exemplar(f, s, i), s.timestamp_ms);
+                       bucket_exemplar(ex, &cursor, i), s.timestamp_ms);
             has_inf = has_inf || std::isinf(b.upper_bound);
           }
           if (!has_inf) {
             write_line(out, name, "_bucket", f, s, "le", INFINITY, true, s.count,
-                       bucket_exemplar(f, s, static_cast<uint32_t>(buckets.size())),
+                       bucket_exemplar(ex, &cursor, static_cast<uint32_t>(buckets.size())),
                        s.timestamp_ms);
           }
           write_line(out, name, "_sum", f, s, {}, 0, false, s.value, nullptr, s.timestamp_ms);

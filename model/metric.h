@@ -119,7 +119,8 @@ class Family {
                       double count);
 
   // Adds an exemplar to `s`, which must be the family's last sample (exemplars of a sample
-  // are contiguous). `bucket`: see ExemplarRef.
+  // are contiguous), at most one per bucket, in ascending bucket order (writers rely on it).
+  // `bucket`: see ExemplarRef.
   void add_exemplar(Sample& s, uint32_t bucket, std::span<const Label> labels, double value,
                     int64_t timestamp_ms);
   // Gives `s` (the last sample) native histogram data from absolute bucket counts sorted by
