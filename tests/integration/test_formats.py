@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -206,6 +207,7 @@ class RealPrometheus(unittest.TestCase):
                     return None if math.isnan(v) else v
 
                 v = wait_until(p90, timeout=90, interval=0.5, what="a native p90 from Prometheus")
+                print(f"native p90 {v:.5f} s, true p90 {true_p90:.5f} s", file=sys.stderr)
                 self.assertGreaterEqual(v, true_p90 / width, (v, true_p90))
                 self.assertLessEqual(v, true_p90 * width, (v, true_p90))
                 # The series is a native histogram: only the protobuf scrape gives those.
