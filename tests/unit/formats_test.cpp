@@ -7,6 +7,7 @@
 #include <random>
 
 #include "apm/aggregator.h"
+#include "core/config.h"
 #include "exporter/negotiate.h"
 #include "exporter/openmetrics_format.h"
 #include "exporter/protobuf_format.h"
@@ -513,6 +514,39 @@ TEST(ApmFormats, SchemaIsLoweredPastMaxBuckets) {
     }
   });
   EXPECT_EQ(n, 1u);
+}
+
+}  // namespace
+}  // namespace vitals
+
+namespace vitals {
+namespace {
+
+ConfigResult parse_args(std::vector<std::string> args) {
+  args.insert(args.begin(), "vitals");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_config(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(NativeHistogramFlags, DefaultsAndValues) {
+  auto r = parse_args({});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  EXPECT_FALSE(r.config.apm.native_histograms);
+  EXPECT_EQ(r.config.apm.native_histogram_schema, 3);
+  EXPECT_EQ(r.config.apm.native_histogram_max_buckets, 160);
+  r = parse_args({"--apm.native-histograms", "--apm.native-histograms.schema=-2",
+                  "--apm.native-histograms.max-buckets=20"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  EXPECT_TRUE(r.config.apm.native_histograms);
+  EXPECT_EQ(r.config.apm.native_histogram_schema, -2);
+  EXPECT_EQ(r.config.apm.native_histogram_max_buckets, 20);
+  r = parse_args({"--apm.native-histograms.schema=9"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_NE(r.text.find("--apm.native-histograms.schema"), std::string::npos) << r.text;
+  r = parse_args({"--apm.native-histograms.max-buckets=0"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_NE(r.text.find("--apm.native-histograms.max-buckets"), std::string::npos) << r.text;
 }
 
 }  // namespace
