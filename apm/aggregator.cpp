@@ -65,6 +65,20 @@ size_t bucket_index(const std::vector<uint64_t>& bounds, uint64_t dur_ns) {
   return i;
 }
 
+int64_t wall_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void append_hex(std::string& out, std::span<const uint8_t> b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (uint8_t c : b) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+}
+
 void put_field(std::string& k, std::string_view v) {
   uint16_t n = static_cast<uint16_t>(v.size());
   k.push_back(static_cast<char>(n & 0xFF));
@@ -121,6 +135,11 @@ void SpanAggregator::init_series(Series& s) const {
   s.count = 0;
   s.sum = 0;
   s.cells.assign(bound_ns_.size() + 1, Series::Cell{});
+  s.created_ms = wall_ms();
+  s.schema = static_cast<int8_t>(opts_.native_schema);
+  s.zero_count = 0;
+  s.native.clear();
+  s.native.shrink_to_fit();
 }
 
 void SpanAggregator::build_key(const SpanRecord& s) {
@@ -167,6 +186,36 @@ void SpanAggregator::observe(Series& s, const SpanRecord& r, int64_t now_ns) {
   e.value = secs;
   e.time_ns = r.end_ns;
   e.set = true;
+  if (opts_.native_histograms) observe_native(s, secs);
+}
+
+void SpanAggregator::observe_native(Series& s, double secs) const {
+  if (secs <= opts_.native_zero_threshold) {
+    s.zero_count++;
+    return;
+  }
+  int32_t idx = native_bucket_index(secs, s.schema);
+  auto it = std::lower_bound(s.native.begin(), s.native.end(), idx,
+                             [](const NativeBucket& b, int32_t i) { return b.index < i; });
+  if (it != s.native.end() && it->index == idx) {
+    it->count++;
+    return;
+  }
+  s.native.insert(it, NativeBucket{idx, 1});
+  // Too many buckets: halve the resolution (merge bucket pairs) until they fit.
+  while (s.native.size() > opts_.native_max_buckets && s.schema > kNativeMinSchema) {
+    s.schema--;
+    size_t out = 0;
+    for (size_t i = 0; i < s.native.size(); ++i) {
+      int32_t j = native_coarser_index(s.native[i].index);
+      if (out > 0 && s.native[out - 1].index == j) {
+        s.native[out - 1].count += s.native[i].count;
+      } else {
+        s.native[out++] = {j, s.native[i].count};
+      }
+    }
+    s.native.resize(out);
+  }
 }
 
 void SpanAggregator::consume(std::span<const SpanRecord> spans) {
@@ -357,6 +406,10 @@ void SpanAggregator::visit(const std::function<void(const SeriesView&)>& fn) con
     v.exemplars = exemplars;
     v.count = s.count;
     v.sum = s.sum;
+    v.created_ms = s.created_ms;
+    v.native_schema = s.schema;
+    v.zero_count = s.zero_count;
+    v.native = s.native;
     fn(v);
   };
   for (const Series& s : series_) {
@@ -368,6 +421,18 @@ void SpanAggregator::visit(const std::function<void(const SeriesView&)>& fn) con
 size_t SpanAggregator::series_count() const {
   std::lock_guard lk(mu_);
   return live_;
+}
+
+size_t SpanAggregator::histogram_bytes(size_t* classic, size_t* native) const {
+  std::lock_guard lk(mu_);
+  *classic = 0;
+  *native = 0;
+  for (const Series& s : series_) {
+    if (!s.live) continue;
+    *classic += s.cells.capacity() * sizeof(Series::Cell);
+    *native += s.native.capacity() * sizeof(NativeBucket);
+  }
+  return *classic + *native;
 }
 
 size_t SpanAggregator::pending_edges() const {
@@ -384,20 +449,53 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
   sweep(now_ns);
   Family& calls = out.add(kCalls);
   Family& dur = out.add(kDuration);
+  dur.set_unit("seconds");
   std::vector<std::pair<std::string, std::string>> lv;
   std::vector<Label> labels;
   std::vector<Bucket> buckets(bound_ns_.size());
+  std::string hex;
+  hex.reserve(48);
+  // trace_id and span_id of an exemplar as lowercase hex, as OpenTelemetry spells them.
+  auto ex_labels = [&](const Exemplar& e) {
+    hex.clear();
+    append_hex(hex, e.trace_id);
+    append_hex(hex, e.span_id);
+    return std::array<Label, 2>{Label{"trace_id", std::string_view(hex).substr(0, 32)},
+                                Label{"span_id", std::string_view(hex).substr(32)}};
+  };
   auto emit = [&](const Series& s) {
     series_labels(s, lv);
     labels.clear();
     for (const auto& [n, v] : lv) labels.push_back({n, v});
-    calls.add(labels, static_cast<double>(s.count));
+    Sample& c = calls.add(labels, static_cast<double>(s.count));
+    c.created_ms = s.created_ms;
+    const Exemplar* latest = nullptr;
+    for (const auto& cell : s.cells) {
+      if (cell.exemplar.set && (!latest || cell.exemplar.time_ns > latest->time_ns)) {
+        latest = &cell.exemplar;
+      }
+    }
+    if (latest) {
+      // A counter's exemplar carries the increment it stands for: one span.
+      calls.add_exemplar(c, 0, ex_labels(*latest), 1,
+                         static_cast<int64_t>(latest->time_ns / 1000000));
+    }
     uint64_t cum = 0;
     for (size_t i = 0; i < bound_ns_.size(); ++i) {
       cum += s.cells[i].count;
       buckets[i] = {opts_.buckets[i], static_cast<double>(cum)};
     }
-    dur.add_histogram(labels, buckets, s.sum, static_cast<double>(s.count));
+    Sample& h = dur.add_histogram(labels, buckets, s.sum, static_cast<double>(s.count));
+    h.created_ms = s.created_ms;
+    for (size_t i = 0; i < s.cells.size(); ++i) {
+      const Exemplar& e = s.cells[i].exemplar;
+      if (!e.set) continue;
+      dur.add_exemplar(h, static_cast<uint32_t>(i), ex_labels(e), e.value,
+                       static_cast<int64_t>(e.time_ns / 1000000));
+    }
+    if (opts_.native_histograms) {
+      dur.set_native(h, s.schema, opts_.native_zero_threshold, s.zero_count, s.native, {});
+    }
   };
   for (const Series& s : series_) {
     if (s.live) emit(s);

@@ -19,6 +19,7 @@
 #include "apm/flat_index.h"
 #include "apm/span.h"
 #include "core/producer.h"
+#include "model/native_histogram.h"
 
 namespace vitals::apm {
 
@@ -36,6 +37,11 @@ struct AggregatorOptions {
   std::chrono::nanoseconds series_expiry = std::chrono::minutes(15);
   size_t graph_max_items = 10000;  // unpaired client/server spans waiting for their peer
   std::chrono::nanoseconds graph_wait = std::chrono::seconds(10);
+  // Native histogram beside the classic buckets of the duration histogram (docs/formats.md).
+  bool native_histograms = false;
+  int native_schema = 3;            // -4..8; lowered per series when max buckets is exceeded
+  size_t native_max_buckets = 160;  // buckets in use per series before the schema is lowered
+  double native_zero_threshold = kNativeDefaultZeroThreshold;
 };
 
 // The latest span that fell into a bucket.
@@ -54,6 +60,11 @@ struct SeriesView {
   std::span<const Exemplar> exemplars;      // per bucket, last is +Inf
   uint64_t count = 0;
   double sum = 0;
+  int64_t created_ms = 0;
+  // Native histogram (when enabled): schema, zero bucket, buckets in use sorted by index.
+  int native_schema = 0;
+  uint64_t zero_count = 0;
+  std::span<const NativeBucket> native;
 };
 
 class SpanAggregator final : public MetricProducer, public SpanSink {
@@ -74,6 +85,9 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   void visit(const std::function<void(const SeriesView&)>& fn) const;
   size_t series_count() const;
   size_t pending_edges() const;
+  // Heap bytes the span histograms of the live series hold: the classic cells and the native
+  // buckets (for the benchmark and the docs).
+  size_t histogram_bytes(size_t* classic, size_t* native) const;
 
   static int64_t steady_now_ns();
 
@@ -84,7 +98,11 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
     uint64_t count = 0;
     double sum = 0;
     int64_t last_seen = 0;
+    int64_t created_ms = 0;  // wall clock, for _created
     bool live = false;
+    int8_t schema = 0;
+    uint64_t zero_count = 0;
+    std::vector<NativeBucket> native;  // buckets in use only, sorted by index
     // Per bucket (last is +Inf): the count and the exemplar side by side, so a span touches
     // one cache line of them.
     struct Cell {
@@ -172,6 +190,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   Series& new_series(std::string_view key, uint64_t hash, int64_t now_ns);
   void init_series(Series& s) const;
   void observe(Series& s, const SpanRecord& r, int64_t now_ns);
+  void observe_native(Series& s, double secs) const;
   void sweep(int64_t now_ns);
   void graph_observe(const SpanRecord& r, int64_t now_ns);
   void graph_sweep(int64_t now_ns);

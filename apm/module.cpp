@@ -12,6 +12,9 @@ AggregatorOptions aggregator_options(const ApmConfig& c) {
   o.series_expiry = c.series_expiry;
   o.graph_max_items = static_cast<size_t>(c.service_graph_max_items);
   o.graph_wait = c.service_graph_wait;
+  o.native_histograms = c.native_histograms;
+  o.native_schema = c.native_histogram_schema;
+  o.native_max_buckets = static_cast<size_t>(c.native_histogram_max_buckets);
   return o;
 }
 

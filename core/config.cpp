@@ -68,7 +68,10 @@ void build(po::options_description& d) {
     ("apm.max-concurrent-requests", po::value<int>()->default_value(4), "Span requests decoded at once (the ingestion queue); more get 429 with Retry-After.")
     ("apm.max-connections", po::value<int>()->default_value(16), "HTTP server threads per APM listener.")
     ("apm.service-graph.max-items", po::value<int64_t>()->default_value(10000), "Most client or server spans waiting for their peer span.")
-    ("apm.service-graph.wait", po::value<std::string>()->default_value("10s"), "How long a client or server span waits for its peer span.");
+    ("apm.service-graph.wait", po::value<std::string>()->default_value("10s"), "How long a client or server span waits for its peer span.")
+    ("apm.native-histograms", po::value<bool>()->implicit_value(true)->default_value(false), "Also keep the span duration histogram as a native histogram (served to protobuf scrapes).")
+    ("apm.native-histograms.schema", po::value<int>()->default_value(3), "Native histogram resolution, -4..8: bucket bounds grow by 2^(2^-schema).")
+    ("apm.native-histograms.max-buckets", po::value<int64_t>()->default_value(160), "Most native histogram buckets per series; beyond it the series' schema is lowered.");
   // clang-format on
   for (const CollectorSpec& s : reg) {
     std::string on = "collector." + s.name;
@@ -225,6 +228,15 @@ std::string parse_apm(const po::variables_map& vm, ApmConfig* a) {
   std::string w = vm["apm.service-graph.wait"].as<std::string>();
   if (!parse_duration(w, &a->service_graph_wait) || a->service_graph_wait.count() <= 0) {
     return "flag --apm.service-graph.wait: invalid duration \"" + w + "\" (want e.g. 10s)";
+  }
+  a->native_histograms = vm["apm.native-histograms"].as<bool>();
+  a->native_histogram_schema = vm["apm.native-histograms.schema"].as<int>();
+  if (a->native_histogram_schema < -4 || a->native_histogram_schema > 8) {
+    return "flag --apm.native-histograms.schema: must be between -4 and 8";
+  }
+  a->native_histogram_max_buckets = vm["apm.native-histograms.max-buckets"].as<int64_t>();
+  if (a->native_histogram_max_buckets < 1 || a->native_histogram_max_buckets > 100000) {
+    return "flag --apm.native-histograms.max-buckets: must be between 1 and 100000";
   }
   return "";
 }

@@ -26,6 +26,9 @@ struct ApmConfig {
   int max_connections = 16;         // HTTP threads per APM listener
   int64_t service_graph_max_items = 10000;
   std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
+  bool native_histograms = false;  // native duration histograms (protobuf scrapes)
+  int native_histogram_schema = 3;
+  int64_t native_histogram_max_buckets = 160;
   bool operator==(const ApmConfig&) const = default;
 };
 

@@ -11,6 +11,8 @@
 #include "core/parse.h"
 #include "core/version.h"
 #include "exporter/gzip.h"
+#include "exporter/openmetrics_format.h"
+#include "exporter/protobuf_format.h"
 #include "exporter/text_format.h"
 #include "model/gather.h"
 #include "model/prometheus_cpp.h"
@@ -174,7 +176,7 @@ void Web::install(HttpServer& server) {
 }
 
 int Web::render_metrics(std::string_view query, std::optional<std::string_view> timeout_header,
-                        std::string& body) {
+                        std::string& body, ExpositionFormat format) {
   WebOptions o = options();
   auto set = scraper_.collectors();
   std::vector<std::string> collect, exclude;
@@ -250,7 +252,18 @@ int Web::render_metrics(std::string_view query, std::optional<std::string_view> 
   }
   body.clear();
   body.reserve(64 * 1024);
-  write_text(g.families, body);
+  switch (format) {
+    case ExpositionFormat::kText004:
+      write_text(g.families, body);
+      break;
+    case ExpositionFormat::kOpenMetrics100:
+    case ExpositionFormat::kOpenMetrics001:
+      write_openmetrics(g.families, body);
+      break;
+    case ExpositionFormat::kProtobufDelimited:
+      write_protobuf(g.families, body);
+      break;
+  }
   return 200;
 }
 
@@ -280,7 +293,11 @@ void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
     return;
   }
   std::string text;
-  int code = render_metrics(req.query(), req.header("X-Prometheus-Scrape-Timeout-Seconds"), text);
+  auto accept = req.header("Accept");
+  ExpositionFormat fmt = accept ? negotiate_format(*accept) : ExpositionFormat::kText004;
+  const std::string ctype(content_type(fmt));
+  int code =
+      render_metrics(req.query(), req.header("X-Prometheus-Scrape-Timeout-Seconds"), text, fmt);
   if (code != 200) {
     requests_->Add({{"code", std::to_string(code)}}).Increment();
     resp.set(code, "text/plain; charset=utf-8", std::move(text));
@@ -290,16 +307,16 @@ void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
   if (ae && accepts_gzip(*ae)) {
     std::string gz;
     if (gzip_compress(text, o.gzip_level, gz)) {
-      resp.set(200, std::string(kTextContentType), std::move(gz));
+      resp.set(200, ctype, std::move(gz));
       resp.headers.emplace_back("Content-Encoding", "gzip");
     } else {
       errors_encoding_->Increment();
-      resp.set(200, std::string(kTextContentType), std::move(text));
+      resp.set(200, ctype, std::move(text));
     }
   } else {
-    resp.set(200, std::string(kTextContentType), std::move(text));
+    resp.set(200, ctype, std::move(text));
   }
-  resp.headers.emplace_back("Vary", "Accept-Encoding");
+  resp.headers.emplace_back("Vary", "Accept, Accept-Encoding");
   requests_->Add({{"code", "200"}}).Increment();
 }
 

@@ -15,6 +15,7 @@
 #include "core/scraper.h"
 #include "core/worker_pool.h"
 #include "exporter/http_server.h"
+#include "exporter/negotiate.h"
 
 namespace vitals {
 
@@ -42,7 +43,7 @@ class Web {
   // Builds the whole scrape body for the given request parameters (for tests and benchmarks).
   // Returns the HTTP status; on error `body` holds the message.
   int render_metrics(std::string_view query, std::optional<std::string_view> timeout_header,
-                     std::string& body);
+                     std::string& body, ExpositionFormat format = ExpositionFormat::kText004);
 
  private:
   void handle_metrics(HttpRequest& req, HttpResponse& resp);

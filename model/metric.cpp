@@ -30,10 +30,7 @@ uint32_t Family::push_string(std::string_view s) {
   return off;
 }
 
-Sample& Family::push_sample(std::span<const Label> labels) {
-  Sample& s = samples_.emplace_back();
-  s.label_begin = static_cast<uint32_t>(labels_.size());
-  s.label_count = static_cast<uint32_t>(labels.size());
+void Family::push_labels(std::span<const Label> labels) {
   for (const Label& l : labels) {
     LabelRef r;
     r.name_len = static_cast<uint32_t>(l.name.size());
@@ -42,6 +39,67 @@ Sample& Family::push_sample(std::span<const Label> labels) {
     r.value_off = push_string(l.value);
     labels_.push_back(r);
   }
+}
+
+void Family::add_exemplar(Sample& s, uint32_t bucket, std::span<const Label> labels, double value,
+                          int64_t timestamp_ms) {
+  if (s.exemplar_count == 0) s.exemplar_begin = static_cast<uint32_t>(exemplars_.size());
+  ExemplarRef& e = exemplars_.emplace_back();
+  e.label_begin = static_cast<uint32_t>(labels_.size());
+  e.label_count = static_cast<uint32_t>(labels.size());
+  e.bucket = bucket;
+  e.value = value;
+  e.timestamp_ms = timestamp_ms;
+  push_labels(labels);
+  ++s.exemplar_count;
+}
+
+Label Family::exemplar_label(const ExemplarRef& e, uint32_t i) const {
+  const LabelRef& r = labels_[e.label_begin + i];
+  return {std::string_view(arena_.data() + r.name_off, r.name_len),
+          std::string_view(arena_.data() + r.value_off, r.value_len)};
+}
+
+void Family::push_native_side(std::span<const NativeBucket> b, uint32_t* span_begin,
+                              uint32_t* span_count, uint32_t* delta_begin, uint32_t* delta_count) {
+  *span_begin = static_cast<uint32_t>(spans_.size());
+  *delta_begin = static_cast<uint32_t>(deltas_.size());
+  int64_t prev_count = 0;
+  int32_t next_index = 0;  // index right after the previous span
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 0 || b[i].index != b[i - 1].index + 1) {
+      spans_.push_back({b[i].index - (i == 0 ? 0 : next_index), 0});
+    }
+    spans_.back().length++;
+    next_index = b[i].index + 1;
+    auto c = static_cast<int64_t>(b[i].count);
+    deltas_.push_back(c - prev_count);
+    prev_count = c;
+  }
+  *span_count = static_cast<uint32_t>(spans_.size()) - *span_begin;
+  *delta_count = static_cast<uint32_t>(deltas_.size()) - *delta_begin;
+}
+
+void Family::set_native(Sample& s, int32_t schema, double zero_threshold, uint64_t zero_count,
+                        std::span<const NativeBucket> positive,
+                        std::span<const NativeBucket> negative) {
+  s.native = static_cast<uint32_t>(natives_.size());
+  NativeHistogram h;
+  h.schema = schema;
+  h.zero_threshold = zero_threshold;
+  h.zero_count = zero_count;
+  push_native_side(positive, &h.pos_span_begin, &h.pos_span_count, &h.pos_delta_begin,
+                   &h.pos_delta_count);
+  push_native_side(negative, &h.neg_span_begin, &h.neg_span_count, &h.neg_delta_begin,
+                   &h.neg_delta_count);
+  natives_.push_back(h);
+}
+
+Sample& Family::push_sample(std::span<const Label> labels) {
+  Sample& s = samples_.emplace_back();
+  s.label_begin = static_cast<uint32_t>(labels_.size());
+  s.label_count = static_cast<uint32_t>(labels.size());
+  push_labels(labels);
   // Insertion sort by name: label sets are small.
   auto* first = labels_.data() + s.label_begin;
   for (uint32_t i = 1; i < s.label_count; ++i) {
@@ -122,7 +180,34 @@ void Family::append(const Family& other) {
                     ? add_histogram(tmp, other.buckets(s), s.value, s.count)
                     : add(tmp, s.value);
     n.timestamp_ms = s.timestamp_ms;
+    n.created_ms = s.created_ms;
+    for (const ExemplarRef& e : other.exemplars(s)) {
+      tmp.clear();
+      for (uint32_t i = 0; i < e.label_count; ++i) tmp.push_back(other.exemplar_label(e, i));
+      add_exemplar(n, e.bucket, tmp, e.value, e.timestamp_ms);
+    }
+    if (const NativeHistogram* h = other.native(s)) {
+      // Rebuild the absolute counts and store them anew.
+      auto abs = [&](std::span<const BucketSpan> sp, std::span<const int64_t> d) {
+        std::vector<NativeBucket> out;
+        int32_t idx = 0;
+        int64_t c = 0;
+        size_t k = 0;
+        for (const BucketSpan& x : sp) {
+          idx += x.offset;
+          for (uint32_t j = 0; j < x.length; ++j, ++k, ++idx) {
+            c += d[k];
+            out.push_back({idx, static_cast<uint64_t>(c)});
+          }
+        }
+        return out;
+      };
+      auto pos = abs(other.positive_spans(*h), other.positive_deltas(*h));
+      auto neg = abs(other.negative_spans(*h), other.negative_deltas(*h));
+      set_native(n, h->schema, h->zero_threshold, h->zero_count, pos, neg);
+    }
   }
+  if (unit_.empty()) unit_ = other.unit_;
 }
 
 void Family::clear() {
@@ -130,12 +215,17 @@ void Family::clear() {
   labels_.clear();
   samples_.clear();
   buckets_.clear();
+  exemplars_.clear();
+  natives_.clear();
+  spans_.clear();
+  deltas_.clear();
 }
 
 void Family::reset(std::string_view name, std::string_view help, MetricType type) {
   name_.assign(name);
   help_.assign(help);
   type_ = type;
+  unit_.clear();
   clear();
 }
 

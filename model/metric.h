@@ -42,15 +42,54 @@ struct Bucket {
 };
 
 inline constexpr int64_t kNoTimestamp = std::numeric_limits<int64_t>::min();
+inline constexpr uint32_t kNoNative = std::numeric_limits<uint32_t>::max();
+
+// An exemplar of a counter sample or of one histogram bucket. Its labels live in the family's
+// arena like the sample's; `bucket` indexes the sample's buckets, the bucket count meaning the
+// (implied) +Inf bucket; counters use 0.
+struct ExemplarRef {
+  uint32_t label_begin = 0;
+  uint32_t label_count = 0;
+  uint32_t bucket = 0;
+  double value = 0;
+  int64_t timestamp_ms = kNoTimestamp;
+};
+
+// A run of consecutive native histogram buckets: `offset` from the end of the previous span
+// (from index 0 for the first), `length` buckets.
+struct BucketSpan {
+  int32_t offset = 0;
+  uint32_t length = 0;
+};
+
+// Native (exponential) histogram data of one sample; spans and delta-encoded counts (each
+// bucket's count minus the previous bucket's, the first absolute) live in flat family arrays.
+struct NativeHistogram {
+  int32_t schema = 0;
+  double zero_threshold = 0;
+  uint64_t zero_count = 0;
+  uint32_t pos_span_begin = 0, pos_span_count = 0, pos_delta_begin = 0, pos_delta_count = 0;
+  uint32_t neg_span_begin = 0, neg_span_count = 0, neg_delta_begin = 0, neg_delta_count = 0;
+};
+
+// A native histogram bucket with its absolute count, as producers hand them in.
+struct NativeBucket {
+  int32_t index;
+  uint64_t count;
+};
 
 struct Sample {
   uint32_t label_begin = 0;
   uint32_t label_count = 0;
   uint32_t bucket_begin = 0;
   uint32_t bucket_count = 0;
-  double value = 0;  // counter, gauge, untyped: the value; histogram, summary: the sum
-  double count = 0;  // histogram, summary: the observation count
+  uint32_t exemplar_begin = 0;
+  uint32_t exemplar_count = 0;
+  uint32_t native = kNoNative;  // index into the family's native histograms
+  double value = 0;             // counter, gauge, untyped: the value; histogram, summary: the sum
+  double count = 0;             // histogram, summary: the observation count
   int64_t timestamp_ms = kNoTimestamp;
+  int64_t created_ms = kNoTimestamp;  // counter, histogram, summary: when it started counting
 };
 
 class Family {
@@ -61,6 +100,10 @@ class Family {
   const std::string& name() const { return name_; }
   const std::string& help() const { return help_; }
   MetricType type() const { return type_; }
+  // OpenMetrics unit ("seconds", "bytes"); empty when none. Writers emit it only when the
+  // family name ends in "_<unit>".
+  const std::string& unit() const { return unit_; }
+  void set_unit(std::string_view u) { unit_.assign(u); }
 
   // Adding. Labels are kept sorted by name within a sample, as Prometheus' Go client does.
   Sample& add(double value) { return add(std::span<const Label>{}, value); }
@@ -75,6 +118,16 @@ class Family {
   Sample& add_summary(std::span<const Label> labels, std::span<const Bucket> quantiles, double sum,
                       double count);
 
+  // Adds an exemplar to `s`, which must be the family's last sample (exemplars of a sample
+  // are contiguous), at most one per bucket, in ascending bucket order (writers rely on it).
+  // `bucket`: see ExemplarRef.
+  void add_exemplar(Sample& s, uint32_t bucket, std::span<const Label> labels, double value,
+                    int64_t timestamp_ms);
+  // Gives `s` (the last sample) native histogram data from absolute bucket counts sorted by
+  // index; they are stored as spans and deltas.
+  void set_native(Sample& s, int32_t schema, double zero_threshold, uint64_t zero_count,
+                  std::span<const NativeBucket> positive, std::span<const NativeBucket> negative);
+
   // Reading.
   size_t size() const { return samples_.size(); }
   bool empty() const { return samples_.empty(); }
@@ -82,6 +135,25 @@ class Family {
   Label label(const Sample& s, uint32_t i) const;
   std::span<const Bucket> buckets(const Sample& s) const {
     return {buckets_.data() + s.bucket_begin, s.bucket_count};
+  }
+  std::span<const ExemplarRef> exemplars(const Sample& s) const {
+    return {exemplars_.data() + s.exemplar_begin, s.exemplar_count};
+  }
+  Label exemplar_label(const ExemplarRef& e, uint32_t i) const;
+  const NativeHistogram* native(const Sample& s) const {
+    return s.native == kNoNative ? nullptr : &natives_[s.native];
+  }
+  std::span<const BucketSpan> positive_spans(const NativeHistogram& h) const {
+    return {spans_.data() + h.pos_span_begin, h.pos_span_count};
+  }
+  std::span<const int64_t> positive_deltas(const NativeHistogram& h) const {
+    return {deltas_.data() + h.pos_delta_begin, h.pos_delta_count};
+  }
+  std::span<const BucketSpan> negative_spans(const NativeHistogram& h) const {
+    return {spans_.data() + h.neg_span_begin, h.neg_span_count};
+  }
+  std::span<const int64_t> negative_deltas(const NativeHistogram& h) const {
+    return {deltas_.data() + h.neg_delta_begin, h.neg_delta_count};
   }
   // Value of the label `name` on `s`, or nullopt-like empty view with found=false.
   bool find_label(const Sample& s, std::string_view name, std::string_view* value) const;
@@ -104,6 +176,9 @@ class Family {
   };
   uint32_t push_string(std::string_view s);
   Sample& push_sample(std::span<const Label> labels);
+  void push_labels(std::span<const Label> labels);
+  void push_native_side(std::span<const NativeBucket> b, uint32_t* span_begin, uint32_t* span_count,
+                        uint32_t* delta_begin, uint32_t* delta_count);
 
   std::string name_;
   std::string help_;
@@ -112,6 +187,12 @@ class Family {
   std::vector<LabelRef> labels_;
   std::vector<Sample> samples_;
   std::vector<Bucket> buckets_;
+  std::string unit_;
+  // Side arrays: empty (no allocation) for families that use none of it.
+  std::vector<ExemplarRef> exemplars_;
+  std::vector<NativeHistogram> natives_;
+  std::vector<BucketSpan> spans_;
+  std::vector<int64_t> deltas_;
 };
 
 // The output of one producer: a list of families with stable addresses. A set can be
