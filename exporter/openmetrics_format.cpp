@@ -67,27 +67,7 @@ void write_exemplar(std::string& out, const Family& f, const ExemplarRef& e) {
 void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
                 const Sample& s, std::string_view extra_name, double extra, bool has_extra,
                 double value, const ExemplarRef* ex, int64_t ts_ms) {
-  out.append(name);
-  out.append(suffix);
-  if (s.label_count > 0 || has_extra) {
-    out.push_back('{');
-    for (uint32_t i = 0; i < s.label_count; ++i) {
-      Label l = f.label(s, i);
-      if (i) out.push_back(',');
-      out.append(l.name);
-      out.append("=\"");
-      append_escaped_label_value(out, l.value);
-      out.push_back('"');
-    }
-    if (has_extra) {
-      if (s.label_count) out.push_back(',');
-      out.append(extra_name);
-      out.append("=\"");
-      append_float(out, extra);
-      out.push_back('"');
-    }
-    out.push_back('}');
-  }
+  append_series(out, name, suffix, f, s, extra_name, extra, has_extra);
   out.push_back(' ');
   append_float(out, value);
   if (ts_ms != kNoTimestamp) {

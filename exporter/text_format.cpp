@@ -77,12 +77,9 @@ void append_escaped_label_value(std::string& out, std::string_view s) {
   }
 }
 
-namespace {
-
-// name{labels[,extra_name="extra"]} value
-void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
-                const Sample& s, std::string_view extra_name, double extra, bool has_extra,
-                double value) {
+void append_series(std::string& out, std::string_view name, std::string_view suffix,
+                   const Family& f, const Sample& s, std::string_view extra_name, double extra,
+                   bool has_extra) {
   out.append(name);
   out.append(suffix);
   if (s.label_count > 0 || has_extra) {
@@ -104,6 +101,15 @@ void write_line(std::string& out, std::string_view name, std::string_view suffix
     }
     out.push_back('}');
   }
+}
+
+namespace {
+
+// name{labels[,extra_name="extra"]} value
+void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
+                const Sample& s, std::string_view extra_name, double extra, bool has_extra,
+                double value) {
+  append_series(out, name, suffix, f, s, extra_name, extra, has_extra);
   out.push_back(' ');
   append_float(out, value);
   if (s.timestamp_ms != kNoTimestamp) {
