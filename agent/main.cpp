@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  vitals::FileReader::set_keep_open_limit(config.collector_keep_open_files);
   std::string err;
   auto set = vitals::build_collector_set(config, nullptr, &err);
   if (!set) {
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
       }
       config = std::move(next.config);
       vitals::log::configure(config.log_level, config.log_format);
+      vitals::FileReader::set_keep_open_limit(config.collector_keep_open_files);
       scraper.set_collectors(next_set);
       web.update(web_options(config));
       names.clear();

@@ -188,19 +188,20 @@ struct Receiver::Slot {
   JsonParser json;
 };
 
+// Slots (request buffers and a JSON parser, ~100 KB each) are made on first need, so an agent
+// whose span receivers are off or idle does not carry them.
 Receiver::Receiver(SpanSink& sink, ReceiverOptions options)
-    : sink_(sink), opts_(std::move(options)) {
-  for (int i = 0; i < opts_.max_concurrent_requests; ++i) {
-    slots_.push_back(std::make_unique<Slot>());
-    free_.push_back(slots_.back().get());
-  }
-}
+    : sink_(sink), opts_(std::move(options)) {}
 
 Receiver::~Receiver() = default;
 
 Receiver::Slot* Receiver::acquire() {
   std::lock_guard lk(mu_);
-  if (free_.empty()) return nullptr;
+  if (free_.empty()) {
+    if (static_cast<int>(slots_.size()) >= opts_.max_concurrent_requests) return nullptr;
+    slots_.push_back(std::make_unique<Slot>());
+    free_.push_back(slots_.back().get());
+  }
   Slot* s = free_.back();
   free_.pop_back();
   in_use_.fetch_add(1);

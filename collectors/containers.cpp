@@ -782,7 +782,7 @@ class ContainersCollector final : public Collector {
   std::array<Family*, kFamCount> fams_{};
   std::array<Label, 3> base_{};
   std::vector<std::string> errors_;
-  FileReader reader_{16384};
+  FileReader reader_{16384, FileReader::Mode::kReopen};
   FileReader dev_reader_{512};
   int err_ = 0;  // errno of the last failed read (try_read needs somewhere to put it)
   std::string path_;

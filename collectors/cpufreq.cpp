@@ -1,7 +1,8 @@
 // cpufreq: CPU frequencies from /sys/devices/system/cpu/cpu<N>/cpufreq (node_exporter 1.5.0
 // names; kHz in sysfs, hertz in the metrics).
-#include <array>
+#include <unistd.h>
 
+#include <array>
 #include <cstring>
 
 #include "collectors/sysfs/sysfs.h"
@@ -50,6 +51,9 @@ class CpufreqCollector final : public Collector {
     for (const auto& e : entries_) {
       auto cpu = sysfs::numeric_suffix(e.name, "cpu");
       if (!cpu || !e.is_dir) continue;
+      // One lookup for a CPU without a cpufreq driver instead of six failed opens.
+      path = dir_ + "/" + e.name + "/cpufreq";
+      if (::access(path.c_str(), F_OK) != 0) continue;
       for (size_t i = 0; i < kFiles.size(); ++i) {
         path = dir_ + "/" + e.name + "/cpufreq/" + kFiles[i].file;
         auto v = read_value(reader_, path);

@@ -31,16 +31,16 @@ class NetstatCollector final : public Collector {
     stats_.errors.clear();
     // Each parse keeps views into the text, so each file is emitted before the next is read.
     procfs::parse_netstat(reader_.read(netstat_), &stats_);
-    emit(out);
+    emit(0, out);
     note_errors(netstat_, &error);
     procfs::parse_netstat(reader_.read(snmp_), &stats_);
-    emit(out);
+    emit(1, out);
     note_errors(snmp_, &error);
     std::string_view text;
     int err = 0;
     if (reader_.try_read(snmp6_, &text, &err)) {
       procfs::parse_snmp6(text, &stats_);
-      emit(out);
+      emit(2, out);
       note_errors(snmp6_, &error);
     } else if (err != ENOENT) {  // no IPv6 on this host is not an error
       error = "read " + snmp6_ + ": " + std::strerror(err);
@@ -54,22 +54,35 @@ class NetstatCollector final : public Collector {
     stats_.errors.clear();
   }
 
-  void emit(MetricSet& out) {
+  // `file` picks the FieldOrder of the file just parsed (0 netstat, 1 snmp, 2 snmp6).
+  void emit(size_t file, MetricSet& out) {
+    FieldOrder& order = orders_[file];
+    order.begin();
     for (const auto& v : stats_.values) {
+      order.add(v.protocol);
+      order.add(v.name);
+    }
+    order.resolve(stats_.values.size(), [&](size_t i) -> const NameCache::Entry& {
+      const auto& v = stats_.values[i];
       key_.assign(v.protocol);
       key_ += '_';
       key_.append(v.name);
-      const auto& e = names_.get(key_, [&](NameCache::Entry& e) {
+      return names_.get(key_, [&](NameCache::Entry& e) {
         e.name = "node_netstat_" + key_;
         e.help = "Statistic " + std::string(v.protocol) + std::string(v.name) + ".";
       });
-      if (e.keep) out.add(e.name, e.help, MetricType::kUntyped).add(v.value);
+    });
+    for (size_t i = 0; i < stats_.values.size(); ++i) {
+      if (const NameCache::Entry* e = order.at(i)) {
+        out.add(e->name, e->help, MetricType::kUntyped).add(stats_.values[i].value);
+      }
     }
     stats_.values.clear();
   }
 
   std::string netstat_, snmp_, snmp6_;
   NameCache names_;
+  FieldOrder orders_[3];
   procfs::NetStats stats_;
   std::string key_;
   FileReader reader_{16384};

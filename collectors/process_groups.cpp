@@ -294,7 +294,7 @@ class ProcessGroupsCollector final : public Collector {
   uint64_t gen_ = 0;
   std::unordered_map<int, Proc> procs_;
   std::map<std::string, Group, std::less<>> groups_;
-  FileReader reader_{4096};
+  FileReader reader_{4096, FileReader::Mode::kReopen};
   int err_ = 0;  // errno of the last failed read (try_read needs somewhere to put it)
   std::string path_;
   size_t base_len_ = 0;

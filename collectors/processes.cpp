@@ -127,7 +127,7 @@ class ProcessesCollector final : public Collector {
   std::string proc_, threads_max_, pid_max_;
   std::string task_dir_, task_path_;
   std::optional<bool> has_tasks_;
-  FileReader reader_{1024};
+  FileReader reader_{1024, FileReader::Mode::kReopen};
 };
 
 }  // namespace

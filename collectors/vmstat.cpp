@@ -16,12 +16,19 @@ class VmstatCollector final : public Collector {
 
   void collect(const CollectContext&, MetricSet& out) override {
     procfs::parse_key_values(reader_.read(path_), &kv_);
-    for (const auto& v : kv_.values) {
-      const auto& e = names_.get(v.key, [&](NameCache::Entry& e) {
-        e.name = "node_vmstat_" + std::string(v.key);
-        e.help = "/proc/vmstat information field " + std::string(v.key) + ".";
+    order_.begin();
+    for (const auto& v : kv_.values) order_.add(v.key);
+    order_.resolve(kv_.values.size(), [&](size_t i) -> const NameCache::Entry& {
+      std::string_view key = kv_.values[i].key;
+      return names_.get(key, [&](NameCache::Entry& e) {
+        e.name = "node_vmstat_" + std::string(key);
+        e.help = "/proc/vmstat information field " + std::string(key) + ".";
       });
-      if (e.keep) out.add(e.name, e.help, MetricType::kUntyped).add(v.value);
+    });
+    for (size_t i = 0; i < kv_.values.size(); ++i) {
+      if (const NameCache::Entry* e = order_.at(i)) {
+        out.add(e->name, e->help, MetricType::kUntyped).add(kv_.values[i].value);
+      }
     }
     throw_if_errors(path_, kv_.errors);
   }
@@ -29,6 +36,7 @@ class VmstatCollector final : public Collector {
  private:
   std::string path_;
   NameCache names_;
+  FieldOrder order_;
   procfs::KeyValues kv_;
   FileReader reader_{16384};
 };

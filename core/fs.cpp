@@ -1,8 +1,11 @@
 #include "core/fs.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -19,33 +22,130 @@ std::string Paths::join(std::string_view base, std::string_view rel) {
   return out;
 }
 
-bool FileReader::try_read(const std::string& path, std::string_view* out, int* errno_out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *errno_out = errno;
-    return false;
+namespace {
+
+std::atomic<int> g_kept{0};
+std::atomic<int> g_limit{256};
+
+// Takes one process-wide kept-open slot when the limit allows.
+bool acquire_slot() {
+  int n = g_kept.load(std::memory_order_relaxed);
+  while (n < g_limit.load(std::memory_order_relaxed)) {
+    if (g_kept.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
   }
+  return false;
+}
+
+bool regenerated_on_read(int fd) {
+  struct statfs st {};
+  if (::fstatfs(fd, &st) != 0) return false;
+  return st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC;
+}
+
+}  // namespace
+
+void FileReader::set_keep_open_limit(int limit) {
+  g_limit.store(limit < 0 ? 0 : limit);
+}
+int FileReader::keep_open_limit() {
+  return g_limit.load();
+}
+int FileReader::kept_open() {
+  return g_kept.load();
+}
+
+FileReader::FileReader(size_t initial_capacity, Mode mode) : mode_(mode) {
+  buf_.resize(initial_capacity);
+}
+
+FileReader::~FileReader() {
+  while (!kept_.empty()) drop(kept_.size() - 1);
+}
+
+void FileReader::drop(size_t index) {
+  ::close(kept_[index].fd);
+  kept_[index] = std::move(kept_.back());
+  kept_.pop_back();
+  g_kept.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
   size_t len = 0;
   for (;;) {
     if (len == buf_.size()) {
       if (buf_.size() >= kMaxFileSize) {
-        ::close(fd);
-        *errno_out = EFBIG;
+        errno = EFBIG;
         return false;
       }
       buf_.resize(buf_.size() * 2);
     }
-    ssize_t n = ::read(fd, buf_.data() + len, buf_.size() - len);
+    // A kept file is re-read from offset 0 with pread; a fresh one with read, which also
+    // works for what cannot seek (a FIFO among the textfiles).
+    ssize_t n = from_start
+                    ? ::pread(fd, buf_.data() + len, buf_.size() - len, static_cast<off_t>(len))
+                    : ::read(fd, buf_.data() + len, buf_.size() - len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      *errno_out = errno;
-      ::close(fd);
       return false;
     }
     if (n == 0) break;
     len += static_cast<size_t>(n);
   }
-  ::close(fd);
+  *len_out = len;
+  return true;
+}
+
+void FileReader::maybe_keep(const std::string& path, int fd, bool* kept) {
+  *kept = false;
+  if (mode_ != Mode::kKeepOpen || !regenerated_on_read(fd)) return;
+  if (kept_.size() >= kMaxKeptPerReader) {
+    // Make room only from entries not read for a long while (a device that went away), so a
+    // reader cycling through more files than it may keep does not churn its kept set.
+    size_t oldest = 0;
+    for (size_t i = 1; i < kept_.size(); ++i) {
+      if (kept_[i].last_use < kept_[oldest].last_use) oldest = i;
+    }
+    if (tick_ - kept_[oldest].last_use < 16 * kMaxKeptPerReader) return;
+    drop(oldest);
+  }
+  if (!acquire_slot()) return;
+  kept_.push_back({path, fd, tick_});
+  *kept = true;
+}
+
+bool FileReader::try_read(const std::string& path, std::string_view* out, int* errno_out) {
+  ++tick_;
+  size_t len = 0;
+  for (size_t i = 0; i < kept_.size(); ++i) {
+    if (kept_[i].path != path) continue;
+    if (read_all(kept_[i].fd, true, &len)) {
+      kept_[i].last_use = tick_;
+      *out = std::string_view(buf_.data(), len);
+      return true;
+    }
+    int e = errno;
+    drop(i);
+    // The object behind the kept file is gone (a removed device, an exited task): look the
+    // path up again, which finds its successor or fails as a fresh open would.
+    if (e != ENODEV && e != ESRCH && e != ENOENT && e != ESTALE) {
+      *errno_out = e;
+      return false;
+    }
+    break;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *errno_out = errno;
+    return false;
+  }
+  if (!read_all(fd, false, &len)) {
+    *errno_out = errno;
+    ::close(fd);
+    return false;
+  }
+  bool kept = false;
+  maybe_keep(path, fd, &kept);
+  if (!kept) ::close(fd);
   *out = std::string_view(buf_.data(), len);
   return true;
 }

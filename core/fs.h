@@ -2,9 +2,11 @@
 // directly: paths are built from Paths, so the whole agent runs on a fixture tree.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vitals {
 
@@ -27,20 +29,57 @@ class CollectError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads whole files into one reused buffer: open, read until EOF, close. The returned view is
-// valid until the next read.
+// Reads whole files into one reused buffer. The returned view is valid until the next read.
+//
+// procfs and sysfs regenerate a file's text on every read from offset 0, so a reader in
+// kKeepOpen mode keeps the files it reads there open and reads them again with pread(2):
+// measured on a 6.x kernel, 0.5-0.9 us per small file instead of 3.5-6.6 us for
+// open+read+close (the path walk, the open and the close are most of the cost). Other file
+// systems (fixture trees, textfiles, /etc) are always opened afresh, so a file replaced there
+// is seen at once. Kept files are bounded per reader (kMaxKeptPerReader, least recently used
+// ones make room) and process-wide (set_keep_open_limit, --collector.keep-open-files); over
+// the bound a reader just opens and closes. A kept file whose object went away (ENODEV for a
+// removed device, ESRCH, ENOENT) is closed and opened again by path once.
 class FileReader {
  public:
-  explicit FileReader(size_t initial_capacity = 8192) { buf_.resize(initial_capacity); }
+  // kReopen for readers of paths that come and go by the thousand (/proc/<pid>/..., cgroups).
+  enum class Mode { kKeepOpen, kReopen };
+  explicit FileReader(size_t initial_capacity = 8192, Mode mode = Mode::kKeepOpen);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
   // Throws CollectError naming the path and the errno text.
   std::string_view read(const std::string& path);
   // Returns false and sets errno_out on failure.
   bool try_read(const std::string& path, std::string_view* out, int* errno_out);
   // Upper bound on a file's size; a larger file is an error rather than unbounded memory.
   static constexpr size_t kMaxFileSize = 64 << 20;
+  static constexpr size_t kMaxKeptPerReader = 64;
+
+  // Process-wide bound on kept-open files (0: keep none). Files already kept stay until their
+  // reader drops them.
+  static void set_keep_open_limit(int limit);
+  static int keep_open_limit();
+  // Files kept open right now, all readers together.
+  static int kept_open();
 
  private:
+  struct Kept {
+    std::string path;
+    int fd;
+    uint64_t last_use;
+  };
+  // Reads fd to EOF into buf_ (from offset 0 with pread when from_start). False with errno
+  // set on failure.
+  bool read_all(int fd, bool from_start, size_t* len);
+  void maybe_keep(const std::string& path, int fd, bool* kept);
+  void drop(size_t index);
+
   std::string buf_;
+  Mode mode_;
+  std::vector<Kept> kept_;
+  uint64_t tick_ = 0;
 };
 
 }  // namespace vitals

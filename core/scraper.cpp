@@ -25,9 +25,10 @@ struct RunState {
     std::unique_ptr<MetricSet> out;
   };
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable cv;  // signalled once, when pending reaches 0
   int pending = 0;
   std::vector<Entry> entries;
+  Paths paths;
 };
 
 }  // namespace
@@ -176,7 +177,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
   }
   const auto start = Clock::now();
   const auto deadline = start + timeout;
-  const Paths paths = set.paths;
+  state->paths = set.paths;
   // First decide what runs, so `pending` is final before any worker can touch it.
   for (auto& e : state->entries) {
     if (e.slot->busy.exchange(true)) {
@@ -187,45 +188,46 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
     e.started = true;
     ++state->pending;
   }
+  std::vector<std::function<void()>> tasks;
+  tasks.reserve(state->entries.size());
   for (size_t i = 0; i < state->entries.size(); ++i) {
     if (!state->entries[i].started) continue;
-    pool_.submit(
-        [state, i, deadline, paths] {
-          RunState::Entry& entry = state->entries[i];  // stable: no resize after submit
-          CollectorSlot& slot = *entry.slot;
-          std::unique_ptr<MetricSet> out = slot.take_set();
-          bool ok = false;
-          std::string err;
-          auto t0 = Clock::now();
-          if (t0 >= deadline) {
-            err = "not started before the deadline (all workers busy)";
-          } else {
-            try {
-              CollectContext ctx{paths, deadline};
-              slot.collector->collect(ctx, *out);
-              ok = true;
-            } catch (const std::exception& ex) {
-              err = ex.what();
-            } catch (...) {
-              err = "unknown error";
-            }
-            for (Family& f : out->families()) f.sort_samples();
-          }
-          double dur = std::chrono::duration<double>(Clock::now() - t0).count();
-          slot.last_duration.store(dur);
-          slot.last_success.store(ok ? 1 : 0);
-          slot.busy.store(false);
-          std::lock_guard<std::mutex> lk(state->mu);
-          entry.out = std::move(out);
-          entry.success = ok;
-          entry.duration = dur;
-          entry.error = std::move(err);
-          entry.done = true;
-          --state->pending;
-          state->cv.notify_all();
-        },
-        deadline);
+    tasks.emplace_back([state, i, deadline] {
+      RunState::Entry& entry = state->entries[i];  // stable: no resize after submit
+      CollectorSlot& slot = *entry.slot;
+      std::unique_ptr<MetricSet> out = slot.take_set();
+      bool ok = false;
+      std::string err;
+      auto t0 = Clock::now();
+      if (t0 >= deadline) {
+        err = "not started before the deadline (all workers busy)";
+      } else {
+        try {
+          CollectContext ctx{state->paths, deadline};
+          slot.collector->collect(ctx, *out);
+          ok = true;
+        } catch (const std::exception& ex) {
+          err = ex.what();
+        } catch (...) {
+          err = "unknown error";
+        }
+        for (Family& f : out->families()) f.sort_samples();
+      }
+      double dur = std::chrono::duration<double>(Clock::now() - t0).count();
+      slot.last_duration.store(dur);
+      slot.last_success.store(ok ? 1 : 0);
+      slot.busy.store(false);
+      std::lock_guard<std::mutex> lk(state->mu);
+      entry.out = std::move(out);
+      entry.success = ok;
+      entry.duration = dur;
+      entry.error = std::move(err);
+      entry.done = true;
+      // The scraper waits for all of them (or the deadline): wake it once, not per collector.
+      if (--state->pending == 0) state->cv.notify_all();
+    });
   }
+  pool_.submit_all(tasks, deadline);
 
   auto snap = std::make_shared<Snapshot>();
   {

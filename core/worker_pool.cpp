@@ -1,5 +1,6 @@
 #include "core/worker_pool.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -79,28 +80,49 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::submit(std::function<void()> fn, Clock::time_point deadline) {
+  std::vector<std::function<void()>> one;
+  one.push_back(std::move(fn));
+  submit_all(one, deadline);
+}
+
+void WorkerPool::submit_all(std::vector<std::function<void()>>& fns, Clock::time_point deadline) {
   std::unique_lock<std::mutex> lk(state_->mu);
-  if (state_->stop) return;
-  state_->queue.push_back({std::move(fn), deadline});
-  int waiting = static_cast<int>(state_->queue.size());
-  bool spawn = false;
-  if (state_->idle >= waiting) {
-    spawn = false;
-  } else if (state_->threads < state_->workers) {
-    spawn = true;
-  } else if (state_->threads < state_->max_threads) {
-    // Every live thread is busy; add one only for threads stuck past their deadline.
-    int stuck = state_->stuck_locked(Clock::now());
-    int usable = state_->threads - stuck;
-    spawn = stuck > 0 && usable < state_->workers;
+  if (state_->stop || fns.empty()) {
+    fns.clear();
+    return;
   }
-  if (spawn) {
+  for (auto& fn : fns) state_->queue.push_back({std::move(fn), deadline});
+  fns.clear();
+  const int waiting = static_cast<int>(state_->queue.size());
+  const int idle = state_->idle;
+  // Threads to add: up to the base count while there is more queued work than idle threads;
+  // beyond it, only to stand in for threads stuck past their deadline.
+  int spawn = 0;
+  if (idle < waiting) {
+    int want = waiting - idle;
+    if (state_->threads < state_->workers) {
+      spawn = std::min(want, state_->workers - state_->threads);
+    } else if (state_->threads < state_->max_threads) {
+      int stuck = state_->stuck_locked(Clock::now());
+      int usable = state_->threads - stuck;
+      if (stuck > 0 && usable < state_->workers) {
+        spawn = std::min({want, state_->workers - usable, state_->max_threads - state_->threads});
+      }
+    }
+  }
+  for (int i = 0; i < spawn; ++i) {
     auto it = state_->running.emplace(state_->running.end());
     ++state_->threads;
     std::thread(worker_loop, state_, it).detach();
   }
   lk.unlock();
-  state_->cv.notify_one();
+  // A woken worker keeps taking tasks until the queue is empty, so waking min(idle, queued)
+  // workers is enough.
+  if (waiting >= idle) {
+    state_->cv.notify_all();
+  } else {
+    for (int i = 0; i < waiting; ++i) state_->cv.notify_one();
+  }
 }
 
 WorkerPool::Stats WorkerPool::stats() const {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace vitals {
 
@@ -21,6 +22,9 @@ class WorkerPool {
 
   // Runs fn on a worker. `deadline` is when the task counts as stuck.
   void submit(std::function<void()> fn, Clock::time_point deadline);
+  // Queues all of `fns` under one lock and wakes only as many workers as can take them (one
+  // scrape's collectors: one wake-up per worker, not one per collector). Empties `fns`.
+  void submit_all(std::vector<std::function<void()>>& fns, Clock::time_point deadline);
 
   struct Stats {
     int threads;

@@ -3,6 +3,8 @@
 #include <libdeflate.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "core/parse.h"
 
@@ -10,34 +12,64 @@ namespace vitals {
 
 namespace {
 
-// One compressor per thread (libdeflate's are not thread-safe), made on first use.
-struct Compressor {
-  libdeflate_compressor* c = nullptr;
-  int level = -1;
-  ~Compressor() {
-    if (c) libdeflate_free_compressor(c);
+// libdeflate compressors are not thread-safe and a level-1 one holds ~200 KB of tables, so
+// they are lent out from a small shared pool rather than made per server thread: concurrent
+// responses make extra ones, and at most kKeepIdle stay between scrapes.
+class CompressorPool {
+ public:
+  static constexpr size_t kKeepIdle = 1;
+  ~CompressorPool() {
+    for (auto& e : idle_) libdeflate_free_compressor(e.c);
   }
-  libdeflate_compressor* get(int lvl) {
-    if (c && lvl == level) return c;
-    if (c) libdeflate_free_compressor(c);
-    c = libdeflate_alloc_compressor(lvl);
-    level = lvl;
-    return c;
+  libdeflate_compressor* take(int level) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      for (size_t i = 0; i < idle_.size(); ++i) {
+        if (idle_[i].level != level) continue;
+        libdeflate_compressor* c = idle_[i].c;
+        idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+        return c;
+      }
+    }
+    return libdeflate_alloc_compressor(level);
   }
+  void give_back(libdeflate_compressor* c, int level) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (idle_.size() < kKeepIdle) {
+        idle_.push_back({c, level});
+        return;
+      }
+    }
+    libdeflate_free_compressor(c);
+  }
+
+ private:
+  struct Entry {
+    libdeflate_compressor* c;
+    int level;
+  };
+  std::mutex mu_;
+  std::vector<Entry> idle_;
 };
+
+CompressorPool& pool() {
+  static CompressorPool p;
+  return p;
+}
 
 }  // namespace
 
 bool gzip_compress(std::string_view in, int level, std::string& out) {
-  thread_local Compressor comp;
-  libdeflate_compressor* c = comp.get(level);
+  libdeflate_compressor* c = pool().take(level);
   if (!c) return false;
   size_t bound = libdeflate_gzip_compress_bound(c, in.size());
-  // Compress into a buffer of the bound, then copy the (much smaller) result out.
-  std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(bound);
-  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), buf.get(), bound);
+  // Compress straight into `out`, sized to the bound, then cut it to the result.
+  out.resize(bound);
+  size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), bound);
+  pool().give_back(c, level);
   if (n == 0) return false;
-  out.assign(buf.get(), n);
+  out.resize(n);
   return true;
 }
 

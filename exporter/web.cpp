@@ -32,6 +32,12 @@ constexpr Desc kThreadsStuck{"vitals_collector_threads_stuck",
 constexpr Desc kThreadsMax{"vitals_collector_threads_max",
                            "Limit on collector worker threads (--collector.max-threads).",
                            MetricType::kGauge};
+constexpr Desc kKeptOpen{"vitals_collector_kept_open_files",
+                         "procfs/sysfs files collectors keep open between scrapes.",
+                         MetricType::kGauge};
+constexpr Desc kKeptOpenMax{"vitals_collector_kept_open_files_max",
+                            "Limit on kept-open files (--collector.keep-open-files).",
+                            MetricType::kGauge};
 constexpr Desc kCollections{"vitals_collections_total",
                             "Collections run for scrapes, not counting shared ones.",
                             MetricType::kCounter};
@@ -234,6 +240,8 @@ int Web::render_metrics(std::string_view query, std::optional<std::string_view> 
     self.add(kThreads).add(ps.threads);
     self.add(kThreadsStuck).add(ps.stuck);
     self.add(kThreadsMax).add(ps.max_threads);
+    self.add(kKeptOpen).add(FileReader::kept_open());
+    self.add(kKeptOpenMax).add(FileReader::keep_open_limit());
     self.add(kCollections).add(static_cast<double>(scraper_.collections()));
     self.add(kShared).add(static_cast<double>(scraper_.shared_collections()));
     self.add(kMaxRequests).add(o.max_requests);
@@ -293,6 +301,8 @@ void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
     return;
   }
   std::string text;
+  // Sized like the last response, so building it does not regrow the buffer several times.
+  text.reserve(last_size_.load(std::memory_order_relaxed) + 4096);
   auto accept = req.header("Accept");
   ExpositionFormat fmt = accept ? negotiate_format(*accept) : ExpositionFormat::kText004;
   const std::string ctype(content_type(fmt));
@@ -303,6 +313,7 @@ void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
     resp.set(code, "text/plain; charset=utf-8", std::move(text));
     return;
   }
+  last_size_.store(text.size(), std::memory_order_relaxed);
   auto ae = req.header("Accept-Encoding");
   if (ae && accepts_gzip(*ae)) {
     std::string gz;

@@ -56,6 +56,7 @@ class Web {
   WebOptions opts_;
   std::atomic<bool> ready_{false};
   std::atomic<int> in_flight_{0};
+  std::atomic<size_t> last_size_{0};  // bytes of the last /metrics text, to size the next
   std::vector<std::shared_ptr<MetricProducer>> producers_;
 
   std::shared_ptr<prometheus::Registry> registry_;

@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <mutex>
+
 #include "collectors/procfs/pid_files.h"
 #include "core/fs.h"
 #include "core/parse.h"
@@ -27,7 +29,7 @@ constexpr Desc kStart{"process_start_time_seconds",
 
 double boot_time() {
   static double cached = [] {
-    FileReader r;
+    FileReader r(8192, FileReader::Mode::kReopen);
     std::string_view text;
     int err;
     if (!r.try_read("/proc/stat", &text, &err)) return 0.0;
@@ -48,7 +50,10 @@ double boot_time() {
 void collect_process_metrics(MetricSet& out) {
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  thread_local FileReader reader(1024);
+  // One reader for all server threads (kept open: /proc/self/stat is read on every scrape).
+  static std::mutex mu;
+  static FileReader reader(1024);
+  std::lock_guard<std::mutex> lk(mu);
   std::string_view text;
   int err;
   std::string why;

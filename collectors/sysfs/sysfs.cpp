@@ -17,7 +17,7 @@ bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err) {
     if (err) *err = errno;
     return false;
   }
-  std::string full;
+  const int dfd = ::dirfd(d);
   while (dirent* e = ::readdir(d)) {
     std::string_view n = e->d_name;
     if (n == "." || n == "..") continue;
@@ -26,15 +26,15 @@ bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err) {
     unsigned char t = e->d_type;
     if (t == DT_LNK || t == DT_UNKNOWN) {
       de.is_symlink = t == DT_LNK;
-      full = path;
-      full.push_back('/');
-      full.append(n);
+      // Relative to the open directory: one path component to look up, not the whole path.
       struct stat st;
       if (t == DT_UNKNOWN) {
         struct stat lst;
-        if (::lstat(full.c_str(), &lst) == 0) de.is_symlink = S_ISLNK(lst.st_mode);
+        if (::fstatat(dfd, e->d_name, &lst, AT_SYMLINK_NOFOLLOW) == 0) {
+          de.is_symlink = S_ISLNK(lst.st_mode);
+        }
       }
-      if (::stat(full.c_str(), &st) == 0) {
+      if (::fstatat(dfd, e->d_name, &st, 0) == 0) {
         de.is_dir = S_ISDIR(st.st_mode);
         de.is_regular = S_ISREG(st.st_mode);
       }
