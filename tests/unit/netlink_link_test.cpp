@@ -1,5 +1,7 @@
-// Tests of the RTM_GETLINK dump parser on hand-built netlink messages.
+// Tests of the RTM_GETLINK dump parser on hand-built netlink messages, and of the netclass facts
+// taken from a parsed link.
 #include <gtest/gtest.h>
+#include <linux/ethtool.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
@@ -9,7 +11,9 @@
 #include <cstring>
 #include <vector>
 
+#include "collectors/net/ethtool.h"
 #include "collectors/netlink/link.h"
+#include "collectors/netlink/netclass_link.h"
 
 namespace vitals::netlink {
 namespace {
@@ -291,6 +295,121 @@ TEST(LinkDump, InterruptedDumpIsFlagged) {
   parse_link_dump(Msg(1).str(IFLA_IFNAME, "lo").bytes(NLM_F_MULTI | NLM_F_DUMP_INTR), &dump);
   EXPECT_TRUE(dump.interrupted);
   ASSERT_EQ(dump.links.size(), 1u);
+}
+
+Link parse_one(const std::vector<uint8_t>& b) {
+  LinkDump dump;
+  parse_link_dump(b, &dump);
+  EXPECT_TRUE(dump.errors.empty()) << dump.errors[0];
+  EXPECT_EQ(dump.links.size(), 1u);
+  return dump.links.empty() ? Link{} : dump.links[0];
+}
+
+TEST(NetclassFromLink, RunningLinkAsSysfsShowsIt) {
+  const uint8_t mac[] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};
+  const uint8_t bcast[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  // ifi_flags as dev_get_flags() reports them: RUNNING and LOWER_UP computed, no PROMISC (the
+  // user did not ask for it) although the promiscuity count is 1, and the same for ALLMULTI.
+  Link l = parse_one(
+      Msg(4, IFF_UP | IFF_BROADCAST | IFF_MULTICAST | IFF_RUNNING | IFF_LOWER_UP, ARPHRD_ETHER)
+          .str(IFLA_IFNAME, "eth0")
+          .str(IFLA_IFALIAS, "  uplink \xff ")
+          .attr(IFLA_ADDRESS, mac, 6)
+          .attr(IFLA_BROADCAST, bcast, 6)
+          .u32(IFLA_MTU, 9000)
+          .u32(IFLA_TXQLEN, 0xFFFFFFFFu)  // sysfs prints "%d": -1
+          .u32(IFLA_GROUP, 0x80000000u)
+          .u8(IFLA_OPERSTATE, IF_OPER_UP)
+          .u8(IFLA_LINKMODE, 1)
+          .u8(IFLA_CARRIER, 1)
+          .u32(IFLA_CARRIER_CHANGES, 3)
+          .u32(IFLA_CARRIER_UP_COUNT, 2)
+          .u32(IFLA_CARRIER_DOWN_COUNT, 1)
+          .u32(IFLA_PROMISCUITY, 1)  // e.g. a bridge port: dev->flags has PROMISC
+          .u32(IFLA_ALLMULTI, 2)     // e.g. multicast routing: dev->flags has ALLMULTI
+          .u32(IFLA_LINK, 2)
+          .bytes());
+  sysfs::NetClassIface n;
+  n.dev_id = 5;  // not the link's: left alone
+  netclass_from_link(l, &n);
+  EXPECT_EQ(n.name, "eth0");
+  EXPECT_EQ(n.address, "de:ad:be:ef:00:01");
+  EXPECT_EQ(n.broadcast, "ff:ff:ff:ff:ff:ff");
+  EXPECT_EQ(n.ifalias, "uplink \xEF\xBF\xBD");  // trimmed, invalid UTF-8 replaced
+  EXPECT_EQ(n.operstate, "up");
+  EXPECT_EQ(n.carrier, 1);
+  EXPECT_EQ(n.dormant, 0);
+  EXPECT_EQ(n.carrier_changes, 3);
+  EXPECT_EQ(n.carrier_up_count, 2);
+  EXPECT_EQ(n.carrier_down_count, 1);
+  EXPECT_EQ(n.flags, IFF_UP | IFF_BROADCAST | IFF_MULTICAST | IFF_PROMISC | IFF_ALLMULTI);
+  EXPECT_EQ(n.ifindex, 4);
+  EXPECT_EQ(n.iflink, 2);
+  EXPECT_EQ(n.link_mode, 1);
+  EXPECT_EQ(n.mtu, 9000);
+  EXPECT_EQ(n.netdev_group, -2147483648LL);
+  EXPECT_EQ(n.tx_queue_len, -1);
+  EXPECT_EQ(n.type, ARPHRD_ETHER);
+  EXPECT_EQ(n.dev_id, 5);
+  EXPECT_FALSE(n.speed);
+  EXPECT_EQ(n.duplex, "");
+}
+
+TEST(NetclassFromLink, DownLinkHasNoCarrierNorDormant) {
+  // A down link with gflags' ALLMULTI (ip link set allmulti on) and no IFLA_ALLMULTI (older
+  // kernel): the bit stays. ifi_flags PROMISC without promiscuity count: cleared.
+  Link l = parse_one(Msg(6, IFF_BROADCAST | IFF_ALLMULTI | IFF_PROMISC, ARPHRD_ETHER)
+                         .str(IFLA_IFNAME, "eth1")
+                         .u8(IFLA_OPERSTATE, IF_OPER_DOWN)
+                         .u8(IFLA_CARRIER, 1)
+                         .u32(IFLA_PROMISCUITY, 0)
+                         .bytes());
+  sysfs::NetClassIface n;
+  n.carrier = 1;
+  n.operstate = "up";
+  netclass_from_link(l, &n);
+  EXPECT_FALSE(n.carrier);
+  EXPECT_FALSE(n.dormant);
+  EXPECT_EQ(n.operstate, "down");
+  EXPECT_EQ(n.flags, IFF_BROADCAST | IFF_ALLMULTI);
+  EXPECT_EQ(n.iflink, 6);  // no IFLA_LINK: the device itself
+  EXPECT_EQ(n.address, "");
+  EXPECT_EQ(n.broadcast, "");
+  EXPECT_FALSE(n.mtu);
+  EXPECT_FALSE(n.link_mode);
+  EXPECT_FALSE(n.carrier_changes);
+}
+
+TEST(NetclassFromLink, CarrierFromLowerUpAndDormantAndOperstates) {
+  // Without IFLA_CARRIER the carrier is IFF_LOWER_UP; IFF_DORMANT shows as dormant 1.
+  Link l = parse_one(Msg(2, IFF_UP | IFF_DORMANT, ARPHRD_ETHER)
+                         .str(IFLA_IFNAME, "wlan0")
+                         .u8(IFLA_OPERSTATE, IF_OPER_DORMANT)
+                         .bytes());
+  sysfs::NetClassIface n;
+  netclass_from_link(l, &n);
+  EXPECT_EQ(n.carrier, 0);
+  EXPECT_EQ(n.dormant, 1);
+  EXPECT_EQ(n.operstate, "dormant");
+  EXPECT_EQ(n.flags, IFF_UP);  // DORMANT is a computed bit, not in dev->flags
+
+  const char* names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                         "testing", "dormant",    "up",   ""};
+  for (uint8_t s = 0; s < 8; ++s) {
+    Link o = parse_one(
+        Msg(2, IFF_UP | IFF_LOWER_UP).str(IFLA_IFNAME, "x").u8(IFLA_OPERSTATE, s).bytes());
+    sysfs::NetClassIface m;
+    netclass_from_link(o, &m);
+    EXPECT_EQ(m.operstate, names[s]) << int(s);
+    EXPECT_EQ(m.carrier, 1);
+  }
+}
+
+TEST(Ethtool, DuplexNames) {
+  EXPECT_EQ(net::duplex_name(DUPLEX_HALF), "half");
+  EXPECT_EQ(net::duplex_name(DUPLEX_FULL), "full");
+  EXPECT_EQ(net::duplex_name(DUPLEX_UNKNOWN), "unknown");
+  EXPECT_EQ(net::duplex_name(7), "unknown");
 }
 
 }  // namespace
