@@ -1,13 +1,23 @@
 // netclass: node_network_* properties of each interface under /sys/class/net (node_exporter
 // 1.5.0 names, --collector.netclass.ignored-devices, --collector.netclass.ignore-invalid-speed).
 // Reading goes through a source that fills sysfs::NetClassIface; the emit code does not know
-// where the facts came from (see collectors/sysfs/netclass.h).
+// where the facts came from (see collectors/sysfs/netclass.h). Two sources give the same
+// output: the attribute files of every interface directory (sysfs), or, on the live /sys, one
+// rtnetlink RTM_GETLINK dump per scrape plus an ethtool ioctl per running interface and three
+// sysfs files per interface read once (netlink).
 #include <fcntl.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
+#include <unordered_map>
 
+#include "collectors/net/ethtool.h"
+#include "collectors/netlink/link_dumper.h"
+#include "collectors/netlink/netclass_link.h"
 #include "collectors/sysfs/netclass.h"
 #include "collectors/sysfs/sysfs.h"
 #include "collectors/util.h"
@@ -69,16 +79,183 @@ class SysfsNetClassSource {
   std::vector<sysfs::DirEntry> entries_;
 };
 
+// Where the netlink message has nothing: addr_assign_type, name_assign_type and dev_id are read
+// from sysfs once per interface (keyed by ifindex and name; addr_assign_type again when the
+// address changes, as setting an address makes it NET_ADDR_SET). The rest comes from one
+// RTM_GETLINK dump per scrape; speed and duplex from ethtool for running interfaces only.
+class NetlinkNetClassSource {
+ public:
+  explicit NetlinkNetClassSource(std::string dir) : dir_(std::move(dir)) {
+    const auto& attrs = sysfs::netclass_attrs();
+    auto index = [&](std::string_view file) {
+      for (size_t i = 0; i < attrs.size(); ++i) {
+        if (file == attrs[i].file) return i;
+      }
+      throw std::logic_error("no netclass attribute " + std::string(file));
+    };
+    addr_assign_type_ = index("addr_assign_type");
+    name_assign_type_ = index("name_assign_type");
+    dev_id_ = index("dev_id");
+    ifindex_ = index("ifindex");
+  }
+
+  // Throws CollectError when the dump fails as a whole; per-item problems go to *errors.
+  void read(const std::regex& ignored, std::chrono::steady_clock::time_point deadline,
+            std::vector<sysfs::NetClassIface>* out, std::vector<std::string>* errors) {
+    // A dump interrupted by a link change (NLM_F_DUMP_INTR) may miss a link; ask once more.
+    for (int i = 0; i < 2; ++i) {
+      dumper_.dump(deadline, RTEXT_FILTER_SKIP_STATS, &dump_);
+      if (!dump_.interrupted || !dump_.errors.empty()) break;
+    }
+    for (const auto& e : dump_.errors) errors->push_back("netlink RTM_GETLINK: " + e);
+    // The order of the sysfs directory listing: by name. A name seen twice (one link removed
+    // and another made under its name during the dump) keeps the later one.
+    order_.clear();
+    for (const auto& l : dump_.links) {
+      if (!std::regex_search(l.name, ignored)) order_.push_back(&l);
+    }
+    std::stable_sort(
+        order_.begin(), order_.end(),
+        [](const netlink::Link* a, const netlink::Link* b) { return a->name < b->name; });
+    ++scrape_;
+    out->clear();
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const netlink::Link& l = *order_[i];
+      if (i + 1 < order_.size() && order_[i + 1]->name == l.name) continue;
+      sysfs::NetClassIface& n = out->emplace_back();
+      netlink::netclass_from_link(l, &n);
+      sysfs_attrs(l, &n, errors);
+      if (l.flags & IFF_UP) {
+        int64_t speed = 0;
+        if (ethtool_.get(l.name, &speed, &n.duplex)) n.speed = speed;
+      }
+    }
+    std::erase_if(cache_, [&](const auto& kv) { return kv.second.seen != scrape_; });
+  }
+
+ private:
+  struct Cached {
+    std::string name;
+    netlink::HwAddr address;
+    std::optional<int64_t> addr_assign_type, name_assign_type, dev_id;
+    uint64_t seen = 0;
+  };
+
+  // Fills addr_assign_type, name_assign_type and dev_id of `n` from the cache, reading the
+  // files when the interface is new, renamed or has a new address.
+  void sysfs_attrs(const netlink::Link& l, sysfs::NetClassIface* n,
+                   std::vector<std::string>* errors) {
+    auto it = cache_.find(l.index);
+    const bool fresh = it == cache_.end() || it->second.name != l.name;
+    if (fresh || !(it->second.address == l.address)) {
+      Cached c = fresh ? Cached{} : it->second;
+      c.name = l.name;
+      c.address = l.address;
+      if (read_files(l, fresh, &c, errors)) {
+        it = cache_.insert_or_assign(l.index, std::move(c)).first;
+      } else {
+        // Vanished, or a file failed: use what was read this once and read again next time.
+        if (it != cache_.end()) cache_.erase(it);
+        n->addr_assign_type = c.addr_assign_type;
+        n->name_assign_type = c.name_assign_type;
+        n->dev_id = c.dev_id;
+        return;
+      }
+    }
+    it->second.seen = scrape_;
+    n->addr_assign_type = it->second.addr_assign_type;
+    n->name_assign_type = it->second.name_assign_type;
+    n->dev_id = it->second.dev_id;
+  }
+
+  // Reads addr_assign_type (and with `all` also name_assign_type, dev_id) of the interface
+  // directory, first checking that its ifindex is the link's: /sys shows the network namespace
+  // it was mounted in, netlink vitals' own. False when the result must not be cached.
+  bool read_files(const netlink::Link& l, bool all, Cached* c, std::vector<std::string>* errors) {
+    const std::string ifdir = dir_ + "/" + l.name;
+    int dfd = ::open(ifdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+      // ENOENT: the interface went away after the dump.
+      if (errno != ENOENT) errors->push_back(ifdir + ": " + std::strerror(errno));
+      c->addr_assign_type = c->name_assign_type = c->dev_id = std::nullopt;
+      return false;
+    }
+    bool ok = true;
+    sysfs::NetClassIface got;
+    std::string msg;
+    auto read = [&](size_t index) {
+      const char* file = sysfs::netclass_attrs()[index].file;
+      std::string_view v;
+      int err = 0;
+      if (!sysfs::read_attr_at(dfd, file, &buf_, &v, &err)) {
+        // As the sysfs source: the kernel refuses some attributes (EINVAL for a device being
+        // unregistered, or name_assign_type NET_NAME_UNKNOWN); those are left out.
+        if (err != ENOENT && err != EINVAL && err != EACCES && err != EPERM && err != EOPNOTSUPP &&
+            err != ENODEV && err != EBUSY) {
+          errors->push_back(ifdir + "/" + file + ": " + std::strerror(err));
+          ok = false;
+        }
+        return;
+      }
+      if (!sysfs::set_net_attr(got, index, sysfs::trim_space(v), &msg)) {
+        errors->push_back(ifdir + "/" + msg);
+        ok = false;
+      }
+    };
+    read(ifindex_);
+    if (got.ifindex && *got.ifindex != l.index) {
+      errors->push_back(ifdir + "/ifindex is " + std::to_string(*got.ifindex) +
+                        " but netlink reports ifindex " + std::to_string(l.index) +
+                        ": is /sys from another network namespace? (see "
+                        "--collector.netclass.source)");
+      ::close(dfd);
+      c->addr_assign_type = c->name_assign_type = c->dev_id = std::nullopt;
+      return false;
+    }
+    read(addr_assign_type_);
+    if (all) {
+      read(name_assign_type_);
+      read(dev_id_);
+      c->name_assign_type = got.name_assign_type;
+      c->dev_id = got.dev_id;
+    }
+    c->addr_assign_type = got.addr_assign_type;
+    ::close(dfd);
+    return ok;
+  }
+
+  std::string dir_;
+  size_t addr_assign_type_ = 0, name_assign_type_ = 0, dev_id_ = 0, ifindex_ = 0;
+  netlink::LinkDumper dumper_;
+  netlink::LinkDump dump_;
+  net::EthtoolLinkSettings ethtool_;
+  std::vector<const netlink::Link*> order_;
+  std::unordered_map<int32_t, Cached> cache_;
+  uint64_t scrape_ = 0;
+  std::string buf_;
+};
+
+enum class NetclassSource { kSysfs, kNetlink };
+
 class NetclassCollector final : public Collector {
  public:
-  NetclassCollector(const Paths& p, const std::string& ignored, bool ignore_invalid_speed)
+  NetclassCollector(const Paths& p, NetclassSource source, const std::string& ignored,
+                    bool ignore_invalid_speed)
       : dir_(p.sys("class/net")),
-        source_(dir_),
+        sysfs_(dir_),
+        netlink_(dir_),
+        use_netlink_(source == NetclassSource::kNetlink),
         ignored_(ignored, std::regex::ECMAScript),
         ignore_invalid_speed_(ignore_invalid_speed) {}
-  void collect(const CollectContext&, MetricSet& out) override {
+  void collect(const CollectContext& ctx, MetricSet& out) override {
     errors_.clear();
-    if (source_.read(ignored_, &ifaces_, &errors_)) {
+    if (use_netlink_) {
+      netlink_.read(ignored_, ctx.deadline, &ifaces_, &errors_);
+      sysfs::emit_netclass(ifaces_, ignore_invalid_speed_, out);
+      throw_if_errors("netclass (netlink source)", errors_);
+      return;
+    }
+    if (sysfs_.read(ignored_, &ifaces_, &errors_)) {
       sysfs::emit_netclass(ifaces_, ignore_invalid_speed_, out);
     }
     throw_if_errors(dir_, errors_);
@@ -86,31 +263,64 @@ class NetclassCollector final : public Collector {
 
  private:
   std::string dir_;
-  SysfsNetClassSource source_;
+  SysfsNetClassSource sysfs_;
+  NetlinkNetClassSource netlink_;
+  bool use_netlink_;
   std::regex ignored_;
   bool ignore_invalid_speed_;
   std::vector<sysfs::NetClassIface> ifaces_;
   std::vector<std::string> errors_;
 };
 
+std::unique_ptr<Collector> make_netclass(const CollectorOptions& o, const Paths& p) {
+  const std::string& mode = o.str("source");
+  if (mode != "auto" && mode != "netlink" && mode != "sysfs") {
+    throw std::invalid_argument("--collector.netclass.source: want auto, netlink or sysfs, got \"" +
+                                mode + "\"");
+  }
+  // Netlink answers for the network namespace vitals runs in, which is what the live /sys
+  // shows (the rule netdev applies to /proc); another tree is read as files.
+  const bool live = p.sysfs == "/sys";
+  bool netlink = mode == "netlink" || (mode == "auto" && live);
+  if (o.boolean("netlink")) {
+    if (mode == "sysfs") {
+      throw std::invalid_argument(
+          "--collector.netclass.netlink contradicts --collector.netclass.source=sysfs");
+    }
+    netlink = true;
+  }
+  if (netlink && !live) {
+    throw std::invalid_argument(
+        "the netlink source of netclass needs --path.sysfs=/sys (netlink reports vitals' own "
+        "network namespace, not the tree at " +
+        p.sysfs + "); use --collector.netclass.source=sysfs or auto");
+  }
+  return std::make_unique<NetclassCollector>(
+      p, netlink ? NetclassSource::kNetlink : NetclassSource::kSysfs, o.str("ignored-devices"),
+      o.boolean("ignore-invalid-speed"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(netclass,
-                          {.name = "netclass",
-                           .default_enabled = true,
-                           .help = "Exposes network interface info from /sys/class/net/",
-                           .options = {{"ignored-devices", OptionKind::kRegex, "^$",
-                                        "Regexp of net devices to ignore for netclass collector."},
-                                       {"ignore-invalid-speed", OptionKind::kBool, "false",
-                                        "Ignore devices where the speed is invalid. This will be "
-                                        "the default behavior in 2.x."},
-                                       {"netlink", OptionKind::kBool, "false",
-                                        "Use netlink to gather stats instead of /proc/net/dev "
-                                        "(accepted for node_exporter compatibility; vitals "
-                                        "reads /sys/class/net either way)."}},
-                           .make = [](const CollectorOptions& o, const Paths& p) {
-                             return std::make_unique<NetclassCollector>(
-                                 p, o.str("ignored-devices"), o.boolean("ignore-invalid-speed"));
-                           }});
+VITALS_REGISTER_COLLECTOR(
+    netclass,
+    {.name = "netclass",
+     .default_enabled = true,
+     .help = "Exposes network interface info from /sys/class/net/",
+     .options = {{"ignored-devices", OptionKind::kRegex, "^$",
+                  "Regexp of net devices to ignore for netclass collector."},
+                 {"ignore-invalid-speed", OptionKind::kBool, "false",
+                  "Ignore devices where the speed is invalid. This will be the default behavior "
+                  "in 2.x."},
+                 {"source", OptionKind::kString, "auto",
+                  "Where to read interface facts, same output either way: netlink (one "
+                  "RTM_GETLINK dump per scrape, an ethtool ioctl per running interface for speed "
+                  "and duplex, three sysfs files per interface read once; only with "
+                  "--path.sysfs=/sys), sysfs (<path.sysfs>/class/net/<iface>/ files) or auto "
+                  "(netlink when --path.sysfs is /sys, else sysfs)."},
+                 {"netlink", OptionKind::kBool, "false",
+                  "Use the netlink source, as --collector.netclass.source=netlink (accepted for "
+                  "node_exporter compatibility; without it the source option decides)."}},
+     .make = make_netclass});
 
 }  // namespace vitals

@@ -4,19 +4,16 @@
 // interface (getifaddrs).
 #include <arpa/inet.h>
 #include <ifaddrs.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <span>
 
-#include "collectors/netlink/link_stats.h"
+#include "collectors/netlink/link_dumper.h"
 #include "collectors/procfs/netdev.h"
 #include "collectors/util.h"
 #include "core/collector.h"
@@ -110,10 +107,6 @@ class NetdevCollector final : public Collector {
     }
   }
 
-  ~NetdevCollector() override {
-    if (sock_ >= 0) ::close(sock_);
-  }
-
   void collect(const CollectContext& ctx, MetricSet& out) override {
     if (netlink_) {
       collect_netlink(ctx, out);
@@ -139,58 +132,17 @@ class NetdevCollector final : public Collector {
     std::string name, help;
   };
 
-  void open_socket() {
-    sock_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (sock_ < 0) throw CollectError(std::string("netlink socket: ") + std::strerror(errno));
-    timeval tv{1, 0};  // a dump never takes this long; bounds a stuck receive
-    ::setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-
   // One RTM_GETLINK dump: every link's name and rtnl_link_stats64 in a few recv() calls,
   // instead of /proc/net/dev text or per-interface sysfs statistics files.
   void collect_netlink(const CollectContext& ctx, MetricSet& out) {
-    if (sock_ < 0) open_socket();
-    struct {
-      nlmsghdr h;
-      ifinfomsg i;
-    } req{};
-    req.h.nlmsg_len = sizeof req;
-    req.h.nlmsg_type = RTM_GETLINK;
-    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.h.nlmsg_seq = ++seq_;
-    req.i.ifi_family = AF_UNSPEC;
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (::sendto(sock_, &req, sizeof req, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
-        0) {
-      int e = errno;
-      ::close(sock_);
-      sock_ = -1;
-      throw CollectError(std::string("netlink RTM_GETLINK: ") + std::strerror(e));
-    }
-    dump_.links.clear();
-    dump_.errors.clear();
-    dump_.done = false;
-    buf_.resize(65536);
-    while (!dump_.done) {
-      ssize_t n = ::recv(sock_, buf_.data(), buf_.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || std::chrono::steady_clock::now() > ctx.deadline) {
-        // A half-read dump would be answered on the next request; start afresh.
-        ::close(sock_);
-        sock_ = -1;
-        throw CollectError(std::string("netlink RTM_GETLINK: ") +
-                           (n < 0 ? std::strerror(errno) : "incomplete dump"));
-      }
-      netlink::parse_link_dump({buf_.data(), static_cast<size_t>(n)}, &dump_);
-    }
+    dumper_.dump(ctx.deadline, 0, &dump_);
     std::vector<Family*> fams;
     fams.reserve(link_fields_.size());
     for (const auto& f : link_fields_) {
       fams.push_back(&out.add(f.name, f.help, MetricType::kCounter));
     }
     for (const auto& l : dump_.links) {
-      if (filter_.ignored(l.name)) continue;
+      if (!l.has_stats || filter_.ignored(l.name)) continue;
       for (size_t i = 0; i < link_fields_.size(); ++i) {
         double v = 0;
         for (int idx : link_fields_[i].field.sum) {
@@ -263,9 +215,7 @@ class NetdevCollector final : public Collector {
   bool address_info_;
   bool netlink_;
   std::vector<NamedField> link_fields_;
-  int sock_ = -1;
-  uint32_t seq_ = 0;
-  std::vector<uint8_t> buf_;
+  netlink::LinkDumper dumper_;
   netlink::LinkDump dump_;
   std::array<std::string, 16> names_, helps_;
   procfs::NetDev dev_;

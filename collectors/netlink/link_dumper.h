@@ -1,0 +1,35 @@
+// An rtnetlink socket kept open across scrapes that makes one RTM_GETLINK dump per call and
+// parses it (collectors/netlink/link.h) into a reused LinkDump.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "collectors/netlink/link.h"
+
+namespace vitals::netlink {
+
+class LinkDumper {
+ public:
+  LinkDumper() = default;
+  LinkDumper(const LinkDumper&) = delete;
+  LinkDumper& operator=(const LinkDumper&) = delete;
+  ~LinkDumper();
+
+  // Replaces *out with one whole dump of the links of vitals' network namespace. `ext_mask` is
+  // sent as IFLA_EXT_MASK when not 0 (RTEXT_FILTER_SKIP_STATS leaves out the per-device IPv6
+  // statistics, most of a message, and keeps IFLA_STATS64). Throws CollectError when the
+  // socket fails or the dump does not end by `deadline`; the socket is then reopened on the
+  // next call. Malformed messages only add to out->errors.
+  void dump(std::chrono::steady_clock::time_point deadline, uint32_t ext_mask, LinkDump* out);
+
+ private:
+  void reset();
+
+  int sock_ = -1;
+  uint32_t seq_ = 0;
+  std::vector<uint8_t> buf_;
+};
+
+}  // namespace vitals::netlink
