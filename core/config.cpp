@@ -43,7 +43,7 @@ void build(po::options_description& d) {
     ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable. Default :9100.")
     ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"), "Path under which to expose metrics.")
     ("web.max-requests", po::value<int>()->default_value(40), "Maximum number of parallel scrape requests; more get 503. 0 disables the limit.")
-    ("web.max-connections", po::value<int>()->default_value(16), "HTTP server threads, the most connections served at once.")
+    ("web.max-connections", po::value<int>()->default_value(8), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
     ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself (process_*, promhttp_*).")
     ("path.procfs", po::value<std::string>()->default_value("/proc"), "procfs mountpoint.")

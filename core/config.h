@@ -36,7 +36,7 @@ struct Config {
   std::vector<std::string> listen_addresses;  // as given, e.g. ":9100", "127.0.0.1:9100"
   std::string telemetry_path = "/metrics";
   int web_max_requests = 40;
-  int web_max_connections = 16;
+  int web_max_connections = 8;
   int web_gzip_level = 1;
   bool disable_exporter_metrics = false;
   Paths paths;

@@ -54,9 +54,8 @@ int FileReader::kept_open() {
   return g_kept.load();
 }
 
-FileReader::FileReader(size_t initial_capacity, Mode mode) : mode_(mode) {
-  buf_.resize(initial_capacity);
-}
+FileReader::FileReader(size_t initial_capacity, Mode mode)
+    : buf_(initial_capacity < 64 ? 64 : initial_capacity), mode_(mode) {}
 
 FileReader::~FileReader() {
   while (!kept_.empty()) drop(kept_.size() - 1);
@@ -77,7 +76,7 @@ bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
         errno = EFBIG;
         return false;
       }
-      buf_.resize(buf_.size() * 2);
+      buf_.resize(buf_.size() * 2, len);
     }
     // A kept file is re-read from offset 0 with pread; a fresh one with read, which also
     // works for what cannot seek (a FIFO among the textfiles).

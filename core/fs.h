@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/buffer.h"
+
 namespace vitals {
 
 struct Paths {
@@ -76,7 +78,7 @@ class FileReader {
   void maybe_keep(const std::string& path, int fd, bool* kept);
   void drop(size_t index);
 
-  std::string buf_;
+  RawBuffer<char> buf_;
   Mode mode_;
   std::vector<Kept> kept_;
   uint64_t tick_ = 0;

@@ -58,7 +58,7 @@ void CollectorSlot::give_back(const std::weak_ptr<CollectorSlot>& weak, MetricSe
   std::unique_ptr<MetricSet> owned(set);
   if (auto slot = weak.lock()) {
     std::lock_guard<std::mutex> lk(slot->spare_mu);
-    if (slot->spare.size() < 2) slot->spare.push_back(std::move(owned));
+    if (slot->spare.empty()) slot->spare.push_back(std::move(owned));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collectors/net/inet_socket.h"
+#include "core/buffer.h"
 
 namespace vitals::net {
 
@@ -91,7 +92,7 @@ class SockDiag {
   int fd_ = -1;
   uint32_t seq_ = 0;
   uint64_t datagrams_ = 0;
-  std::vector<uint8_t> buf_;
+  RawBuffer<uint8_t> buf_;
 };
 
 }  // namespace vitals::net

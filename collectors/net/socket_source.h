@@ -18,6 +18,7 @@
 
 #include "collectors/net/sock_diag.h"
 #include "collectors/procfs/net_sockets.h"
+#include "core/buffer.h"
 #include "core/fs.h"
 
 namespace vitals::net {
@@ -123,7 +124,7 @@ class SocketSource {
   SourceMode mode_;
   Paths paths_;
   SockDiag diag_;
-  std::vector<char> buf_;
+  RawBuffer<char> buf_;
   bool fallback_logged_ = false;
 };
 

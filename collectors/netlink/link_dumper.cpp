@@ -56,7 +56,7 @@ void LinkDumper::dump(std::chrono::steady_clock::time_point deadline, uint32_t e
   out->errors.clear();
   out->done = false;
   out->interrupted = false;
-  buf_.resize(65536);
+  if (buf_.size() < 65536) buf_.resize(65536, 0);
   while (!out->done) {
     ssize_t n = ::recv(sock_, buf_.data(), buf_.size(), 0);
     if (n < 0 && errno == EINTR) continue;

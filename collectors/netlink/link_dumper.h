@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/netlink/link.h"
+#include "core/buffer.h"
 
 namespace vitals::netlink {
 
@@ -29,7 +30,7 @@ class LinkDumper {
 
   int sock_ = -1;
   uint32_t seq_ = 0;
-  std::vector<uint8_t> buf_;
+  RawBuffer<uint8_t> buf_;
 };
 
 }  // namespace vitals::netlink
