@@ -7,9 +7,10 @@ one function that runs is resident however much cold code shares it. Grouping th
 runs (at start-up and in scrapes) keeps the windows that hold only cold code (APM decoding,
 protobuf and OpenMetrics writers, collectors that are off, error paths) out of the resident set.
 
-Tier 1 is what runs with node_exporter's default collector set; tier 2 adds what runs with
-vitals' own defaults (containers, sockets, APM listeners). Found by running build/vitals under
-valgrind's callgrind and scraping it. Functions added later and not listed only end up among
+Tier 1 is what scrapes run with node_exporter's default collector set; tier 2 adds what they
+run with vitals' own defaults (containers, sockets, APM listeners); tier 3 is what only runs at
+start-up (its pages are unmapped once the agent is up: core/resident.h). Found by running
+build/vitals under valgrind's callgrind and scraping it. Functions added later and not listed only end up among
 the cold code (correct, just less compact): re-run this after larger changes.
   python3 bench/hot_sections.py            (needs valgrind; run after scripts/dev build)"""
 
@@ -33,13 +34,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def executed_functions(flags, scrapes=4):
-    """Mangled names of the vitals functions that ran while the agent started and served
-    `scrapes` scrapes in each exposition format."""
+def executed_functions(flags, scrapes=4, startup=True):
+    """Mangled names of the vitals functions that ran while the agent served `scrapes` scrapes
+    in each exposition format, and (with `startup`) while it started."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--demangle=no",
+                                 f"--instr-atstart={'yes' if startup else 'no'}",
                                  f"--callgrind-out-file={out}", BIN,
                                  f"--web.listen-address=127.0.0.1:{port}"] + flags,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -55,6 +57,9 @@ def executed_functions(flags, scrapes=4):
                     proc.kill()
                     raise SystemExit("vitals under valgrind did not start")
                 time.sleep(0.5)
+        if not startup:
+            subprocess.run(["callgrind_control", "-i", "on", str(proc.pid)], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for _ in range(scrapes):
             for accept in ("", "application/openmetrics-text; version=1.0.0",
@@ -116,15 +121,17 @@ def main():
         raise SystemExit("build/vitals is missing: run scripts/dev build first")
     node_set = ["--no-collector.containers", "--no-collector.sockets",
                 "--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
-    tier1 = executed_functions(node_set)
     defaults = [f"--apm.otlp.listen-address=127.0.0.1:{free_port()}",
                 f"--apm.zipkin.listen-address=127.0.0.1:{free_port()}"]
-    tier2 = executed_functions(defaults) - tier1
+    tier1 = executed_functions(node_set, startup=False)
+    tier2 = executed_functions(defaults, startup=False) - tier1
+    tier3 = (executed_functions(node_set) | executed_functions(defaults)) - tier1 - tier2
     lines = ["# Written by bench/hot_sections.py: code sections of build/vitals that run, "
              "for ld.gold --section-ordering-file.",
-             "# Tier 1: node_exporter's default collector set.  Tier 2: vitals' defaults."]
+             "# Tier 1: scrapes, node_exporter's default collector set.  Tier 2: scrapes, "
+             "vitals' defaults.  Tier 3: start-up only."]
     seen = set()
-    for tier in (tier1, tier2):
+    for tier in (tier1, tier2, tier3):
         for fn in sorted(tier):
             if fn.startswith("0x") or " " in fn:
                 continue
@@ -134,7 +141,7 @@ def main():
                     lines.append(name)
     with open(OUT, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"{OUT}: {len(tier1)} tier-1 and {len(tier2)} tier-2 functions")
+    print(f"{OUT}: {len(tier1)}, {len(tier2)} and {len(tier3)} functions in tiers 1, 2, 3")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,17 @@
 // rqueue/wqueue numbers the files print) and reads the files only with
 // --collector.udp_queues.source=procfs, when netlink is unavailable, or when --path.procfs points
 // at another tree.
+//
+// The walk covers every slot of the UDP hash table (tens of thousands on a large host) however
+// few sockets there are, so on the live /proc the collector first reads the UDP socket count of
+// /proc/net/sockstat{,6} ("UDP: inuse N", a per-namespace counter of the same hashed sockets the
+// walk would find): for a family with none, the queues are 0 without a walk.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "collectors/net/socket_source.h"
+#include "collectors/procfs/netmisc.h"
 #include "core/collector.h"
 
 namespace vitals {
@@ -22,7 +28,11 @@ constexpr Desc kQueues{"node_udp_queues",
 class UdpQueuesCollector final : public Collector {
  public:
   UdpQueuesCollector(net::SourceMode mode, const Paths& p)
-      : source_(mode, p), v4_(p.proc("net/udp")), v6_(p.proc("net/udp6")) {}
+      : source_(mode, p),
+        v4_(p.proc("net/udp")),
+        v6_(p.proc("net/udp6")),
+        sockstat_{p.proc("net/sockstat"), p.proc("net/sockstat6")},
+        live_(p.procfs == "/proc") {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
     bool have4 = ::access(v4_.c_str(), F_OK) == 0;
@@ -35,8 +45,8 @@ class UdpQueuesCollector final : public Collector {
       q[idx][1] += s.rqueue;
     };
     net::DumpRequest r{.family = AF_INET, .protocol = IPPROTO_UDP, .states = net::kAllStates};
-    if (have4) source_.dump(r, ctx.deadline, sum);
-    if (have6) {
+    if (have4 && !none_in_use(0)) source_.dump(r, ctx.deadline, sum);
+    if (have6 && !none_in_use(1)) {
       idx = 1;
       r.family = AF_INET6;
       source_.dump(r, ctx.deadline, sum);
@@ -51,8 +61,26 @@ class UdpQueuesCollector final : public Collector {
   }
 
  private:
+  // True when /proc/net/sockstat (family 0) or sockstat6 (1) of the live /proc says no UDP
+  // socket is in use. Anything unclear (not the live /proc, unreadable, no such line) is false,
+  // and the walk runs.
+  bool none_in_use(int family) {
+    if (!live_) return false;
+    std::string_view text;
+    int err = 0;
+    if (!reader_.try_read(sockstat_[family], &text, &err)) return false;
+    const std::string_view proto = family == 0 ? "UDP" : "UDP6";
+    for (const auto& v : procfs::parse_sockstat(text).values) {
+      if (v.protocol == proto && v.key == "inuse") return v.value == 0;
+    }
+    return false;
+  }
+
   net::SocketSource source_;
   std::string v4_, v6_;
+  std::string sockstat_[2];
+  bool live_;
+  FileReader reader_{1024};
 };
 
 }  // namespace

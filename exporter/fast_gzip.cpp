@@ -12,7 +12,10 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <vector>
+#include <memory>
+#include <mutex>
+
+#include "core/buffer.h"
 
 namespace vitals {
 namespace {
@@ -129,6 +132,39 @@ class BitWriter {
   unsigned count_ = 0;
 };
 
+// What one compression needs besides its input: the match table and the output buffer. Kept
+// between calls (see Scratch::take) so a scrape neither zero-fills 64 KiB of table and a
+// bound-sized output string nor faults those pages in again after malloc gave them back.
+struct Scratch {
+  // Position + `base` + 1 of the last 4-byte sequence seen with each hash: entries at or below
+  // `base` are from earlier calls and count as empty, so the table is cleared only when `base`
+  // would overflow.
+  RawBuffer<uint32_t> table{size_t{1} << kHashBits};
+  uint64_t base = 0;
+  RawBuffer<uint8_t> out;
+
+  Scratch() { std::memset(table.data(), 0, table.size() * sizeof(uint32_t)); }
+
+  // One idle Scratch is kept; concurrent compressions make (and then drop) more.
+  static std::unique_ptr<Scratch> take() {
+    std::lock_guard<std::mutex> lk(mu());
+    if (idle()) return std::move(idle());
+    return std::make_unique<Scratch>();
+  }
+  static void give_back(std::unique_ptr<Scratch> s) {
+    std::lock_guard<std::mutex> lk(mu());
+    if (!idle()) idle() = std::move(s);
+  }
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static std::unique_ptr<Scratch>& idle() {
+    static std::unique_ptr<Scratch> s;
+    return s;
+  }
+};
+
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -164,24 +200,30 @@ void fast_gzip(std::string_view input, std::string& out) {
   const Tables& t = tables();
   const auto* in = reinterpret_cast<const uint8_t*>(input.data());
   const size_t n = input.size();
-  out.resize(fast_gzip_bound(n));
-  auto* o = reinterpret_cast<uint8_t*>(out.data());
+  std::unique_ptr<Scratch> scratch = Scratch::take();
+  const size_t bound = fast_gzip_bound(n);
+  if (scratch->out.size() < bound) scratch->out.resize(bound, 0);
+  uint8_t* const begin = scratch->out.data();
   // gzip header (RFC 1952): deflate, no flags, no mtime, XFL 4 (fastest), OS 3 (Unix).
   static constexpr uint8_t kHeader[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3};
-  std::memcpy(o, kHeader, sizeof kHeader);
-  BitWriter w(o + sizeof kHeader);
+  std::memcpy(begin, kHeader, sizeof kHeader);
+  BitWriter w(begin + sizeof kHeader);
   w.put(1 | (1 << 1), 3);  // BFINAL=1, BTYPE=01 (fixed Huffman codes)
 
-  // Position + 1 of the last 4-byte sequence seen with each hash (0 = none).
-  std::vector<uint32_t> table(size_t{1} << kHashBits, 0);
+  uint32_t* const table = scratch->table.data();
+  if (scratch->base + n + 1 >= 0xffffffffull) {
+    std::memset(table, 0, scratch->table.size() * sizeof(uint32_t));
+    scratch->base = 0;
+  }
+  const uint32_t base = static_cast<uint32_t>(scratch->base);
   size_t i = 0;
   while (n >= kMinMatch && i <= n - kMinMatch) {
     const uint32_t v = load32(in + i);
     uint32_t& slot = table[hash4(v)];
     const uint32_t cand = slot;
-    slot = static_cast<uint32_t>(i + 1);
-    if (cand != 0 && i - (cand - 1) <= kWindow && load32(in + cand - 1) == v) {
-      const size_t from = cand - 1;
+    slot = static_cast<uint32_t>(base + i + 1);
+    if (cand > base && i - (cand - base - 1) <= kWindow && load32(in + cand - base - 1) == v) {
+      const size_t from = cand - base - 1;
       const size_t limit = std::min(kMaxMatch, n - i);
       const size_t len =
           kMinMatch + match_length(in + from + kMinMatch, in + i + kMinMatch, limit - kMinMatch);
@@ -192,7 +234,7 @@ void fast_gzip(std::string_view input, std::string& out) {
       w.put(dbits, 5u + t.dist_extra[dc]);
       // Index the match's last position too, so the next repeat of what follows is found.
       if (i + len <= n - kMinMatch && len > 1) {
-        table[hash4(load32(in + i + len - 1))] = static_cast<uint32_t>(i + len);
+        table[hash4(load32(in + i + len - 1))] = static_cast<uint32_t>(base + i + len);
       }
       i += len;
     } else {
@@ -205,6 +247,7 @@ void fast_gzip(std::string_view input, std::string& out) {
     const Code& c = t.litlen[in[i]];
     w.put(c.bits, c.len);
   }
+  scratch->base += n + 1;
   w.put(t.litlen[256].bits, t.litlen[256].len);  // end of block
   uint8_t* end = w.finish();
   const uint32_t crc = libdeflate_crc32(0, input.data(), n);
@@ -215,7 +258,8 @@ void fast_gzip(std::string_view input, std::string& out) {
                               static_cast<uint8_t>(isize >> 16), static_cast<uint8_t>(isize >> 24)};
   std::memcpy(end, trailer, sizeof trailer);
   end += sizeof trailer;
-  out.resize(static_cast<size_t>(end - reinterpret_cast<uint8_t*>(out.data())));
+  out.assign(reinterpret_cast<const char*>(begin), static_cast<size_t>(end - begin));
+  Scratch::give_back(std::move(scratch));
 }
 
 }  // namespace vitals
