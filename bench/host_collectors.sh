@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Issue 3's benchmark: vitals and node_exporter 1.5.0 side by side with their default collector
-# sets, scraped alternately, plus the floor (the CPU time to merely read the files node_exporter
-# reads in one scrape, found with strace).
+# Issue 3's benchmark: vitals and node_exporter 1.5.0 side by side with node_exporter's default
+# collector set, scraped alternately, plus the floor (the CPU time to merely read the files
+# node_exporter reads in one scrape, found with strace), and vitals with all of its defaults.
 #   bench/host_collectors.sh [SCRAPES]     (run from the repo root after scripts/dev build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +27,11 @@ kill $nepid; wait $nepid 2>/dev/null || true
 echo "== floor: reading the $(wc -l < "$tmp/files") files node_exporter opened in one scrape"
 build/bench/read_floor 200 < "$tmp/files"
 echo
-echo "== side by side, default collector sets"
+echo "== side by side: node_exporter's default collector set on both"
+echo "   (vitals without its own extras: containers, sockets, the APM span listeners)"
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne -- \
+  --no-collector.containers --no-collector.sockets \
+  --apm.otlp.listen-address= --apm.zipkin.listen-address=
+echo
+echo "== for reference: vitals with all of its defaults (adds containers, sockets, APM listeners)"
 python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne
