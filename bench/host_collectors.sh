@@ -26,12 +26,16 @@ grep -oE 'openat\([^"]*"[^"]+"' "$tmp/trace" | sed -E 's/.*"([^"]+)"/\1/' | grep
 kill $nepid; wait $nepid 2>/dev/null || true
 echo "== floor: reading the $(wc -l < "$tmp/files") files node_exporter opened in one scrape"
 build/bench/read_floor 200 < "$tmp/files"
+# Debian's package patches node_exporter's defaults: it turns the systemd collector on and
+# excludes mounts under /run. Run it with upstream 1.5.0's defaults, as vitals has them.
+ne_upstream=(--no-collector.systemd
+  "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)(\$|/)")
 echo
-echo "== side by side: node_exporter's default collector set on both"
+echo "== side by side: node_exporter's default collector set on both (node_exporter with upstream defaults)"
 echo "   (vitals without its own extras: containers, sockets, the APM span listeners)"
-python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne -- \
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne --ne-args="${ne_upstream[*]}" -- \
   --no-collector.containers --no-collector.sockets \
   --apm.otlp.listen-address= --apm.zipkin.listen-address=
 echo
 echo "== for reference: vitals with all of its defaults (adds containers, sockets, APM listeners)"
-python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne --ne-args="${ne_upstream[*]}"

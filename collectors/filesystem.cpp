@@ -11,6 +11,7 @@
 // holds more than one job per mount.
 #include <sys/statfs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -80,16 +81,39 @@ class StatfsPool {
     for (auto& t : threads_) t.detach();
   }
 
-  // Queues `job` unless the mount's previous call is still in flight (then returns false).
-  bool submit(const std::shared_ptr<StatJob>& job, const std::shared_ptr<MountState>& mount) {
-    std::lock_guard<std::mutex> lk(s_->mu);
-    if (mount->in_flight) return false;
-    mount->in_flight = true;
-    s_->queue.push_back({job, mount});
-    // All helpers are started with the first job, so the thread count is fixed from then on.
-    while (threads_.size() < kMaxThreads) threads_.emplace_back([s = s_] { run(s); });
-    s_->cv.notify_one();
-    return true;
+  struct Request {
+    std::shared_ptr<StatJob> job;
+    std::shared_ptr<MountState> mount;
+    bool queued = false;  // false: the mount's previous call is still in flight
+  };
+  // Queues the jobs of one scrape under one lock (skipping mounts whose call from an earlier
+  // scrape is still in flight; two mounts on one mount point share its state) and wakes as
+  // many helpers as there are jobs, at most all of them.
+  void submit_all(std::vector<Request>& reqs) {
+    size_t queued = 0;
+    {
+      std::lock_guard<std::mutex> lk(s_->mu);
+      std::vector<const MountState*> stuck;
+      for (const auto& r : reqs) {
+        if (r.mount->in_flight) stuck.push_back(r.mount.get());
+      }
+      for (auto& r : reqs) {
+        if (std::find(stuck.begin(), stuck.end(), r.mount.get()) != stuck.end()) continue;
+        r.mount->in_flight = true;
+        r.queued = true;
+        s_->queue.push_back({r.job, r.mount});
+        ++queued;
+      }
+      // All helpers are started with the first job, so the thread count is fixed from then on.
+      if (queued > 0) {
+        while (threads_.size() < kMaxThreads) threads_.emplace_back([s = s_] { run(s); });
+      }
+    }
+    if (queued >= kMaxThreads) {
+      s_->cv.notify_all();
+    } else {
+      for (size_t i = 0; i < queued; ++i) s_->cv.notify_one();
+    }
   }
 
   // Waits until every job is done or `deadline` passes.
@@ -140,7 +164,9 @@ class StatfsPool {
       it.job->err = err;
       it.job->done = true;
       it.mount->in_flight = false;
-      s->done_cv.notify_all();
+      // The collector waits for all of its jobs: wake it when the queue has run dry, not
+      // after every job (a job still running elsewhere wakes it again when it ends).
+      if (s->queue.empty()) s->done_cv.notify_all();
     }
   }
 
@@ -192,14 +218,20 @@ class FilesystemCollector final : public Collector {
       }
       auto job = std::make_shared<StatJob>();
       job->path = paths_.root(m.mount_point);
-      if (pool_.submit(job, state)) {
-        jobs.push_back(job);
-      } else {
-        job.reset();
-        log::debug("mount point is in an unresponsive state", {{"mountpoint", m.mount_point}});
-      }
+      reqs_.push_back({job, state});
       entries.push_back({std::move(m), std::move(job)});
     }
+    pool_.submit_all(reqs_);
+    for (size_t i = 0; i < reqs_.size(); ++i) {
+      if (reqs_[i].queued) {
+        jobs.push_back(reqs_[i].job);
+      } else {
+        entries[i].job.reset();
+        log::debug("mount point is in an unresponsive state",
+                   {{"mountpoint", entries[i].m.mount_point}});
+      }
+    }
+    reqs_.clear();
     states_ = std::move(states);  // forget mounts that are gone
 
     // Leave a little of the collector's time for emitting.
@@ -263,6 +295,7 @@ class FilesystemCollector final : public Collector {
   std::chrono::nanoseconds mount_timeout_;
   FileReader reader_{8192};
   StatfsPool pool_;
+  std::vector<StatfsPool::Request> reqs_;
   std::map<std::string, std::shared_ptr<MountState>> states_;
 };
 
