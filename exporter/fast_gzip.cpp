@@ -133,17 +133,17 @@ class BitWriter {
 };
 
 // What one compression needs besides its input: the match table and the output buffer. Kept
-// between calls (see Scratch::take) so a scrape neither zero-fills 64 KiB of table and a
-// bound-sized output string nor faults those pages in again after malloc gave them back.
+// between calls (see Scratch::take) so a scrape neither zero-fills a table and a bound-sized
+// output string nor faults those pages in again after malloc gave them back.
 struct Scratch {
-  // Position + `base` + 1 of the last 4-byte sequence seen with each hash: entries at or below
-  // `base` are from earlier calls and count as empty, so the table is cleared only when `base`
-  // would overflow.
-  RawBuffer<uint32_t> table{size_t{1} << kHashBits};
-  uint64_t base = 0;
+  // The low 16 bits of the position of the last 4-byte sequence seen with each hash. A slot
+  // only proposes a candidate: the bytes there are compared before a match is taken, so an entry
+  // left from an earlier call or from 64 KiB ago is harmless and the table never needs clearing.
+  // 2 bytes a slot keep the table small enough to stay in the first-level cache.
+  RawBuffer<uint16_t> table{size_t{1} << kHashBits};
   RawBuffer<uint8_t> out;
 
-  Scratch() { std::memset(table.data(), 0, table.size() * sizeof(uint32_t)); }
+  Scratch() { std::memset(table.data(), 0, table.size() * sizeof(uint16_t)); }
 
   // One idle Scratch is kept; concurrent compressions make (and then drop) more.
   static std::unique_ptr<Scratch> take() {
@@ -210,31 +210,26 @@ void fast_gzip(std::string_view input, std::string& out) {
   BitWriter w(begin + sizeof kHeader);
   w.put(1 | (1 << 1), 3);  // BFINAL=1, BTYPE=01 (fixed Huffman codes)
 
-  uint32_t* const table = scratch->table.data();
-  if (scratch->base + n + 1 >= 0xffffffffull) {
-    std::memset(table, 0, scratch->table.size() * sizeof(uint32_t));
-    scratch->base = 0;
-  }
-  const uint32_t base = static_cast<uint32_t>(scratch->base);
+  uint16_t* const table = scratch->table.data();
   size_t i = 0;
   while (n >= kMinMatch && i <= n - kMinMatch) {
     const uint32_t v = load32(in + i);
-    uint32_t& slot = table[hash4(v)];
-    const uint32_t cand = slot;
-    slot = static_cast<uint32_t>(base + i + 1);
-    if (cand > base && i - (cand - base - 1) <= kWindow && load32(in + cand - base - 1) == v) {
-      const size_t from = cand - base - 1;
+    uint16_t& slot = table[hash4(v)];
+    // Distance back to the candidate, modulo 64 KiB (0: none, or 64 KiB back: too far).
+    const uint32_t dist = static_cast<uint16_t>(static_cast<uint16_t>(i) - slot);
+    slot = static_cast<uint16_t>(i);
+    if (dist != 0 && dist <= kWindow && dist <= i && load32(in + i - dist) == v) {
+      const size_t from = i - dist;
       const size_t limit = std::min(kMaxMatch, n - i);
       const size_t len =
           kMinMatch + match_length(in + from + kMinMatch, in + i + kMinMatch, limit - kMinMatch);
-      const uint32_t dist = static_cast<uint32_t>(i - from);
       w.put(t.len_bits[len], t.len_nbits[len]);
       const uint8_t dc = t.dist_code[dist <= 256 ? dist - 1 : 256 + ((dist - 1) >> 7)];
       const uint32_t dbits = t.dist_rev[dc] | ((dist - t.dist_base[dc]) << 5);
       w.put(dbits, 5u + t.dist_extra[dc]);
       // Index the match's last position too, so the next repeat of what follows is found.
       if (i + len <= n - kMinMatch && len > 1) {
-        table[hash4(load32(in + i + len - 1))] = static_cast<uint32_t>(base + i + len);
+        table[hash4(load32(in + i + len - 1))] = static_cast<uint16_t>(i + len - 1);
       }
       i += len;
     } else {
@@ -247,7 +242,6 @@ void fast_gzip(std::string_view input, std::string& out) {
     const Code& c = t.litlen[in[i]];
     w.put(c.bits, c.len);
   }
-  scratch->base += n + 1;
   w.put(t.litlen[256].bits, t.litlen[256].len);  // end of block
   uint8_t* end = w.finish();
   const uint32_t crc = libdeflate_crc32(0, input.data(), n);
