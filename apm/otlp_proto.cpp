@@ -96,6 +96,26 @@ class Wire {
     return Wire(d, d + n, base_, what);
   }
 
+  // Calls fn(Wire) for each length-delimited field number `field` of this message (as a
+  // sub-message named `what`) and skips every other field. fn returns false to stop, its
+  // error already in `parent`; malformed data here is copied to `parent`. False on either.
+  template <class Fn>
+  bool each(uint32_t field, const char* what, Wire& parent, Fn&& fn) {
+    while (!done()) {
+      uint32_t f, wt;
+      if (!tag(&f, &wt)) return parent.fail_from(*this);
+      if (f == field && wt == kLen) {
+        const uint8_t* d;
+        size_t n;
+        if (!len(&d, &n)) return parent.fail_from(*this);
+        if (!fn(sub(d, n, what))) return false;
+      } else if (!skip(wt)) {
+        return parent.fail_from(*this);
+      }
+    }
+    return true;
+  }
+
   bool fail(const char* why) {
     if (!err_) {
       err_ = why;
@@ -327,59 +347,16 @@ bool resource_spans(Wire w, std::span<const std::string> dims, SpanBatch& batch,
   // Pass 1: the resource, wherever it is among the fields.
   ResourceState res;
   Wire scan = w;
-  while (!scan.done()) {
-    uint32_t f, wt;
-    if (!scan.tag(&f, &wt)) return parent.fail_from(scan);
-    if (f == 1 && wt == kLen) {
-      const uint8_t* d;
-      size_t n;
-      if (!scan.len(&d, &n)) return parent.fail_from(scan);
-      Wire r = scan.sub(d, n, "Resource");
-      while (!r.done()) {
-        uint32_t rf, rwt;
-        if (!r.tag(&rf, &rwt)) return parent.fail_from(r);
-        if (rf == 1 && rwt == kLen) {
-          const uint8_t* kd;
-          size_t kn;
-          if (!r.len(&kd, &kn)) return parent.fail_from(r);
-          if (!key_value(r.sub(kd, kn, "KeyValue"), dims, &res.service, res.dims, res.numbuf,
-                         &res.numeric, parent)) {
-            return false;
-          }
-        } else if (!r.skip(rwt)) {
-          return parent.fail_from(r);
-        }
-      }
-    } else if (!scan.skip(wt)) {
-      return parent.fail_from(scan);
-    }
-  }
+  bool ok = scan.each(1, "Resource", parent, [&](Wire r) {
+    return r.each(1, "KeyValue", parent, [&](Wire kv) {
+      return key_value(kv, dims, &res.service, res.dims, res.numbuf, &res.numeric, parent);
+    });
+  });
+  if (!ok) return false;
   // Pass 2: the spans (the structure is known to be sound at this level now).
-  while (!w.done()) {
-    uint32_t f, wt;
-    if (!w.tag(&f, &wt)) return parent.fail_from(w);
-    if (f == 2 && wt == kLen) {
-      const uint8_t* d;
-      size_t n;
-      if (!w.len(&d, &n)) return parent.fail_from(w);
-      Wire ss = w.sub(d, n, "ScopeSpans");
-      while (!ss.done()) {
-        uint32_t sf, swt;
-        if (!ss.tag(&sf, &swt)) return parent.fail_from(ss);
-        if (sf == 2 && swt == kLen) {
-          const uint8_t* sd;
-          size_t sn;
-          if (!ss.len(&sd, &sn)) return parent.fail_from(ss);
-          if (!span(ss.sub(sd, sn, "Span"), dims, res, batch, parent)) return false;
-        } else if (!ss.skip(swt)) {
-          return parent.fail_from(ss);
-        }
-      }
-    } else if (!w.skip(wt)) {
-      return parent.fail_from(w);
-    }
-  }
-  return true;
+  return w.each(2, "ScopeSpans", parent, [&](Wire ss) {
+    return ss.each(2, "Span", parent, [&](Wire sp) { return span(sp, dims, res, batch, parent); });
+  });
 }
 
 }  // namespace
@@ -388,25 +365,8 @@ bool decode_otlp_proto(std::string_view body, std::span<const std::string> dims,
                        std::string* error) {
   const auto* base = reinterpret_cast<const uint8_t*>(body.data());
   Wire w(base, base + body.size(), base, "ExportTraceServiceRequest");
-  bool ok = true;
-  while (ok && !w.done()) {
-    uint32_t f, wt;
-    if (!w.tag(&f, &wt)) {
-      ok = false;
-      break;
-    }
-    if (f == 1 && wt == kLen) {
-      const uint8_t* d;
-      size_t n;
-      if (!w.len(&d, &n)) {
-        ok = false;
-        break;
-      }
-      ok = resource_spans(w.sub(d, n, "ResourceSpans"), dims, batch, w);
-    } else if (!w.skip(wt)) {
-      ok = false;
-    }
-  }
+  bool ok =
+      w.each(1, "ResourceSpans", w, [&](Wire rs) { return resource_spans(rs, dims, batch, w); });
   batch.flush();
   if (!ok) *error = w.message();
   return ok;

@@ -286,6 +286,67 @@ void drain(HttpRequest& req, size_t max) {
 
 }  // namespace
 
+void Receiver::refuse(HttpResponse& resp, Protocol proto, int status, int grpc_code,
+                      const std::string& msg) {
+  if (proto == Protocol::kZipkin) {
+    resp.set(status, "text/plain; charset=utf-8", std::to_string(status) + " " + msg + "\n");
+  } else {
+    status_body(resp, status, proto == Protocol::kOtlpJson, grpc_code, msg);
+  }
+  count_request(proto, status);
+}
+
+Receiver::Slot* Receiver::take_body(HttpRequest& req, HttpResponse& resp, Protocol proto,
+                                    std::string_view* body) {
+  std::string_view ce = parse::trim(req.header("Content-Encoding").value_or(""));
+  Encoding enc = Encoding::kIdentity;
+  if (iequals(ce, "gzip") || iequals(ce, "x-gzip")) {
+    enc = Encoding::kGzip;
+  } else if (!ce.empty() && !iequals(ce, "identity")) {
+    drain(req, opts_.max_request_bytes);
+    refuse(resp, proto, 415, 3,
+           "unsupported Content-Encoding \"" + std::string(ce) + "\": want gzip");
+    return nullptr;
+  }
+  Slot* slot = acquire();
+  if (!slot) {
+    drain(req, opts_.max_request_bytes);
+    refuse(resp, proto, 429, 8, "span ingestion is saturated; retry later");
+    resp.headers.emplace_back("Retry-After", "1");
+    return nullptr;
+  }
+  std::string error;
+  int st = read_body(req, enc, *slot, body, &error);
+  if (st != 0) {
+    release(slot);
+    refuse(resp, proto, st, st == 413 ? 8 : 3, error);
+    return nullptr;
+  }
+  bytes_[static_cast<size_t>(proto)].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  return slot;
+}
+
+template <class Decode>
+bool Receiver::decode_body(Slot* slot, Protocol proto, HttpResponse& resp, DecodeStats* stats,
+                           Decode&& decode) {
+  const size_t p = static_cast<size_t>(proto);
+  std::string error;
+  slot->batch.begin(&sink_, stats);
+  bool ok = decode(*slot, &error);
+  release(slot);
+  spans_[p].fetch_add(stats->spans, std::memory_order_relaxed);
+  for (size_t i = 0; i < kRejectReasons; ++i) {
+    if (stats->rejected_by[i])
+      rejected_[p][i].fetch_add(stats->rejected_by[i], std::memory_order_relaxed);
+  }
+  if (!ok) {
+    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
+    log::debug("undecodable span request", {{"protocol", kProtocolNames[p]}, {"err", error}});
+    refuse(resp, proto, 400, 3, error);
+  }
+  return ok;
+}
+
 void Receiver::handle_otlp(HttpRequest& req, HttpResponse& resp) {
   if (req.method() != "POST") {
     resp.set(405, "text/plain; charset=utf-8",
@@ -308,54 +369,16 @@ void Receiver::handle_otlp(HttpRequest& req, HttpResponse& resp) {
     count_request(Protocol::kOtlp, 415);
     return;
   }
-  bool json = proto == Protocol::kOtlpJson;
-  std::string_view ce = parse::trim(req.header("Content-Encoding").value_or(""));
-  Encoding enc = Encoding::kIdentity;
-  if (iequals(ce, "gzip") || iequals(ce, "x-gzip")) {
-    enc = Encoding::kGzip;
-  } else if (!ce.empty() && !iequals(ce, "identity")) {
-    drain(req, opts_.max_request_bytes);
-    status_body(resp, 415, json, 3,
-                "unsupported Content-Encoding \"" + std::string(ce) + "\": want gzip");
-    count_request(proto, 415);
-    return;
-  }
-  Slot* slot = acquire();
-  if (!slot) {
-    drain(req, opts_.max_request_bytes);
-    status_body(resp, 429, json, 8, "span ingestion is saturated; retry later");
-    resp.headers.emplace_back("Retry-After", "1");
-    count_request(proto, 429);
-    return;
-  }
+  const bool json = proto == Protocol::kOtlpJson;
   std::string_view body;
-  std::string error;
-  int st = read_body(req, enc, *slot, &body, &error);
-  if (st != 0) {
-    release(slot);
-    status_body(resp, st, json, st == 413 ? 8 : 3, error);
-    count_request(proto, st);
-    return;
-  }
-  size_t p = static_cast<size_t>(proto);
-  bytes_[p].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  Slot* slot = take_body(req, resp, proto, &body);
+  if (!slot) return;
   DecodeStats stats;
-  slot->batch.begin(&sink_, &stats);
-  bool ok = json ? decode_otlp_json(slot->json, body, opts_.dimensions, slot->batch, &error)
-                 : decode_otlp_proto(body, opts_.dimensions, slot->batch, &error);
-  release(slot);
-  spans_[p].fetch_add(stats.spans, std::memory_order_relaxed);
-  for (size_t i = 0; i < kRejectReasons; ++i) {
-    if (stats.rejected_by[i])
-      rejected_[p][i].fetch_add(stats.rejected_by[i], std::memory_order_relaxed);
-  }
-  if (!ok) {
-    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
-    log::debug("undecodable span request", {{"protocol", kProtocolNames[p]}, {"err", error}});
-    status_body(resp, 400, json, 3, error);
-    count_request(proto, 400);
-    return;
-  }
+  bool ok = decode_body(slot, proto, resp, &stats, [&](Slot& s, std::string* error) {
+    return json ? decode_otlp_json(s.json, body, opts_.dimensions, s.batch, error)
+                : decode_otlp_proto(body, opts_.dimensions, s.batch, error);
+  });
+  if (!ok) return;
   resp.status = 200;
   std::string msg;
   if (stats.rejected > 0) {
@@ -397,57 +420,19 @@ void Receiver::handle_zipkin(HttpRequest& req, HttpResponse& resp) {
   std::string_view ct = media_type(req.header("Content-Type").value_or(""));
   if (!ct.empty() && !iequals(ct, "application/json")) {
     drain(req, opts_.max_request_bytes);
-    resp.set(415, "text/plain; charset=utf-8",
-             "415 unsupported content type \"" + std::string(ct) +
-                 "\": want application/json (Zipkin v2 JSON)\n");
-    count_request(proto, 415);
-    return;
-  }
-  std::string_view ce = parse::trim(req.header("Content-Encoding").value_or(""));
-  Encoding enc = Encoding::kIdentity;
-  if (iequals(ce, "gzip") || iequals(ce, "x-gzip")) {
-    enc = Encoding::kGzip;
-  } else if (!ce.empty() && !iequals(ce, "identity")) {
-    drain(req, opts_.max_request_bytes);
-    resp.set(415, "text/plain; charset=utf-8",
-             "415 unsupported Content-Encoding \"" + std::string(ce) + "\": want gzip\n");
-    count_request(proto, 415);
-    return;
-  }
-  Slot* slot = acquire();
-  if (!slot) {
-    drain(req, opts_.max_request_bytes);
-    resp.set(429, "text/plain; charset=utf-8", "429 span ingestion is saturated; retry later\n");
-    resp.headers.emplace_back("Retry-After", "1");
-    count_request(proto, 429);
+    refuse(resp, proto, 415, 3,
+           "unsupported content type \"" + std::string(ct) +
+               "\": want application/json (Zipkin v2 JSON)");
     return;
   }
   std::string_view body;
-  std::string error;
-  int st = read_body(req, enc, *slot, &body, &error);
-  if (st != 0) {
-    release(slot);
-    resp.set(st, "text/plain; charset=utf-8", std::to_string(st) + " " + error + "\n");
-    count_request(proto, st);
-    return;
-  }
-  size_t p = static_cast<size_t>(proto);
-  bytes_[p].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  Slot* slot = take_body(req, resp, proto, &body);
+  if (!slot) return;
   DecodeStats stats;
-  slot->batch.begin(&sink_, &stats);
-  bool ok = decode_zipkin_json(slot->json, body, opts_.dimensions, slot->batch, &error);
-  release(slot);
-  spans_[p].fetch_add(stats.spans, std::memory_order_relaxed);
-  for (size_t i = 0; i < kRejectReasons; ++i) {
-    if (stats.rejected_by[i])
-      rejected_[p][i].fetch_add(stats.rejected_by[i], std::memory_order_relaxed);
-  }
-  if (!ok) {
-    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
-    resp.set(400, "text/plain; charset=utf-8", "400 " + error + "\n");
-    count_request(proto, 400);
-    return;
-  }
+  bool ok = decode_body(slot, proto, resp, &stats, [&](Slot& s, std::string* error) {
+    return decode_zipkin_json(s.json, body, opts_.dimensions, s.batch, error);
+  });
+  if (!ok) return;
   resp.status = 202;
   count_request(proto, 202);
 }

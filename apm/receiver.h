@@ -53,6 +53,19 @@ class Receiver final : public MetricProducer {
   Slot* acquire();
   void release(Slot* s);
   void count_request(Protocol p, int status);
+  // Answers a refused request and counts it: an OTLP google.rpc.Status body (with
+  // `grpc_code`) for OTLP, plain text for Zipkin.
+  void refuse(HttpResponse& resp, Protocol proto, int status, int grpc_code,
+              const std::string& msg);
+  // What both span endpoints do once the content type is known: check Content-Encoding, take
+  // a slot, read (and inflate) the body. Returns the slot with *body set, or nullptr when the
+  // answer (415, 429, 413, 400) is already in `resp`.
+  Slot* take_body(HttpRequest& req, HttpResponse& resp, Protocol proto, std::string_view* body);
+  // Runs `decode` (bool(SpanBatch&, std::string* error)) on the slot's batch, releases the
+  // slot and counts spans and rejects. On a decode error answers 400 and returns false.
+  template <class Decode>
+  bool decode_body(Slot* slot, Protocol proto, HttpResponse& resp, DecodeStats* stats,
+                   Decode&& decode);
 
   SpanSink& sink_;
   const ReceiverOptions opts_;

@@ -38,10 +38,11 @@ class CollectError : public std::runtime_error {
 // measured on a 6.x kernel, 0.5-0.9 us per small file instead of 3.5-6.6 us for
 // open+read+close (the path walk, the open and the close are most of the cost). Other file
 // systems (fixture trees, textfiles, /etc) are always opened afresh, so a file replaced there
-// is seen at once. Kept files are bounded per reader (kMaxKeptPerReader, least recently used
-// ones make room) and process-wide (set_keep_open_limit, --collector.keep-open-files); over
-// the bound a reader just opens and closes. A kept file whose object went away (ENODEV for a
-// removed device, ESRCH, ENOENT) is closed and opened again by path once.
+// is seen at once. Kept files are bounded per reader (kMaxKeptPerReader; one not read for a
+// long while, such as a removed device's, makes room for a new one) and process-wide
+// (set_keep_open_limit, --collector.keep-open-files); over the bound a reader just opens and
+// closes. A kept file whose object went away (ENODEV for a removed device, ESRCH, ENOENT) is closed
+// and opened again by path once.
 class FileReader {
  public:
   // kReopen for readers of paths that come and go by the thousand (/proc/<pid>/..., cgroups).

@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <mutex>
 
 #include "core/buffer.h"
+#include "exporter/idle_pool.h"
 
 namespace vitals {
 namespace {
@@ -133,37 +133,24 @@ class BitWriter {
 };
 
 // What one compression needs besides its input: the match table and the output buffer. Kept
-// between calls (see Scratch::take) so a scrape neither zero-fills a table and a bound-sized
+// between calls (in scratches(), one idle) so a scrape neither zero-fills a table and a bound-sized
 // output string nor faults those pages in again after malloc gave them back.
 struct Scratch {
   // The low 16 bits of the position of the last 4-byte sequence seen with each hash. A slot
   // only proposes a candidate: the bytes there are compared before a match is taken, so an entry
-  // left from an earlier call or from 64 KiB ago is harmless and the table never needs clearing.
+  // left from an earlier call or from 64 KiB ago is harmless and the table is cleared only once,
+  // when made (so the output never depends on uninitialised memory).
   // 2 bytes a slot keep the table small enough to stay in the first-level cache.
   RawBuffer<uint16_t> table{size_t{1} << kHashBits};
   RawBuffer<uint8_t> out;
 
   Scratch() { std::memset(table.data(), 0, table.size() * sizeof(uint16_t)); }
-
-  // One idle Scratch is kept; concurrent compressions make (and then drop) more.
-  static std::unique_ptr<Scratch> take() {
-    std::lock_guard<std::mutex> lk(mu());
-    if (idle()) return std::move(idle());
-    return std::make_unique<Scratch>();
-  }
-  static void give_back(std::unique_ptr<Scratch> s) {
-    std::lock_guard<std::mutex> lk(mu());
-    if (!idle()) idle() = std::move(s);
-  }
-  static std::mutex& mu() {
-    static std::mutex m;
-    return m;
-  }
-  static std::unique_ptr<Scratch>& idle() {
-    static std::unique_ptr<Scratch> s;
-    return s;
-  }
 };
+
+IdlePool<Scratch>& scratches() {
+  static IdlePool<Scratch> p(1);
+  return p;
+}
 
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
@@ -200,7 +187,8 @@ void fast_gzip(std::string_view input, std::string& out) {
   const Tables& t = tables();
   const auto* in = reinterpret_cast<const uint8_t*>(input.data());
   const size_t n = input.size();
-  std::unique_ptr<Scratch> scratch = Scratch::take();
+  std::unique_ptr<Scratch> scratch = scratches().take();
+  if (!scratch) scratch = std::make_unique<Scratch>();
   const size_t bound = fast_gzip_bound(n);
   if (scratch->out.size() < bound) scratch->out.resize(bound, 0);
   uint8_t* const begin = scratch->out.data();
@@ -253,7 +241,7 @@ void fast_gzip(std::string_view input, std::string& out) {
   std::memcpy(end, trailer, sizeof trailer);
   end += sizeof trailer;
   out.assign(reinterpret_cast<const char*>(begin), static_cast<size_t>(end - begin));
-  Scratch::give_back(std::move(scratch));
+  scratches().give_back(std::move(scratch));
 }
 
 }  // namespace vitals

@@ -3,59 +3,30 @@
 #include <libdeflate.h>
 
 #include <memory>
-#include <mutex>
-#include <vector>
 
 #include "core/parse.h"
 #include "exporter/fast_gzip.h"
+#include "exporter/idle_pool.h"
 
 namespace vitals {
 
 namespace {
 
-// libdeflate compressors are not thread-safe and a level-1 one holds ~200 KB of tables, so
-// they are lent out from a small shared pool rather than made per server thread: concurrent
-// responses make extra ones, and at most kKeepIdle stay between scrapes.
-class CompressorPool {
- public:
-  static constexpr size_t kKeepIdle = 1;
-  ~CompressorPool() {
-    for (auto& e : idle_) libdeflate_free_compressor(e.c);
+// libdeflate compressors are not thread-safe and a level-1 one holds ~200 KB of tables: lent
+// out from one pool (one kept idle) rather than made per server thread.
+struct Compressor {
+  explicit Compressor(int l) : level(l), c(libdeflate_alloc_compressor(l)) {}
+  ~Compressor() {
+    if (c) libdeflate_free_compressor(c);
   }
-  libdeflate_compressor* take(int level) {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      for (size_t i = 0; i < idle_.size(); ++i) {
-        if (idle_[i].level != level) continue;
-        libdeflate_compressor* c = idle_[i].c;
-        idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
-        return c;
-      }
-    }
-    return libdeflate_alloc_compressor(level);
-  }
-  void give_back(libdeflate_compressor* c, int level) {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      if (idle_.size() < kKeepIdle) {
-        idle_.push_back({c, level});
-        return;
-      }
-    }
-    libdeflate_free_compressor(c);
-  }
-
- private:
-  struct Entry {
-    libdeflate_compressor* c;
-    int level;
-  };
-  std::mutex mu_;
-  std::vector<Entry> idle_;
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+  int level;
+  libdeflate_compressor* c;
 };
 
-CompressorPool& pool() {
-  static CompressorPool p;
+IdlePool<Compressor>& compressors() {
+  static IdlePool<Compressor> p(1);
   return p;
 }
 
@@ -68,13 +39,16 @@ bool gzip_compress(std::string_view in, int level, std::string& out) {
     fast_gzip(in, out);
     return true;
   }
-  libdeflate_compressor* c = pool().take(level);
+  std::unique_ptr<Compressor> comp =
+      compressors().take([level](const Compressor& k) { return k.level == level; });
+  if (!comp) comp = std::make_unique<Compressor>(level);
+  libdeflate_compressor* c = comp->c;
   if (!c) return false;
   size_t bound = libdeflate_gzip_compress_bound(c, in.size());
   // Compress straight into `out`, sized to the bound, then cut it to the result.
   out.resize(bound);
   size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), bound);
-  pool().give_back(c, level);
+  compressors().give_back(std::move(comp));
   if (n == 0) return false;
   out.resize(n);
   return true;
