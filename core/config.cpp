@@ -40,7 +40,7 @@ void build(po::options_description& d) {
     ("version", po::bool_switch(), "Show the version and exit.")
     ("list-collectors", po::bool_switch(), "List the collectors (name, default, implemented) and exit.")
     ("config.file", po::value<std::string>(), "Config file (INI: key = value, [section] prefixes keys). The command line wins over it.")
-    ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable. Default :9100.")
+    ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable (default: :9100).")
     ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"), "Path under which to expose metrics.")
     ("web.max-requests", po::value<int>()->default_value(40), "Maximum number of parallel scrape requests; more get 503. 0 disables the limit.")
     ("web.max-connections", po::value<int>()->default_value(8), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
