@@ -6,9 +6,17 @@ namespace vitals::procfs {
 namespace {
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
-    s.replace(p, from.size(), to);
+  // Copies into a new string rather than calling std::string::replace in place: shorter, and
+  // GCC 12 at -O3 warns (-Wrestrict) about the in-place replace's memcpy.
+  if (s.find(from) == std::string::npos) return;
+  std::string out;
+  out.reserve(s.size());
+  std::string_view in = s;
+  for (size_t p; (p = in.find(from)) != std::string_view::npos; in.remove_prefix(p + from.size())) {
+    out.append(in.substr(0, p)).append(to);
   }
+  out.append(in);
+  s = std::move(out);
 }
 
 }  // namespace

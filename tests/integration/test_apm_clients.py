@@ -4,12 +4,12 @@ call counts, bucket counts and service-graph counts are scraped from /metrics.
 Needs `npm ci` in tests/clients (see docs/apm.md)."""
 
 import os
-import shutil
 import subprocess
 import unittest
 
 from apm_lib import series, span_labels
 from vitals_testlib import Agent, free_port, parse_exposition
+from vitals_testlib import require, require_tool
 
 CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients")
 MODES = ["proto", "proto-gzip", "json", "json-gzip", "zipkin"]
@@ -17,10 +17,9 @@ MODES = ["proto", "proto-gzip", "json", "json-gzip", "zipkin"]
 
 class ApmRealClients(unittest.TestCase):
     def test_exporters(self):
-        node = shutil.which("node")
-        self.assertIsNotNone(node, "node is not on PATH (apt-get install nodejs)")
-        self.assertTrue(os.path.isdir(os.path.join(CLIENTS, "node_modules", "@opentelemetry")),
-                        "tests/clients/node_modules is missing: run `npm ci` in tests/clients")
+        node = require_tool("node", "nodejs")
+        require(os.path.isdir(os.path.join(CLIENTS, "node_modules", "@opentelemetry")),
+                "tests/clients/node_modules is missing: run `npm ci` in tests/clients")
         otlp, zipkin = free_port(), free_port()
         with Agent(f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
                    f"--apm.zipkin.listen-address=127.0.0.1:{zipkin}",
@@ -68,4 +67,5 @@ class ApmRealClients(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

@@ -37,4 +37,5 @@ class ApmLimits(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

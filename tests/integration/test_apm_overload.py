@@ -84,4 +84,5 @@ class ApmOverload(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

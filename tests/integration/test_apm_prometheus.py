@@ -4,7 +4,6 @@ histogram_quantile over the span duration histogram lands in the (0.2, 0.4] buck
 import json
 import math
 import os
-import shutil
 import subprocess
 import tempfile
 import unittest
@@ -13,13 +12,14 @@ import urllib.parse
 from apm_lib import Span, otlp_proto, post
 from vitals_testlib import Agent, free_port, http_request, wait_until
 
-PROMETHEUS = os.environ.get("PROMETHEUS_BIN", shutil.which("prometheus") or "/usr/bin/prometheus")
+PROMETHEUS = os.environ.get("PROMETHEUS_BIN", "prometheus")
+from vitals_testlib import require_tool
 QUERY = "histogram_quantile(0.99, sum by (le) (rate(traces_span_metrics_duration_seconds_bucket[1m])))"
 
 
 class ApmPrometheus(unittest.TestCase):
     def test_p99_lands_in_the_right_bucket(self):
-        self.assertTrue(os.path.exists(PROMETHEUS), f"{PROMETHEUS} missing (apt-get install prometheus)")
+        prometheus = require_tool(PROMETHEUS, "prometheus")
         otlp = free_port()
         with Agent(f"--apm.otlp.listen-address=127.0.0.1:{otlp}") as agent, \
                 tempfile.TemporaryDirectory() as tmp:
@@ -30,7 +30,7 @@ class ApmPrometheus(unittest.TestCase):
                         f"      - targets: ['127.0.0.1:{agent.port}']\n")
             prom_port = free_port()
             log = open(os.path.join(tmp, "prometheus.log"), "wb")
-            prom = subprocess.Popen([PROMETHEUS, f"--config.file={cfg}",
+            prom = subprocess.Popen([prometheus, f"--config.file={cfg}",
                                      f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
                                      f"--web.listen-address=127.0.0.1:{prom_port}"],
                                     stdout=log, stderr=subprocess.STDOUT)
@@ -65,4 +65,5 @@ class ApmPrometheus(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

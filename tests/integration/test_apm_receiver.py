@@ -167,4 +167,5 @@ class ApmListeners(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

@@ -158,4 +158,5 @@ class ContainersLive(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

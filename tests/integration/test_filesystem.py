@@ -10,6 +10,7 @@ import tempfile
 import unittest
 
 from vitals_testlib import Agent, parse_exposition, proc_fds, proc_threads, wait_until
+from vitals_testlib import settled_fds
 
 
 def root_mount():
@@ -129,7 +130,7 @@ class FilesystemLive(unittest.TestCase):
                                      os.statvfs("/").f_blocks * os.statvfs("/").f_bsize)
                 check()
                 check()
-                threads, fds = proc_threads(agent.pid), proc_fds(agent.pid)
+                threads, fds = proc_threads(agent.pid), settled_fds(agent.pid)
                 for _ in range(20):
                     check()
                 # The stuck mount holds one helper thread; later scrapes add no thread and no fd
@@ -160,4 +161,5 @@ class FilesystemLive(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -48,4 +48,5 @@ class FixtureParity(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -7,7 +7,6 @@ import gzip
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,9 +16,9 @@ import urllib.parse
 
 from apm_lib import Span, otlp_proto, post
 from vitals_testlib import Agent, free_port, http_request, wait_until
+from vitals_testlib import require_tool
 
-PROMETHEUS = os.environ.get("PROMETHEUS_BIN", shutil.which("prometheus") or "/usr/bin/prometheus")
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+PROMETHEUS = os.environ.get("PROMETHEUS_BIN", "prometheus")
 OM_CT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 PB_CT = ("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
          "encoding=delimited")
@@ -75,7 +74,7 @@ class Prometheus:
         self.port = free_port()
         self.log = open(os.path.join(self.tmp.name, "prometheus.log"), "wb")
         self.proc = subprocess.Popen(
-            [PROMETHEUS, f"--config.file={cfg}",
+            [require_tool(PROMETHEUS, "prometheus"), f"--config.file={cfg}",
              f"--storage.tsdb.path={os.path.join(self.tmp.name, 'data')}",
              f"--web.listen-address=127.0.0.1:{self.port}", *flags],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -148,7 +147,7 @@ class Negotiation(unittest.TestCase):
 
 class RealPrometheus(unittest.TestCase):
     def setUp(self):
-        self.assertTrue(os.path.exists(PROMETHEUS), f"{PROMETHEUS} missing")
+        require_tool(PROMETHEUS, "prometheus")
 
     def test_a_openmetrics_exemplars(self):
         otlp = free_port()
@@ -223,7 +222,7 @@ class RealPrometheus(unittest.TestCase):
             send(otlp, [Span("GET /c", 5_000_000, start=now_ns())])
             r = http_request(a.port, "/metrics")  # like curl: no Accept header
             self.assertEqual(r.headers["content-type"], TEXT_CT)
-            p = subprocess.run([PROMTOOL, "check", "metrics"], input=r.body, capture_output=True,
+            p = subprocess.run([require_tool("promtool", "prometheus"), "check", "metrics"], input=r.body, capture_output=True,
                                timeout=60)
             out = (p.stdout + p.stderr).decode()
             problems = [l for l in out.splitlines()
@@ -233,4 +232,5 @@ class RealPrometheus(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    from vitals_testlib import main
+    main()

@@ -11,7 +11,8 @@ import tempfile
 import threading
 import unittest
 
-from vitals_testlib import NE_FIXTURES, Agent, parse_exposition, proc_fds, proc_threads, wait_until
+from vitals_testlib import (NE_FIXTURES, Agent, parse_exposition, proc_threads, settled_fds,
+                            wait_until)
 
 
 def success(fams, collector):
@@ -70,13 +71,17 @@ class Hang(unittest.TestCase):
             self.assertGreaterEqual(dur, 1.0)
             self.assertIn("deadline exceeded", a.output())
 
-            threads, fds = proc_threads(a.pid), proc_fds(a.pid)
+            # Counted with the scrape's connection closed (the server may close its socket just
+            # after the response); a worker thread added for a scrape may still be retiring,
+            # so the later thread count is polled until it is back to at most this.
+            threads, fds = proc_threads(a.pid), settled_fds(a.pid)
             for _ in range(10):
                 fams = parse_exposition(a.scrape(timeout=30))
                 self.assertEqual(success(fams, "loadavg"), 0)
                 self.assertEqual(success(fams, "meminfo"), 1)
-            self.assertEqual(proc_threads(a.pid), threads)
-            self.assertEqual(proc_fds(a.pid), fds)
+            wait_until(lambda: proc_threads(a.pid) <= threads, timeout=20,
+                       what=f"threads <= {threads}")
+            self.assertEqual(settled_fds(a.pid), fds)
             self.assertIn("still running from an earlier scrape", a.output())
             self.assertEqual(fams["vitals_collector_threads_stuck"].samples[
                 ("vitals_collector_threads_stuck", frozenset())], 1)
@@ -94,10 +99,12 @@ class Hang(unittest.TestCase):
                 ("vitals_collector_threads_stuck", frozenset())], 0)
 
     def test_request_limit(self):
-        with HangTree() as tree, Agent(f"--path.procfs={tree.dir}", "--collector.timeout=3s",
+        # The two scrapes stay in flight until the test releases the FIFO (not until a
+        # deadline a busy machine could reach before the third request is sent).
+        with HangTree() as tree, Agent(f"--path.procfs={tree.dir}", "--collector.timeout=60s",
                                        "--web.max-requests=2") as a:
             results = []
-            ts = [threading.Thread(target=lambda: results.append(a.get("/metrics", timeout=30).status))
+            ts = [threading.Thread(target=lambda: results.append(a.get("/metrics", timeout=90).status))
                   for _ in range(2)]
             for t in ts:
                 t.start()
@@ -105,6 +112,7 @@ class Hang(unittest.TestCase):
             r = a.get("/metrics")
             self.assertEqual(r.status, 503)
             self.assertEqual(r.headers["retry-after"], "1")
+            tree.release()
             for t in ts:
                 t.join()
             self.assertEqual(results, [200, 200])
@@ -138,4 +146,5 @@ class Hang(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -108,4 +108,5 @@ class Reload(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

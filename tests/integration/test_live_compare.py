@@ -10,8 +10,9 @@ import tempfile
 import unittest
 
 from vitals_testlib import VITALS_BIN, Agent, free_port, http_request, parse_exposition, wait_until
+from vitals_testlib import require_tool
 
-NE = shutil.which("prometheus-node-exporter") or "/usr/bin/prometheus-node-exporter"
+NE = "prometheus-node-exporter"
 
 # Families outside any collector, or about the exporter process itself.
 SKIP = re.compile(r"^(go_|process_|promhttp_|node_exporter_build_info|vitals_|"
@@ -38,9 +39,8 @@ def vitals_collectors():
 class LiveCompare(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(NE):
-            raise AssertionError("prometheus-node-exporter not installed (the README's test command installs it)")
-        p = subprocess.run([NE, "--help"], capture_output=True, text=True)
+        ne = require_tool(NE, "prometheus-node-exporter")
+        p = subprocess.run([ne, "--help"], capture_output=True, text=True)
         cls.collectors = sorted(vitals_collectors() & ne_collectors(p.stdout + p.stderr))
         cls.tmp = tempfile.mkdtemp(prefix="vitals-live-")
         with open(os.path.join(cls.tmp, "a.prom"), "w") as f:
@@ -53,7 +53,7 @@ class LiveCompare(unittest.TestCase):
             flags.append(MOUNT_EXCLUDE)
         cls.agent = Agent(*flags)
         port = free_port()
-        cls.ne = subprocess.Popen([NE, f"--web.listen-address=127.0.0.1:{port}"] + flags,
+        cls.ne = subprocess.Popen([ne, f"--web.listen-address=127.0.0.1:{port}"] + flags,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cls.ne_port = port
         wait_until(lambda: http_request(port, "/metrics", timeout=5).status == 200, timeout=30,
@@ -114,4 +114,5 @@ class LiveCompare(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -9,7 +9,6 @@ thread switched into the namespace."""
 import ctypes
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -17,6 +16,7 @@ import unittest
 
 from vitals_testlib import (VITALS_BIN, Agent, family_diff, free_port, http_request,
                             parse_exposition, wait_until)
+from vitals_testlib import require_tool
 
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 CLONE_NEWNET = 0x40000000
@@ -132,13 +132,13 @@ def diff(got, want):
     return problems
 
 
-@unittest.skipUnless(os.geteuid() == 0 and shutil.which("ip"),
-                     "needs root and iproute2 to make a network namespace")
+@unittest.skipUnless(os.geteuid() == 0, "needs root to make a network namespace")
 class NetclassNetns(unittest.TestCase):
     maxDiff = None
 
     @classmethod
     def setUpClass(cls):
+        require_tool("ip", "iproute2")
         subprocess.run(["ip", "netns", "add", NS], check=True)
         try:
             cls.make_interfaces()
@@ -282,8 +282,8 @@ class NetclassNetns(unittest.TestCase):
             ip("link", "del", "tmp0", check=False)
             ip("link", "del", "ren0", check=False)
 
-    @unittest.skipUnless(os.access(NODE_EXPORTER, os.X_OK), "node_exporter 1.5.0 not installed")
     def test_same_as_node_exporter(self):
+        require_tool(NODE_EXPORTER, "prometheus-node-exporter")
         with NetnsAgent(*ONLY_NETCLASS, "--collector.netclass.source=netlink") as nl, \
                 NodeExporter(*ONLY_NETCLASS) as ne:
             got, want = network_families(nl), network_families(ne)
@@ -313,4 +313,5 @@ class NetclassSourceOption(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -11,6 +11,7 @@ import textwrap
 import unittest
 
 from vitals_testlib import Agent, free_port, http_request, parse_exposition, proc_fds, wait_until
+from vitals_testlib import require_tool
 
 PE = "/usr/bin/prometheus-process-exporter"
 CHILD = textwrap.dedent("""
@@ -91,8 +92,8 @@ class ProcessGroupsLive(unittest.TestCase):
         total = sum(len([d for d in os.listdir("/proc") if d.isdigit()]) for _ in [0])
         self.assertAlmostEqual(sum(v["procs"] for v in g.values()), total, delta=total * 0.2)
 
-    @unittest.skipUnless(os.access(PE, os.X_OK), "prometheus-process-exporter not installed")
     def test_agrees_with_process_exporter(self):
+        require_tool(PE, "prometheus-process-exporter")
         with tempfile.NamedTemporaryFile("w", suffix=".yml") as cfg:
             cfg.write('process_names:\n  - name: "{{.Comm}}"\n    cmdline:\n    - ".*"\n')
             cfg.flush()
@@ -125,4 +126,5 @@ class ProcessGroupsLive(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()

@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 
 from vitals_testlib import NE_FIXTURES, Agent, free_port, wait_until
+from vitals_testlib import require_tool
 
 # promtool warns about these names because node_exporter's own names are camelCase, and about
 # cAdvisor's counter container_memory_failcnt (no _total), kept for cAdvisor's dashboards.
@@ -20,10 +21,7 @@ ALLOWED_LINT = ("node_memory_", "node_netstat_", "node_entropy_", "node_vmstat_"
 
 
 def promtool():
-    path = shutil.which("promtool")
-    if not path:
-        raise AssertionError("promtool not found: the README's test command installs Debian's prometheus")
-    return path
+    return require_tool("promtool", "prometheus")
 
 
 class Promtool(unittest.TestCase):
@@ -48,8 +46,7 @@ class Promtool(unittest.TestCase):
 
 class RealPrometheus(unittest.TestCase):
     def test_prometheus_scrapes_agent(self):
-        prom = shutil.which("prometheus")
-        self.assertIsNotNone(prom, "prometheus not found: the README's test command installs it")
+        prom = require_tool("prometheus", "prometheus")
         tmp = tempfile.mkdtemp(prefix="vitals-prom-")
         try:
             with Agent() as agent:
@@ -94,4 +91,5 @@ scrape_configs:
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    from vitals_testlib import main
+    main()
