@@ -14,9 +14,8 @@
 
 #include "core/producer.h"
 #include "core/scraper.h"
-#include "core/worker_pool.h"
-#include "exporter/http_server.h"
 #include "exporter/negotiate.h"
+#include "http/server.h"
 
 namespace vitals {
 
@@ -24,22 +23,21 @@ struct WebOptions {
   std::string telemetry_path = "/metrics";
   int max_requests = 40;
   int gzip_level = 1;
-  bool disable_exporter_metrics = false;
   std::chrono::nanoseconds collector_timeout{std::chrono::seconds(5)};
 };
 
-// Splits a query string into decoded key/value pairs.
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q);
-
 class Web {
  public:
-  Web(Scraper& scraper, WorkerPool& pool, WebOptions options);
+  Web(Scraper& scraper, WebOptions options);
   void install(HttpServer& server);
   // Options that a config reload may change.
   void update(WebOptions options);
   void set_ready(bool r) { ready_.store(r); }
-  // Adds a module whose families are served on every scrape (before install()).
+  // Adds a module whose families are served on every scrape (before install()): the APM span
+  // metrics, the agent's self metrics (core/self_metrics.h).
   void add_producer(std::shared_ptr<MetricProducer> p) { producers_.push_back(std::move(p)); }
+  // promhttp_metric_handler_* and vitals_web_max_requests (core/self_metrics.h).
+  std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
   // Runs `hook` once, when the second /metrics request starts: the first one has then run
   // (and bound) everything a scrape needs. Set before the server starts.
   void set_after_first_scrape(std::function<void()> hook) { after_first_ = std::move(hook); }
@@ -55,7 +53,6 @@ class Web {
   WebOptions options() const;
 
   Scraper& scraper_;
-  WorkerPool& pool_;
   mutable std::mutex mu_;
   WebOptions opts_;
   std::atomic<bool> ready_{false};
@@ -70,6 +67,7 @@ class Web {
   prometheus::Gauge* in_flight_gauge_;
   prometheus::Counter* errors_encoding_;
   prometheus::Counter* errors_gathering_;
+  prometheus::Gauge* max_requests_;
 };
 
 }  // namespace vitals

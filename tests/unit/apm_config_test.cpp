@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "apm/options.h"
 #include "core/config.h"
 
 namespace vitals {
@@ -15,7 +16,7 @@ ConfigResult parse(std::vector<std::string> args) {
 TEST(ApmConfig, Defaults) {
   auto r = parse({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  const ApmConfig& a = r.config.apm;
+  const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, ":4318");
   EXPECT_EQ(a.zipkin_listen_address, ":9411");
   EXPECT_EQ(a.max_series, 10000);
@@ -31,7 +32,7 @@ TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
                   "--apm.dimension=http.route", "--apm.dimension", "http.request.method",
                   "--apm.buckets=0.1, 1,10", "--apm.max-series=5", "--apm.series-expiry=1m"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  const ApmConfig& a = r.config.apm;
+  const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, "");
   EXPECT_EQ(a.zipkin_listen_address, "127.0.0.1:1");
   EXPECT_EQ(a.dimensions, (std::vector<std::string>{"http.route", "http.request.method"}));
