@@ -164,8 +164,21 @@ int Web::render_metrics(std::string_view query, std::optional<std::string_view> 
   }
   auto snap = scraper_.scrape(names, timeout);
 
-  std::deque<MetricSet> produced;
-  for (const auto& p : producers_) p->produce(produced.emplace_back());
+  // The producers' sets are lent from a pool and refilled, so a scrape reuses the families'
+  // storage instead of allocating it again.
+  std::unique_ptr<std::deque<MetricSet>> lent = produced_pool_.take();
+  if (!lent) lent = std::make_unique<std::deque<MetricSet>>();
+  struct GiveBack {
+    IdlePool<std::deque<MetricSet>>& pool;
+    std::unique_ptr<std::deque<MetricSet>>& sets;
+    ~GiveBack() { pool.give_back(std::move(sets)); }
+  } give_back{produced_pool_, lent};
+  std::deque<MetricSet>& produced = *lent;
+  produced.resize(producers_.size());
+  for (size_t i = 0; i < producers_.size(); ++i) {
+    produced[i].recycle();
+    producers_[i]->produce(produced[i]);
+  }
   std::vector<const MetricSet*> sets;
   for (const auto& m : snap->outputs) sets.push_back(m.get());
   for (const auto& m : produced) sets.push_back(&m);

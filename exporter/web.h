@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "core/producer.h"
 #include "core/scraper.h"
+#include "exporter/idle_pool.h"
 #include "exporter/negotiate.h"
 #include "http/server.h"
 
@@ -61,6 +63,9 @@ class Web {
   std::function<void()> after_first_;
   std::atomic<int> scrapes_started_{0};  // bytes of the last /metrics text, to size the next
   std::vector<std::shared_ptr<MetricProducer>> producers_;
+  // One set per producer, kept from the last scrape for the next (a burst of concurrent
+  // scrapes makes more and drops them).
+  IdlePool<std::deque<MetricSet>> produced_pool_{1};
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
