@@ -69,6 +69,11 @@ void build(po::options_description& d) {
             flag.c_str(),
             po::value<bool>()->implicit_value(true)->default_value(o.default_value == "true"),
             o.help.c_str());
+      } else if (o.kind == OptionKind::kInt) {
+        // Typed, so a value that is no integer gets Boost's own message, as it always did.
+        auto* v = po::value<int64_t>();
+        if (!o.default_value.empty()) v->default_value(parse::to_i64(o.default_value).value_or(0));
+        d.add_options()(flag.c_str(), v, o.help.c_str());
       } else if (o.default_value.empty()) {
         d.add_options()(flag.c_str(), po::value<std::string>(), o.help.c_str());
       } else {
@@ -358,12 +363,10 @@ ConfigResult parse_config(int argc, const char* const* argv) {
         if (vm.count(flag)) values = vm[flag].as<std::vector<std::string>>();
       } else if (o.kind == OptionKind::kBool) {
         values.push_back(vm[flag].as<bool>() ? "true" : "false");
+      } else if (o.kind == OptionKind::kInt) {
+        values.push_back(vm.count(flag) ? std::to_string(vm[flag].as<int64_t>()) : "");
       } else {
         values.push_back(vm.count(flag) ? vm[flag].as<std::string>() : o.default_value);
-        std::string err;
-        if (o.kind == OptionKind::kInt && !check_value(flag, o.kind, values.back(), &err)) {
-          return fail(err);
-        }
       }
       opts.set(o.name, std::move(values), given);
     }

@@ -20,8 +20,8 @@ struct ModuleSpec {
   std::string name;  // the flag prefix: --<name>.<option>
   // OptionDecl::name is the part after "<name>."; default_value is the text --help shows and
   // the value when the option is not given. The help text is shown as it is. kBool options
-  // are --flag or --flag=<bool>; kInt values are checked to be integers; other kinds are
-  // checked by `validate`.
+  // are --flag or --flag=<bool>; kInt values are 64-bit integers (Boost refuses others);
+  // kStrings are repeatable; everything else is checked by `validate`.
   std::vector<OptionDecl> options;
   // Checks the values as a whole: "" when they are good, else the one-line error that names
   // the flag ("flag --apm.max-series: must be between 1 and 10000000").
