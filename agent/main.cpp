@@ -11,13 +11,16 @@
 #include <vector>
 
 #include "apm/module.h"
+#include "collectors/self/process_metrics.h"
 #include "core/config.h"
+#include "core/fs_metrics.h"
 #include "core/log.h"
 #include "core/resident.h"
 #include "core/scraper.h"
+#include "core/self_metrics.h"
 #include "core/worker_pool.h"
-#include "exporter/http_server.h"
 #include "exporter/web.h"
+#include "http/server.h"
 
 namespace {
 
@@ -29,7 +32,6 @@ vitals::WebOptions web_options(const Config& c) {
   w.telemetry_path = c.telemetry_path;
   w.max_requests = c.web_max_requests;
   w.gzip_level = c.web_gzip_level;
-  w.disable_exporter_metrics = c.disable_exporter_metrics;
   w.collector_timeout = c.collector_timeout;
   return w;
 }
@@ -84,16 +86,27 @@ int main(int argc, char** argv) {
   vitals::WorkerPool pool(config.collector_workers, config.collector_max_threads);
   vitals::Scraper scraper(pool);
   scraper.set_collectors(set);
-  vitals::Web web(scraper, pool, web_options(config));
+  vitals::Web web(scraper, web_options(config));
 
   vitals::HttpServerOptions so;
   so.listen_addresses = config.listen_addresses;
   so.threads = config.web_max_connections;
   auto server = vitals::make_http_server(so);
   // APM: span receivers on their own listeners; their metrics are served on every scrape.
-  vitals::apm::ApmModule apm(config.apm);
+  vitals::apm::ApmModule apm(vitals::apm::apm_config(config));
   web.add_producer(apm.aggregator());
-  web.add_producer(apm.receiver());
+  // The agent's own metrics: each owner hands out its prometheus-cpp collectable.
+  using Group = vitals::SelfMetrics::Group;
+  auto self = std::make_shared<vitals::SelfMetrics>();
+  self->add(vitals::build_info_metrics(), Group::kAlways);
+  self->add(vitals::process_metrics());
+  self->add(scraper.metrics());
+  self->add(pool.metrics());
+  self->add(vitals::file_cache_metrics());
+  self->add(web.metrics());
+  for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);
+  self->set_exporter_metrics(!config.disable_exporter_metrics);
+  web.add_producer(self);
   // Start-up and the first scrape touch code and symbol tables that later scrapes never use
   // again; unmap them once (core/resident.h), so the resident set is what the agent uses.
   if (config.drop_startup_pages) {
@@ -147,14 +160,18 @@ int main(int argc, char** argv) {
             "listen addresses, telemetry path, web.max-connections and collector thread limits "
             "change only on restart");
       }
-      if (!(next.config.apm == config.apm)) {
-        vitals::log::warn("--apm.* flags change only on restart");
+      for (const auto& [name, opts] : next.config.module_options) {
+        auto it = config.module_options.find(name);
+        if (it == config.module_options.end() || !(it->second == opts)) {
+          vitals::log::warn("--" + name + ".* flags change only on restart");
+        }
       }
       config = std::move(next.config);
       vitals::log::configure(config.log_level, config.log_format);
       vitals::FileReader::set_keep_open_limit(config.collector_keep_open_files);
       scraper.set_collectors(next_set);
       web.update(web_options(config));
+      self->set_exporter_metrics(!config.disable_exporter_metrics);
       names.clear();
       for (const auto& s : next_set->slots) names.push_back(s->name);
       vitals::log::info("configuration reloaded", {{"collectors", join(names)}});

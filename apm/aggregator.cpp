@@ -6,6 +6,8 @@
 #include <ctime>
 #include <random>
 
+#include "core/prometheus_cpp.h"
+
 namespace vitals::apm {
 namespace {
 
@@ -26,32 +28,6 @@ constexpr Desc kGraphClient{"traces_service_graph_request_client_seconds",
 constexpr Desc kGraphServer{"traces_service_graph_request_server_seconds",
                             "Request duration between two services as the server saw it.",
                             MetricType::kHistogram};
-constexpr Desc kSeries{"vitals_apm_series",
-                       "Live span metric label sets (the overflow series not counted).",
-                       MetricType::kGauge};
-constexpr Desc kMaxSeries{"vitals_apm_max_series",
-                          "Limit on span metric label sets (--apm.max-series).",
-                          MetricType::kGauge};
-constexpr Desc kOverflow{"vitals_apm_overflow_spans_total",
-                         "Spans counted into the otel_metric_overflow=\"true\" series because "
-                         "--apm.max-series was reached.",
-                         MetricType::kCounter};
-constexpr Desc kExpired{"vitals_apm_series_expired_total",
-                        "Span metric label sets dropped after --apm.series-expiry without spans.",
-                        MetricType::kCounter};
-constexpr Desc kPending{"vitals_apm_service_graph_pending_edges",
-                        "Client or server spans waiting for their peer span.", MetricType::kGauge};
-constexpr Desc kPendingMax{"vitals_apm_service_graph_max_pending_edges",
-                           "Limit on waiting spans (--apm.service-graph.max-items).",
-                           MetricType::kGauge};
-constexpr Desc kGraphExpired{
-    "vitals_apm_service_graph_expired_edges_total",
-    "Client or server spans whose peer did not arrive within --apm.service-graph.wait.",
-    MetricType::kCounter};
-constexpr Desc kGraphDropped{
-    "vitals_apm_service_graph_dropped_spans_total",
-    "Client or server spans not paired because the service graph was full.", MetricType::kCounter};
-
 std::vector<uint64_t> to_ns(const std::vector<double>& b) {
   std::vector<uint64_t> out;
   for (double s : b) out.push_back(static_cast<uint64_t>(std::llround(s * 1e9)));
@@ -129,6 +105,42 @@ SpanAggregator::SpanAggregator(AggregatorOptions options)
   init_series(overflow_);
   overflow_.key = "overflow";
   seed_ = static_cast<uint64_t>(std::random_device{}()) << 32 ^ std::random_device{}();
+
+  registry_ = std::make_shared<prometheus::Registry>();
+  auto gauge = [&](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  auto counter = [&](const char* name, const char* help) {
+    return &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  series_gauge_ =
+      gauge("vitals_apm_series", "Live span metric label sets (the overflow series not counted).");
+  gauge("vitals_apm_max_series", "Limit on span metric label sets (--apm.max-series).")
+      ->Set(static_cast<double>(opts_.max_series));
+  overflow_spans_ = counter("vitals_apm_overflow_spans_total",
+                            "Spans counted into the otel_metric_overflow=\"true\" series because "
+                            "--apm.max-series was reached.");
+  expired_series_ =
+      counter("vitals_apm_series_expired_total",
+              "Span metric label sets dropped after --apm.series-expiry without spans.");
+  pending_gauge_ = gauge("vitals_apm_service_graph_pending_edges",
+                         "Client or server spans waiting for their peer span.");
+  gauge("vitals_apm_service_graph_max_pending_edges",
+        "Limit on waiting spans (--apm.service-graph.max-items).")
+      ->Set(static_cast<double>(opts_.graph_max_items));
+  graph_expired_ =
+      counter("vitals_apm_service_graph_expired_edges_total",
+              "Client or server spans whose peer did not arrive within --apm.service-graph.wait.");
+  graph_dropped_ = counter("vitals_apm_service_graph_dropped_spans_total",
+                           "Client or server spans not paired because the service graph was full.");
+  metrics_ = std::make_shared<CallbackCollectable>([this] {
+    {
+      std::lock_guard lk(mu_);
+      series_gauge_->Set(static_cast<double>(live_));
+      pending_gauge_->Set(static_cast<double>(pending_.size()));
+    }
+    return registry_->Collect();
+  });
 }
 
 void SpanAggregator::init_series(Series& s) const {
@@ -237,7 +249,7 @@ void SpanAggregator::consume_at(std::span<const SpanRecord> spans, int64_t now_n
       s = &new_series(key_, h, now_ns);
     } else {
       s = &overflow_;
-      overflow_spans_++;
+      overflow_spans_->Increment();
     }
     observe(*s, r, now_ns);
     if (r.kind == kKindClient || r.kind == kKindServer) graph_observe(r, now_ns);
@@ -254,7 +266,7 @@ void SpanAggregator::sweep(int64_t now_ns) {
       std::string().swap(s.key);
       free_.push_back(i);
       --live_;
-      ++expired_series_;
+      expired_series_->Increment();
     }
   }
   if (overflow_.count > 0 && now_ns - overflow_.last_seen > expiry) init_series(overflow_);
@@ -296,7 +308,7 @@ void SpanAggregator::graph_observe(const SpanRecord& r, int64_t now_ns) {
   PendingEdge* pe = pending_.find(k);
   if (!pe) {
     if (pending_.size() >= opts_.graph_max_items || !intern(r.service, &svc)) {
-      graph_dropped_++;
+      graph_dropped_->Increment();
       return;
     }
     PendingEdge e;
@@ -304,7 +316,7 @@ void SpanAggregator::graph_observe(const SpanRecord& r, int64_t now_ns) {
     pe = pending_.emplace(k, e);
     pending_order_.emplace_back(e.expires_at, k);
   } else if (!intern(r.service, &svc)) {
-    graph_dropped_++;
+    graph_dropped_->Increment();
     return;
   }
   PendingEdge& e = *pe;
@@ -330,7 +342,7 @@ void SpanAggregator::record_edge(const PendingEdge& e) {
   auto it = edges_.find(key);
   if (it == edges_.end()) {
     if (edges_.size() >= opts_.max_series) {
-      graph_dropped_ += 2;
+      graph_dropped_->Increment(2);
       return;
     }
     EdgeStats st;
@@ -353,7 +365,7 @@ void SpanAggregator::graph_sweep(int64_t now_ns) {
     PendingEdge* pe = pending_.find(k);
     if (pe && pe->expires_at == pending_order_.front().first) {
       pending_.erase(k);
-      graph_expired_++;
+      graph_expired_->Increment();
     }
     pending_order_.pop_front();
   }
@@ -524,15 +536,6 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
     hist(gc, l, st.client, st.client_sum, st.total);
     hist(gs, l, st.server, st.server_sum, st.total);
   }
-
-  out.add(kSeries).add(static_cast<double>(live_));
-  out.add(kMaxSeries).add(static_cast<double>(opts_.max_series));
-  out.add(kOverflow).add(static_cast<double>(overflow_spans_));
-  out.add(kExpired).add(static_cast<double>(expired_series_));
-  out.add(kPending).add(static_cast<double>(pending_.size()));
-  out.add(kPendingMax).add(static_cast<double>(opts_.graph_max_items));
-  out.add(kGraphExpired).add(static_cast<double>(graph_expired_));
-  out.add(kGraphDropped).add(static_cast<double>(graph_dropped_));
 }
 
 }  // namespace vitals::apm

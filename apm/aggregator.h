@@ -4,6 +4,11 @@
 // Thread-safe: decoders call consume() from the receiver threads, scrapes call produce().
 #pragma once
 
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -78,8 +83,12 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   void consume(std::span<const SpanRecord> spans) override;
   void consume_at(std::span<const SpanRecord> spans, int64_t now_ns);
 
+  // The span metrics and the service graph (traces_*).
   void produce(MetricSet& out) override;
   void produce_at(MetricSet& out, int64_t now_ns);
+  // The aggregator's own vitals_apm_* metrics (core/self_metrics.h), as of the last consume or
+  // produce (which sweeps expired series). Valid while the aggregator lives.
+  std::shared_ptr<prometheus::Collectable> metrics() const { return metrics_; }
 
   // Calls fn for every live series (the overflow series included) under the lock.
   void visit(const std::function<void(const SeriesView&)>& fn) const;
@@ -212,8 +221,6 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   size_t live_ = 0;
   Series overflow_;
   int64_t next_sweep_ = 0;
-  uint64_t overflow_spans_ = 0;
-  uint64_t expired_series_ = 0;
 
   // Service graph.
   PendingTable pending_;
@@ -222,8 +229,16 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   std::vector<std::string> service_names_;
   uint32_t last_service_ = FlatIndex::kNone;
   std::unordered_map<uint64_t, EdgeStats> edges_;
-  uint64_t graph_expired_ = 0;
-  uint64_t graph_dropped_ = 0;
+
+  // Self metrics, on prometheus-cpp; the gauges are set when collected.
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Counter* overflow_spans_;
+  prometheus::Counter* expired_series_;
+  prometheus::Counter* graph_expired_;
+  prometheus::Counter* graph_dropped_;
+  prometheus::Gauge* series_gauge_;
+  prometheus::Gauge* pending_gauge_;
+  std::shared_ptr<prometheus::Collectable> metrics_;
 };
 
 // "http.route" -> "http_route": a valid Prometheus label name.

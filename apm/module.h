@@ -5,11 +5,12 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apm/aggregator.h"
+#include "apm/options.h"
 #include "apm/receiver.h"
-#include "core/config.h"
-#include "exporter/http_server.h"
+#include "http/server.h"
 
 namespace vitals::apm {
 
@@ -27,6 +28,10 @@ class ApmModule {
 
   std::shared_ptr<SpanAggregator> aggregator() const { return aggregator_; }
   std::shared_ptr<Receiver> receiver() const { return receiver_; }
+  // The receiver's and the aggregator's own metrics (core/self_metrics.h).
+  std::vector<std::shared_ptr<prometheus::Collectable>> metrics() const {
+    return {receiver_->metrics(), aggregator_->metrics()};
+  }
 
  private:
   ApmConfig config_;

@@ -13,31 +13,6 @@
 namespace vitals::apm {
 namespace {
 
-constexpr Desc kRequests{"vitals_apm_requests_total",
-                         "Span requests answered, by protocol and HTTP status.",
-                         MetricType::kCounter};
-constexpr Desc kRefused{"vitals_apm_requests_refused_total",
-                        "Span requests whose spans were not taken, by protocol and reason "
-                        "(overloaded ones are retried by the client).",
-                        MetricType::kCounter};
-constexpr Desc kSpans{"vitals_apm_spans_received_total",
-                      "Valid spans received and aggregated, by protocol.", MetricType::kCounter};
-constexpr Desc kRejected{
-    "vitals_apm_spans_rejected_total",
-    "Invalid spans rejected (reported in partial_success), by protocol and reason.",
-    MetricType::kCounter};
-constexpr Desc kBytes{"vitals_apm_request_bytes_total",
-                      "Span request body bytes as received (before gzip), by protocol.",
-                      MetricType::kCounter};
-constexpr Desc kQueue{"vitals_apm_ingest_queue_length",
-                      "Span requests being read, decoded and aggregated.", MetricType::kGauge};
-constexpr Desc kQueueCap{"vitals_apm_ingest_queue_capacity",
-                         "Limit on span requests handled at once (--apm.max-concurrent-requests).",
-                         MetricType::kGauge};
-constexpr Desc kMaxBytes{"vitals_apm_max_request_bytes",
-                         "Limit on a span request body (--apm.max-request-bytes).",
-                         MetricType::kGauge};
-
 constexpr std::array<std::string_view, kProtocols> kProtocolNames = {"otlp", "otlp_proto",
                                                                      "otlp_json", "zipkin"};
 // Bodies larger than this leave their buffers to be freed after the request.
@@ -190,8 +165,79 @@ struct Receiver::Slot {
 
 // Slots (request buffers and a JSON parser, ~100 KB each) are made on first need, so an agent
 // whose span receivers are off or idle does not carry them.
+// The reason a refused request's code stands for; empty for answers that took the spans.
+std::string_view refusal_reason(int code) {
+  switch (code) {
+    case 400:
+      return "undecodable";
+    case 413:
+      return "too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 429:
+      return "overloaded";
+    case 405:
+      return "bad_method";
+    case 500:
+      return "internal_error";
+    default:
+      return "";
+  }
+}
+
 Receiver::Receiver(SpanSink& sink, ReceiverOptions options)
-    : sink_(sink), opts_(std::move(options)) {}
+    : sink_(sink), opts_(std::move(options)), registry_(std::make_shared<prometheus::Registry>()) {
+  requests_family_ = &prometheus::BuildCounter()
+                          .Name("vitals_apm_requests_total")
+                          .Help("Span requests answered, by protocol and HTTP status.")
+                          .Register(*registry_);
+  refused_family_ = &prometheus::BuildCounter()
+                         .Name("vitals_apm_requests_refused_total")
+                         .Help(
+                             "Span requests whose spans were not taken, by protocol and reason "
+                             "(overloaded ones are retried by the client).")
+                         .Register(*registry_);
+  auto& spans = prometheus::BuildCounter()
+                    .Name("vitals_apm_spans_received_total")
+                    .Help("Valid spans received and aggregated, by protocol.")
+                    .Register(*registry_);
+  auto& rejected =
+      prometheus::BuildCounter()
+          .Name("vitals_apm_spans_rejected_total")
+          .Help("Invalid spans rejected (reported in partial_success), by protocol and reason.")
+          .Register(*registry_);
+  auto& bytes = prometheus::BuildCounter()
+                    .Name("vitals_apm_request_bytes_total")
+                    .Help("Span request body bytes as received (before gzip), by protocol.")
+                    .Register(*registry_);
+  for (size_t p = 0; p < kProtocols; ++p) {
+    if (p == static_cast<size_t>(Protocol::kOtlp)) continue;
+    const std::string pn(kProtocolNames[p]);
+    spans_[p] = &spans.Add({{"protocol", pn}});
+    bytes_[p] = &bytes.Add({{"protocol", pn}});
+    for (size_t r = 1; r < kRejectReasons; ++r) {
+      rejected_[p][r] = &rejected.Add(
+          {{"protocol", pn}, {"reason", std::string(reject_reason(static_cast<Reject>(r)))}});
+    }
+  }
+  queue_ = &prometheus::BuildGauge()
+                .Name("vitals_apm_ingest_queue_length")
+                .Help("Span requests being read, decoded and aggregated.")
+                .Register(*registry_)
+                .Add({});
+  prometheus::BuildGauge()
+      .Name("vitals_apm_ingest_queue_capacity")
+      .Help("Limit on span requests handled at once (--apm.max-concurrent-requests).")
+      .Register(*registry_)
+      .Add({})
+      .Set(opts_.max_concurrent_requests);
+  prometheus::BuildGauge()
+      .Name("vitals_apm_max_request_bytes")
+      .Help("Limit on a span request body (--apm.max-request-bytes).")
+      .Register(*registry_)
+      .Add({})
+      .Set(static_cast<double>(opts_.max_request_bytes));
+}
 
 Receiver::~Receiver() = default;
 
@@ -204,7 +250,7 @@ Receiver::Slot* Receiver::acquire() {
   }
   Slot* s = free_.back();
   free_.pop_back();
-  in_use_.fetch_add(1);
+  queue_->Increment();
   return s;
 }
 
@@ -214,13 +260,30 @@ void Receiver::release(Slot* s) {
   s->json.trim(kKeepBufferBytes);
   std::lock_guard lk(mu_);
   free_.push_back(s);
-  in_use_.fetch_sub(1);
+  queue_->Decrement();
 }
 
 void Receiver::count_request(Protocol p, int status) {
   for (size_t i = 0; i < kCodes.size(); ++i) {
     if (kCodes[i] == status) {
-      requests_[static_cast<size_t>(p)][i].fetch_add(1, std::memory_order_relaxed);
+      const size_t pi = static_cast<size_t>(p);
+      prometheus::Counter* c = requests_[pi][i].load(std::memory_order_acquire);
+      if (!c) {
+        // Family::Add returns the one counter of these labels, whichever thread comes first.
+        const std::string pn(kProtocolNames[pi]);
+        // The refusal counter is published before the request counter that guards it.
+        if (std::string_view reason = refusal_reason(kCodes[i]); !reason.empty()) {
+          refused_[pi][i].store(
+              &refused_family_->Add({{"protocol", pn}, {"reason", std::string(reason)}}),
+              std::memory_order_release);
+        }
+        c = &requests_family_->Add({{"protocol", pn}, {"code", std::to_string(kCodes[i])}});
+        requests_[pi][i].store(c, std::memory_order_release);
+      }
+      c->Increment();
+      if (prometheus::Counter* r = refused_[pi][i].load(std::memory_order_acquire)) {
+        r->Increment();
+      }
       return;
     }
   }
@@ -322,7 +385,9 @@ Receiver::Slot* Receiver::take_body(HttpRequest& req, HttpResponse& resp, Protoc
     refuse(resp, proto, st, st == 413 ? 8 : 3, error);
     return nullptr;
   }
-  bytes_[static_cast<size_t>(proto)].fetch_add(slot->body.size(), std::memory_order_relaxed);
+  if (prometheus::Counter* b = bytes_[static_cast<size_t>(proto)]) {
+    b->Increment(static_cast<double>(slot->body.size()));
+  }
   return slot;
 }
 
@@ -334,13 +399,13 @@ bool Receiver::decode_body(Slot* slot, Protocol proto, HttpResponse& resp, Decod
   slot->batch.begin(&sink_, stats);
   bool ok = decode(*slot, &error);
   release(slot);
-  spans_[p].fetch_add(stats->spans, std::memory_order_relaxed);
+  if (spans_[p]) spans_[p]->Increment(static_cast<double>(stats->spans));
   for (size_t i = 0; i < kRejectReasons; ++i) {
-    if (stats->rejected_by[i])
-      rejected_[p][i].fetch_add(stats->rejected_by[i], std::memory_order_relaxed);
+    if (stats->rejected_by[i] && rejected_[p][i]) {
+      rejected_[p][i]->Increment(static_cast<double>(stats->rejected_by[i]));
+    }
   }
   if (!ok) {
-    decode_errors_[p].fetch_add(1, std::memory_order_relaxed);
     log::debug("undecodable span request", {{"protocol", kProtocolNames[p]}, {"err", error}});
     refuse(resp, proto, 400, 3, error);
   }
@@ -435,42 +500,6 @@ void Receiver::handle_zipkin(HttpRequest& req, HttpResponse& resp) {
   if (!ok) return;
   resp.status = 202;
   count_request(proto, 202);
-}
-
-void Receiver::produce(MetricSet& out) {
-  Family& req = out.add(kRequests);
-  Family& refused = out.add(kRefused);
-  Family& spans = out.add(kSpans);
-  Family& rej = out.add(kRejected);
-  Family& bytes = out.add(kBytes);
-  for (size_t p = 0; p < kProtocols; ++p) {
-    std::string_view pn = kProtocolNames[p];
-    for (size_t i = 0; i < kCodes.size(); ++i) {
-      uint64_t n = requests_[p][i].load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      std::string code = std::to_string(kCodes[i]);
-      req.add({{"protocol", pn}, {"code", code}}, static_cast<double>(n));
-      std::string_view reason = kCodes[i] == 400   ? "undecodable"
-                                : kCodes[i] == 413 ? "too_large"
-                                : kCodes[i] == 415 ? "unsupported_media_type"
-                                : kCodes[i] == 429 ? "overloaded"
-                                : kCodes[i] == 405 ? "bad_method"
-                                : kCodes[i] == 500 ? "internal_error"
-                                                   : "";
-      if (!reason.empty())
-        refused.add({{"protocol", pn}, {"reason", reason}}, static_cast<double>(n));
-    }
-    if (p == static_cast<size_t>(Protocol::kOtlp)) continue;
-    spans.add({{"protocol", pn}}, static_cast<double>(spans_[p].load(std::memory_order_relaxed)));
-    bytes.add({{"protocol", pn}}, static_cast<double>(bytes_[p].load(std::memory_order_relaxed)));
-    for (size_t r = 1; r < kRejectReasons; ++r) {
-      rej.add({{"protocol", pn}, {"reason", reject_reason(static_cast<Reject>(r))}},
-              static_cast<double>(rejected_[p][r].load(std::memory_order_relaxed)));
-    }
-  }
-  out.add(kQueue).add(static_cast<double>(in_use_.load()));
-  out.add(kQueueCap).add(static_cast<double>(opts_.max_concurrent_requests));
-  out.add(kMaxBytes).add(static_cast<double>(opts_.max_request_bytes));
 }
 
 }  // namespace vitals::apm

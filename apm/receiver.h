@@ -5,6 +5,11 @@
 // gets 429 with Retry-After and retries, so nothing is silently dropped.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <array>
 #include <atomic>
 #include <memory>
@@ -14,8 +19,7 @@
 
 #include "apm/decode.h"
 #include "apm/span.h"
-#include "core/producer.h"
-#include "exporter/http_server.h"
+#include "http/server.h"
 
 namespace vitals::apm {
 
@@ -32,17 +36,19 @@ int gunzip(std::string_view in, size_t max, std::string& out, std::string* error
 enum class Protocol : uint8_t { kOtlp, kOtlpProto, kOtlpJson, kZipkin };
 inline constexpr size_t kProtocols = 4;
 
-class Receiver final : public MetricProducer {
+class Receiver final {
  public:
   Receiver(SpanSink& sink, ReceiverOptions options);
-  ~Receiver() override;
+  ~Receiver();
 
   void handle_otlp(HttpRequest& req, HttpResponse& resp);
   void handle_zipkin(HttpRequest& req, HttpResponse& resp);
 
-  void produce(MetricSet& out) override;
+  // vitals_apm_requests_total, _spans_received_total, _ingest_queue_length, ... (served
+  // through core/self_metrics.h).
+  std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
 
-  int queue_length() const { return in_use_.load(); }
+  int queue_length() const { return static_cast<int>(queue_->Value()); }
 
  private:
   struct Slot;
@@ -72,15 +78,20 @@ class Receiver final : public MetricProducer {
   std::mutex mu_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> free_;
-  std::atomic<int> in_use_{0};
 
-  // Self metrics.
+  // Self metrics, on prometheus-cpp. A (protocol, code) counter is made on its first request,
+  // so only codes that were answered are shown; spans, bytes and rejects exist for each
+  // content type from the start (not for kOtlp, the protocol before the body type is known).
   static constexpr std::array<int, 8> kCodes = {200, 202, 400, 405, 413, 415, 429, 500};
-  std::array<std::array<std::atomic<uint64_t>, kCodes.size()>, kProtocols> requests_{};
-  std::array<std::atomic<uint64_t>, kProtocols> spans_{};
-  std::array<std::array<std::atomic<uint64_t>, kRejectReasons>, kProtocols> rejected_{};
-  std::array<std::atomic<uint64_t>, kProtocols> bytes_{};
-  std::array<std::atomic<uint64_t>, kProtocols> decode_errors_{};
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_family_;
+  prometheus::Family<prometheus::Counter>* refused_family_;
+  std::array<std::array<std::atomic<prometheus::Counter*>, kCodes.size()>, kProtocols> requests_{};
+  std::array<std::array<std::atomic<prometheus::Counter*>, kCodes.size()>, kProtocols> refused_{};
+  std::array<prometheus::Counter*, kProtocols> spans_{};
+  std::array<std::array<prometheus::Counter*, kRejectReasons>, kProtocols> rejected_{};
+  std::array<prometheus::Counter*, kProtocols> bytes_{};
+  prometheus::Gauge* queue_;
 };
 
 }  // namespace vitals::apm

@@ -45,7 +45,7 @@ void build(po::options_description& d) {
     ("web.max-requests", po::value<int>()->default_value(40), "Maximum number of parallel scrape requests; more get 503. 0 disables the limit.")
     ("web.max-connections", po::value<int>()->default_value(8), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
-    ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself (process_*, promhttp_*).")
+    ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info and the APM module's vitals_apm_* stay).")
     ("path.procfs", po::value<std::string>()->default_value("/proc"), "procfs mountpoint.")
     ("path.sysfs", po::value<std::string>()->default_value("/sys"), "sysfs mountpoint.")
     ("path.rootfs", po::value<std::string>()->default_value("/"), "rootfs mountpoint.")
@@ -58,23 +58,30 @@ void build(po::options_description& d) {
     ("collector.keep-open-files", po::value<int>()->default_value(256), "Most procfs/sysfs files kept open between scrapes and re-read with pread (the kernel regenerates them on each read); 0 opens and closes every file each time.")
     ("log.level", po::value<std::string>()->default_value("info"), "Only log messages with the given severity or above: debug, info, warn, error.")
     ("log.format", po::value<std::string>()->default_value("logfmt"), "Output format of log messages: logfmt or json.");
-  // ---- APM ----
-  d.add_options()
-    ("apm.otlp.listen-address", po::value<std::string>()->default_value(":4318"), "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off.")
-    ("apm.zipkin.listen-address", po::value<std::string>()->default_value(":9411"), "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off.")
-    ("apm.dimension", po::value<std::vector<std::string>>(), "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8).")
-    ("apm.buckets", po::value<std::string>()->default_value("0.002,0.004,0.006,0.008,0.01,0.05,0.1,0.2,0.4,0.8,1,1.4,2,5,10,15"), "Span duration histogram bucket bounds in seconds, comma-separated, ascending.")
-    ("apm.max-series", po::value<int64_t>()->default_value(10000), "Most span metric label sets; spans of new ones beyond it count into one otel_metric_overflow=\"true\" series.")
-    ("apm.series-expiry", po::value<std::string>()->default_value("15m"), "Span metric label sets without spans for this long are dropped.")
-    ("apm.max-request-bytes", po::value<int64_t>()->default_value(4 << 20), "Largest span request body, before and after gzip; larger ones get 413.")
-    ("apm.max-concurrent-requests", po::value<int>()->default_value(4), "Span requests decoded at once (the ingestion queue); more get 429 with Retry-After.")
-    ("apm.max-connections", po::value<int>()->default_value(16), "HTTP server threads per APM listener.")
-    ("apm.service-graph.max-items", po::value<int64_t>()->default_value(10000), "Most client or server spans waiting for their peer span.")
-    ("apm.service-graph.wait", po::value<std::string>()->default_value("10s"), "How long a client or server span waits for its peer span.")
-    ("apm.native-histograms", po::value<bool>()->implicit_value(true)->default_value(false), "Also keep the span duration histogram as a native histogram (served to protobuf scrapes).")
-    ("apm.native-histograms.schema", po::value<int>()->default_value(3), "Native histogram resolution, -4..8: bucket bounds grow by 2^(2^-schema).")
-    ("apm.native-histograms.max-buckets", po::value<int64_t>()->default_value(160), "Most native histogram buckets per series; beyond it the series' schema is lowered.");
   // clang-format on
+  for (const ModuleSpec& m : ModuleRegistry::all()) {
+    for (const OptionDecl& o : m.options) {
+      std::string flag = m.name + "." + o.name;
+      if (o.kind == OptionKind::kStrings) {
+        d.add_options()(flag.c_str(), po::value<std::vector<std::string>>(), o.help.c_str());
+      } else if (o.kind == OptionKind::kBool) {
+        d.add_options()(
+            flag.c_str(),
+            po::value<bool>()->implicit_value(true)->default_value(o.default_value == "true"),
+            o.help.c_str());
+      } else if (o.kind == OptionKind::kInt) {
+        // Typed, so a value that is no integer gets Boost's own message, as it always did.
+        auto* v = po::value<int64_t>();
+        if (!o.default_value.empty()) v->default_value(parse::to_i64(o.default_value).value_or(0));
+        d.add_options()(flag.c_str(), v, o.help.c_str());
+      } else if (o.default_value.empty()) {
+        d.add_options()(flag.c_str(), po::value<std::string>(), o.help.c_str());
+      } else {
+        d.add_options()(flag.c_str(), po::value<std::string>()->default_value(o.default_value),
+                        o.help.c_str());
+      }
+    }
+  }
   for (const CollectorSpec& s : reg) {
     std::string on = "collector." + s.name;
     d.add_options()(on.c_str(), po::value<bool>()->implicit_value(true),
@@ -169,80 +176,6 @@ bool check_value(const std::string& flag, OptionKind kind, const std::string& v,
   }
 }
 
-// ---- APM ----
-std::string parse_apm(const po::variables_map& vm, ApmConfig* a) {
-  for (const char* flag : {"apm.otlp.listen-address", "apm.zipkin.listen-address"}) {
-    std::string v = vm[flag].as<std::string>();
-    ListenAddress la;
-    std::string err;
-    if (!v.empty() && !parse_listen_address(v, &la, &err)) {
-      return std::string("flag --") + flag + ": invalid address \"" + v + "\": " + err;
-    }
-    (std::string_view(flag) == "apm.otlp.listen-address" ? a->otlp_listen_address
-                                                         : a->zipkin_listen_address) = v;
-  }
-  if (vm.count("apm.dimension")) a->dimensions = vm["apm.dimension"].as<std::vector<std::string>>();
-  if (a->dimensions.size() > 8) return "flag --apm.dimension: at most 8 dimensions";
-  for (const auto& d : a->dimensions) {
-    if (d.empty()) return "flag --apm.dimension: empty attribute key";
-  }
-  std::string b = vm["apm.buckets"].as<std::string>();
-  a->buckets.clear();
-  for (size_t pos = 0; pos <= b.size();) {
-    size_t comma = b.find(',', pos);
-    std::string item = b.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    auto v = parse::to_double(parse::trim(item));
-    if (!v || !(*v > 0) || *v > 1e9) {
-      return "flag --apm.buckets: invalid bound \"" + item + "\" (want seconds > 0, e.g. 0.005)";
-    }
-    if (!a->buckets.empty() && *v <= a->buckets.back()) {
-      return "flag --apm.buckets: bounds must ascend, \"" + item + "\" does not";
-    }
-    a->buckets.push_back(*v);
-    if (a->buckets.size() > 64) return "flag --apm.buckets: at most 64 bounds";
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  a->max_series = vm["apm.max-series"].as<int64_t>();
-  if (a->max_series < 1 || a->max_series > 10'000'000) {
-    return "flag --apm.max-series: must be between 1 and 10000000";
-  }
-  std::string e = vm["apm.series-expiry"].as<std::string>();
-  if (!parse_duration(e, &a->series_expiry) || a->series_expiry.count() <= 0) {
-    return "flag --apm.series-expiry: invalid duration \"" + e + "\" (want e.g. 15m)";
-  }
-  a->max_request_bytes = vm["apm.max-request-bytes"].as<int64_t>();
-  if (a->max_request_bytes < 1024 || a->max_request_bytes > (int64_t{1} << 30)) {
-    return "flag --apm.max-request-bytes: must be between 1024 and 1073741824";
-  }
-  a->max_concurrent_requests = vm["apm.max-concurrent-requests"].as<int>();
-  if (a->max_concurrent_requests < 1 || a->max_concurrent_requests > 256) {
-    return "flag --apm.max-concurrent-requests: must be between 1 and 256";
-  }
-  a->max_connections = vm["apm.max-connections"].as<int>();
-  if (a->max_connections < 1 || a->max_connections > 1024) {
-    return "flag --apm.max-connections: must be between 1 and 1024";
-  }
-  a->service_graph_max_items = vm["apm.service-graph.max-items"].as<int64_t>();
-  if (a->service_graph_max_items < 0 || a->service_graph_max_items > 10'000'000) {
-    return "flag --apm.service-graph.max-items: must be between 0 and 10000000";
-  }
-  std::string w = vm["apm.service-graph.wait"].as<std::string>();
-  if (!parse_duration(w, &a->service_graph_wait) || a->service_graph_wait.count() <= 0) {
-    return "flag --apm.service-graph.wait: invalid duration \"" + w + "\" (want e.g. 10s)";
-  }
-  a->native_histograms = vm["apm.native-histograms"].as<bool>();
-  a->native_histogram_schema = vm["apm.native-histograms.schema"].as<int>();
-  if (a->native_histogram_schema < -4 || a->native_histogram_schema > 8) {
-    return "flag --apm.native-histograms.schema: must be between -4 and 8";
-  }
-  a->native_histogram_max_buckets = vm["apm.native-histograms.max-buckets"].as<int64_t>();
-  if (a->native_histogram_max_buckets < 1 || a->native_histogram_max_buckets > 100000) {
-    return "flag --apm.native-histograms.max-buckets: must be between 1 and 100000";
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string version_string() {
@@ -295,7 +228,8 @@ ConfigResult parse_config(int argc, const char* const* argv) {
     auto style = po::command_line_style::unix_style & ~po::command_line_style::allow_guessing &
                  ~po::command_line_style::allow_sticky;
     // Boost refuses "--flag=" (an empty value after '='), which is how an empty address turns
-    // an APM listener off: pass such a flag and its empty value as two tokens instead.
+    // a listener off (--apm.otlp.listen-address=): pass such a flag and its empty value as two
+    // tokens instead.
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
@@ -418,7 +352,29 @@ ConfigResult parse_config(int argc, const char* const* argv) {
                 "\" (want logfmt or json)");
   }
 
-  if (std::string e = parse_apm(vm, &c.apm); !e.empty()) return fail(e);
+  if (!ModuleRegistry::error().empty()) return fail(ModuleRegistry::error());
+  for (const ModuleSpec& m : ModuleRegistry::all()) {
+    ModuleOptions opts;
+    for (const OptionDecl& o : m.options) {
+      std::string flag = m.name + "." + o.name;
+      bool given = vm.count(flag) > 0 && !vm[flag].defaulted();
+      std::vector<std::string> values;
+      if (o.kind == OptionKind::kStrings) {
+        if (vm.count(flag)) values = vm[flag].as<std::vector<std::string>>();
+      } else if (o.kind == OptionKind::kBool) {
+        values.push_back(vm[flag].as<bool>() ? "true" : "false");
+      } else if (o.kind == OptionKind::kInt) {
+        values.push_back(vm.count(flag) ? std::to_string(vm[flag].as<int64_t>()) : "");
+      } else {
+        values.push_back(vm.count(flag) ? vm[flag].as<std::string>() : o.default_value);
+      }
+      opts.set(o.name, std::move(values), given);
+    }
+    if (m.validate) {
+      if (std::string e = m.validate(opts); !e.empty()) return fail(e);
+    }
+    c.module_options.emplace(m.name, std::move(opts));
+  }
 
   bool disable_defaults = vm["collector.disable-defaults"].as<bool>();
   for (const CollectorSpec& s : CollectorRegistry::all()) {

@@ -10,27 +10,9 @@
 #include "core/collector.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/module_options.h"
 
 namespace vitals {
-
-// ---- APM (spans into span metrics; apm/, docs/apm.md) ----
-struct ApmConfig {
-  std::string otlp_listen_address = ":4318";    // empty: no OTLP/HTTP listener
-  std::string zipkin_listen_address = ":9411";  // empty: no Zipkin listener
-  std::vector<std::string> dimensions;          // span/resource attribute keys
-  std::vector<double> buckets;                  // seconds, ascending; empty: the default
-  int64_t max_series = 10000;
-  std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
-  int64_t max_request_bytes = 4 << 20;
-  int max_concurrent_requests = 4;  // requests decoded at once; more get 429
-  int max_connections = 16;         // HTTP threads per APM listener
-  int64_t service_graph_max_items = 10000;
-  std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
-  bool native_histograms = false;  // native duration histograms (protobuf scrapes)
-  int native_histogram_schema = 3;
-  int64_t native_histogram_max_buckets = 160;
-  bool operator==(const ApmConfig&) const = default;
-};
 
 struct Config {
   std::vector<std::string> listen_addresses;  // as given, e.g. ":9100", "127.0.0.1:9100"
@@ -50,7 +32,8 @@ struct Config {
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kLogfmt;
   std::string config_file;
-  ApmConfig apm;
+  // Options of the modules that are not collectors (core/module_options.h), by module name.
+  std::map<std::string, ModuleOptions, std::less<>> module_options;
 };
 
 struct ConfigResult {

@@ -114,6 +114,21 @@ std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
   return set;
 }
 
+Scraper::Scraper(WorkerPool& pool)
+    : pool_(pool),
+      registry_(std::make_shared<prometheus::Registry>()),
+      collections_(prometheus::BuildCounter()
+                       .Name("vitals_collections_total")
+                       .Help("Collections run for scrapes, not counting shared ones.")
+                       .Register(*registry_)
+                       .Add({})),
+      shared_(prometheus::BuildCounter()
+                  .Name("vitals_collections_shared_total")
+                  .Help("Scrapes that joined a collection already in flight instead of starting "
+                        "one.")
+                  .Register(*registry_)
+                  .Add({})) {}
+
 void Scraper::set_collectors(std::shared_ptr<const CollectorSet> set) {
   std::lock_guard<std::mutex> lk(mu_);
   set_ = std::move(set);
@@ -145,12 +160,12 @@ std::shared_ptr<const Snapshot> Scraper::scrape(const std::vector<std::string>& 
     }
   }
   if (!leader) {
-    shared_.fetch_add(1);
+    shared_.Increment();
     std::unique_lock<std::mutex> lk(flight->mu);
     flight->cv.wait(lk, [&] { return flight->ready; });
     return flight->snapshot;
   }
-  collections_.fetch_add(1);
+  collections_.Increment();
   auto snap = collect(*set, names, timeout);
   {
     std::lock_guard<std::mutex> lk(mu_);

@@ -4,6 +4,9 @@
 // scrapes asking for the same collectors share one collection.
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -66,7 +69,7 @@ struct Snapshot {
 class Scraper {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit Scraper(WorkerPool& pool) : pool_(pool) {}
+  explicit Scraper(WorkerPool& pool);
 
   void set_collectors(std::shared_ptr<const CollectorSet> set);
   std::shared_ptr<const CollectorSet> collectors() const;
@@ -77,8 +80,10 @@ class Scraper {
                                          Clock::duration timeout);
 
   // Collections started and collections joined by a concurrent scrape.
-  uint64_t collections() const { return collections_.load(); }
-  uint64_t shared_collections() const { return shared_.load(); }
+  uint64_t collections() const { return static_cast<uint64_t>(collections_.Value()); }
+  uint64_t shared_collections() const { return static_cast<uint64_t>(shared_.Value()); }
+  // vitals_collections_total and vitals_collections_shared_total (core/self_metrics.h).
+  std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
 
  private:
   struct InFlight;
@@ -90,8 +95,9 @@ class Scraper {
   mutable std::mutex mu_;
   std::shared_ptr<const CollectorSet> set_;
   std::map<std::string, std::shared_ptr<InFlight>> in_flight_;
-  std::atomic<uint64_t> collections_{0};
-  std::atomic<uint64_t> shared_{0};
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Counter& collections_;
+  prometheus::Counter& shared_;
 };
 
 }  // namespace vitals

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/prometheus_cpp.h"
+
 namespace vitals {
 
 struct WorkerPool::State {
@@ -125,15 +127,39 @@ void WorkerPool::submit_all(std::vector<std::function<void()>>& fns, Clock::time
   }
 }
 
-WorkerPool::Stats WorkerPool::stats() const {
-  std::lock_guard<std::mutex> lk(state_->mu);
-  Stats s;
-  s.threads = state_->threads;
-  s.busy = state_->threads - state_->idle;
-  s.stuck = state_->stuck_locked(Clock::now());
-  s.queued = static_cast<int>(state_->queue.size());
-  s.max_threads = state_->max_threads;
+namespace {
+
+WorkerPool::Stats stats_of(WorkerPool::State& st) {
+  std::lock_guard<std::mutex> lk(st.mu);
+  WorkerPool::Stats s;
+  s.threads = st.threads;
+  s.busy = st.threads - st.idle;
+  s.stuck = st.stuck_locked(WorkerPool::Clock::now());
+  s.queued = static_cast<int>(st.queue.size());
+  s.max_threads = st.max_threads;
   return s;
+}
+
+}  // namespace
+
+WorkerPool::Stats WorkerPool::stats() const {
+  return stats_of(*state_);
+}
+
+std::shared_ptr<prometheus::Collectable> WorkerPool::metrics() const {
+  return std::make_shared<CallbackCollectable>([st = state_] {
+    Stats s = stats_of(*st);
+    std::vector<prometheus::MetricFamily> v;
+    v.push_back(
+        gauge_family("vitals_collector_threads", "Worker threads that run collectors.", s.threads));
+    v.push_back(gauge_family("vitals_collector_threads_stuck",
+                             "Worker threads still running a collector past its deadline.",
+                             s.stuck));
+    v.push_back(gauge_family("vitals_collector_threads_max",
+                             "Limit on collector worker threads (--collector.max-threads).",
+                             s.max_threads));
+    return v;
+  });
 }
 
 bool WorkerPool::shutdown(std::chrono::milliseconds wait) {

@@ -10,6 +10,10 @@
 #include <memory>
 #include <vector>
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace vitals {
 
 class WorkerPool {
@@ -34,6 +38,9 @@ class WorkerPool {
     int max_threads;
   };
   Stats stats() const;
+  // vitals_collector_threads, _stuck and _max, read when scraped (core/self_metrics.h). Keeps
+  // the pool's state alive, not the pool.
+  std::shared_ptr<prometheus::Collectable> metrics() const;
 
   // Stops taking work, waits up to `wait` for running tasks. True when every thread exited.
   bool shutdown(std::chrono::milliseconds wait);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "collectors/self/process_metrics.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -14,63 +13,11 @@
 #include "exporter/openmetrics_format.h"
 #include "exporter/protobuf_format.h"
 #include "exporter/text_format.h"
+#include "http/query.h"
 #include "model/gather.h"
-#include "model/prometheus_cpp.h"
 
 namespace vitals {
 namespace {
-
-constexpr Desc kBuildInfo{"vitals_build_info",
-                          "A metric with a constant '1' value labeled by version, revision and "
-                          "compiler from which vitals was built.",
-                          MetricType::kGauge};
-constexpr Desc kThreads{"vitals_collector_threads", "Worker threads that run collectors.",
-                        MetricType::kGauge};
-constexpr Desc kThreadsStuck{"vitals_collector_threads_stuck",
-                             "Worker threads still running a collector past its deadline.",
-                             MetricType::kGauge};
-constexpr Desc kThreadsMax{"vitals_collector_threads_max",
-                           "Limit on collector worker threads (--collector.max-threads).",
-                           MetricType::kGauge};
-constexpr Desc kKeptOpen{"vitals_collector_kept_open_files",
-                         "procfs/sysfs files collectors keep open between scrapes.",
-                         MetricType::kGauge};
-constexpr Desc kKeptOpenMax{"vitals_collector_kept_open_files_max",
-                            "Limit on kept-open files (--collector.keep-open-files).",
-                            MetricType::kGauge};
-constexpr Desc kCollections{"vitals_collections_total",
-                            "Collections run for scrapes, not counting shared ones.",
-                            MetricType::kCounter};
-constexpr Desc kShared{"vitals_collections_shared_total",
-                       "Scrapes that joined a collection already in flight instead of starting "
-                       "one.",
-                       MetricType::kCounter};
-constexpr Desc kMaxRequests{"vitals_web_max_requests",
-                            "Limit on parallel scrape requests (--web.max-requests); 0 is none.",
-                            MetricType::kGauge};
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 std::string html_escape(std::string_view s) {
   std::string o;
@@ -97,26 +44,8 @@ std::string html_escape(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view kv = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    if (kv.empty()) continue;
-    size_t eq = kv.find('=');
-    if (eq == std::string_view::npos) {
-      out.emplace_back(url_decode(kv), "");
-    } else {
-      out.emplace_back(url_decode(kv.substr(0, eq)), url_decode(kv.substr(eq + 1)));
-    }
-  }
-  return out;
-}
-
-Web::Web(Scraper& scraper, WorkerPool& pool, WebOptions options)
+Web::Web(Scraper& scraper, WebOptions options)
     : scraper_(scraper),
-      pool_(pool),
       opts_(std::move(options)),
       registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &prometheus::BuildCounter()
@@ -140,6 +69,12 @@ Web::Web(Scraper& scraper, WorkerPool& pool, WebOptions options)
                    .Register(*registry_);
   errors_encoding_ = &errs.Add({{"cause", "encoding"}});
   errors_gathering_ = &errs.Add({{"cause", "gathering"}});
+  max_requests_ = &prometheus::BuildGauge()
+                       .Name("vitals_web_max_requests")
+                       .Help("Limit on parallel scrape requests (--web.max-requests); 0 is none.")
+                       .Register(*registry_)
+                       .Add({});
+  max_requests_->Set(opts_.max_requests);
 }
 
 WebOptions Web::options() const {
@@ -151,6 +86,7 @@ void Web::update(WebOptions options) {
   std::lock_guard<std::mutex> lk(mu_);
   options.telemetry_path = opts_.telemetry_path;  // routes are fixed at start
   opts_ = std::move(options);
+  max_requests_->Set(opts_.max_requests);
 }
 
 void Web::install(HttpServer& server) {
@@ -228,31 +164,25 @@ int Web::render_metrics(std::string_view query, std::optional<std::string_view> 
   }
   auto snap = scraper_.scrape(names, timeout);
 
-  MetricSet self;
-  Family& bi = self.add(kBuildInfo);
-  bi.add(
-      {{"compiler", kVitalsCompiler}, {"revision", kVitalsRevision}, {"version", kVitalsVersion}},
-      1);
-  if (!o.disable_exporter_metrics) {
-    collect_process_metrics(self);
-    append_prometheus_cpp(registry_->Collect(), self);
-    auto ps = pool_.stats();
-    self.add(kThreads).add(ps.threads);
-    self.add(kThreadsStuck).add(ps.stuck);
-    self.add(kThreadsMax).add(ps.max_threads);
-    self.add(kKeptOpen).add(FileReader::kept_open());
-    self.add(kKeptOpenMax).add(FileReader::keep_open_limit());
-    self.add(kCollections).add(static_cast<double>(scraper_.collections()));
-    self.add(kShared).add(static_cast<double>(scraper_.shared_collections()));
-    self.add(kMaxRequests).add(o.max_requests);
+  // The producers' sets are lent from a pool and refilled, so a scrape reuses the families'
+  // storage instead of allocating it again.
+  std::unique_ptr<std::deque<MetricSet>> lent = produced_pool_.take();
+  if (!lent) lent = std::make_unique<std::deque<MetricSet>>();
+  struct GiveBack {
+    IdlePool<std::deque<MetricSet>>& pool;
+    std::unique_ptr<std::deque<MetricSet>>& sets;
+    ~GiveBack() { pool.give_back(std::move(sets)); }
+  } give_back{produced_pool_, lent};
+  std::deque<MetricSet>& produced = *lent;
+  produced.resize(producers_.size());
+  for (size_t i = 0; i < producers_.size(); ++i) {
+    produced[i].recycle();
+    producers_[i]->produce(produced[i]);
   }
-  std::deque<MetricSet> produced;
-  for (const auto& p : producers_) p->produce(produced.emplace_back());
   std::vector<const MetricSet*> sets;
   for (const auto& m : snap->outputs) sets.push_back(m.get());
   for (const auto& m : produced) sets.push_back(&m);
   sets.push_back(&snap->scrape_metrics);
-  sets.push_back(&self);
   Gathered g = gather(sets);
   for (const auto& e : g.errors) {
     errors_gathering_->Increment();

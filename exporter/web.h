@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,9 +15,9 @@
 
 #include "core/producer.h"
 #include "core/scraper.h"
-#include "core/worker_pool.h"
-#include "exporter/http_server.h"
+#include "exporter/idle_pool.h"
 #include "exporter/negotiate.h"
+#include "http/server.h"
 
 namespace vitals {
 
@@ -24,22 +25,21 @@ struct WebOptions {
   std::string telemetry_path = "/metrics";
   int max_requests = 40;
   int gzip_level = 1;
-  bool disable_exporter_metrics = false;
   std::chrono::nanoseconds collector_timeout{std::chrono::seconds(5)};
 };
 
-// Splits a query string into decoded key/value pairs.
-std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q);
-
 class Web {
  public:
-  Web(Scraper& scraper, WorkerPool& pool, WebOptions options);
+  Web(Scraper& scraper, WebOptions options);
   void install(HttpServer& server);
   // Options that a config reload may change.
   void update(WebOptions options);
   void set_ready(bool r) { ready_.store(r); }
-  // Adds a module whose families are served on every scrape (before install()).
+  // Adds a module whose families are served on every scrape (before install()): the APM span
+  // metrics, the agent's self metrics (core/self_metrics.h).
   void add_producer(std::shared_ptr<MetricProducer> p) { producers_.push_back(std::move(p)); }
+  // promhttp_metric_handler_* and vitals_web_max_requests (core/self_metrics.h).
+  std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
   // Runs `hook` once, when the second /metrics request starts: the first one has then run
   // (and bound) everything a scrape needs. Set before the server starts.
   void set_after_first_scrape(std::function<void()> hook) { after_first_ = std::move(hook); }
@@ -55,7 +55,6 @@ class Web {
   WebOptions options() const;
 
   Scraper& scraper_;
-  WorkerPool& pool_;
   mutable std::mutex mu_;
   WebOptions opts_;
   std::atomic<bool> ready_{false};
@@ -64,12 +63,16 @@ class Web {
   std::function<void()> after_first_;
   std::atomic<int> scrapes_started_{0};  // bytes of the last /metrics text, to size the next
   std::vector<std::shared_ptr<MetricProducer>> producers_;
+  // One set per producer, kept from the last scrape for the next (a burst of concurrent
+  // scrapes makes more and drops them).
+  IdlePool<std::deque<MetricSet>> produced_pool_{1};
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Gauge* in_flight_gauge_;
   prometheus::Counter* errors_encoding_;
   prometheus::Counter* errors_gathering_;
+  prometheus::Gauge* max_requests_;
 };
 
 }  // namespace vitals

@@ -9,23 +9,10 @@
 #include "collectors/procfs/pid_files.h"
 #include "core/fs.h"
 #include "core/parse.h"
+#include "core/prometheus_cpp.h"
 
 namespace vitals {
 namespace {
-
-constexpr Desc kCpu{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                    MetricType::kCounter};
-constexpr Desc kOpenFds{"process_open_fds", "Number of open file descriptors.", MetricType::kGauge};
-constexpr Desc kMaxFds{"process_max_fds", "Maximum number of open file descriptors.",
-                       MetricType::kGauge};
-constexpr Desc kVirt{"process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                     MetricType::kGauge};
-constexpr Desc kVirtMax{"process_virtual_memory_max_bytes",
-                        "Maximum amount of virtual memory available in bytes.", MetricType::kGauge};
-constexpr Desc kRes{"process_resident_memory_bytes", "Resident memory size in bytes.",
-                    MetricType::kGauge};
-constexpr Desc kStart{"process_start_time_seconds",
-                      "Start time of the process since unix epoch in seconds.", MetricType::kGauge};
 
 double boot_time() {
   static double cached = [] {
@@ -45,24 +32,31 @@ double boot_time() {
   return cached;
 }
 
-}  // namespace
-
-void collect_process_metrics(MetricSet& out) {
+std::vector<prometheus::MetricFamily> collect_process() {
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  // One reader for all server threads (kept open: /proc/self/stat is read on every scrape).
-  static std::mutex mu;
-  static FileReader reader(1024);
-  std::lock_guard<std::mutex> lk(mu);
-  std::string_view text;
-  int err;
-  std::string why;
-  if (reader.try_read("/proc/self/stat", &text, &err)) {
-    if (auto st = procfs::parse_pid_stat(text, &why)) {
-      out.add(kCpu).add((st->utime + st->stime) / ticks);
-      out.add(kVirt).add(st->vsize);
-      out.add(kRes).add(st->rss * page);
-      out.add(kStart).add(boot_time() + st->starttime / ticks);
+  std::vector<prometheus::MetricFamily> out;
+  {
+    // One reader for all server threads (kept open: /proc/self/stat is read on every scrape).
+    static std::mutex mu;
+    static FileReader reader(1024);
+    std::lock_guard<std::mutex> lk(mu);
+    std::string_view text;
+    int err;
+    std::string why;
+    if (reader.try_read("/proc/self/stat", &text, &err)) {
+      if (auto st = procfs::parse_pid_stat(text, &why)) {
+        out.push_back(counter_family("process_cpu_seconds_total",
+                                     "Total user and system CPU time spent in seconds.",
+                                     (st->utime + st->stime) / ticks));
+        out.push_back(gauge_family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                                   static_cast<double>(st->vsize)));
+        out.push_back(gauge_family("process_resident_memory_bytes",
+                                   "Resident memory size in bytes.", st->rss * page));
+        out.push_back(gauge_family("process_start_time_seconds",
+                                   "Start time of the process since unix epoch in seconds.",
+                                   boot_time() + st->starttime / ticks));
+      }
     }
   }
   if (DIR* d = opendir("/proc/self/fd")) {
@@ -71,17 +65,27 @@ void collect_process_metrics(MetricSet& out) {
       if (e->d_name[0] != '.') ++n;
     }
     closedir(d);
-    out.add(kOpenFds).add(n - 1);  // not counting the descriptor of the listing itself
+    // Not counting the descriptor of the listing itself.
+    out.push_back(gauge_family("process_open_fds", "Number of open file descriptors.", n - 1));
   }
   rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    out.add(kMaxFds).add(rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19
-                                                      : static_cast<double>(rl.rlim_cur));
+    out.push_back(gauge_family(
+        "process_max_fds", "Maximum number of open file descriptors.",
+        rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur)));
   }
   if (getrlimit(RLIMIT_AS, &rl) == 0) {
-    out.add(kVirtMax).add(rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19
-                                                       : static_cast<double>(rl.rlim_cur));
+    out.push_back(gauge_family(
+        "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+        rl.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(rl.rlim_cur)));
   }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<prometheus::Collectable> process_metrics() {
+  return std::make_shared<CallbackCollectable>(collect_process);
 }
 
 }  // namespace vitals

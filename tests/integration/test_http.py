@@ -125,6 +125,12 @@ class CustomPath(unittest.TestCase):
             self.assertIn("vitals_build_info", fams)
             self.assertNotIn("process_cpu_seconds_total", fams)
             self.assertNotIn("promhttp_metric_handler_requests_total", fams)
+            for name in ("vitals_collections_total", "vitals_collections_shared_total",
+                         "vitals_collector_threads", "vitals_collector_kept_open_files",
+                         "vitals_web_max_requests"):
+                self.assertNotIn(name, fams)
+            # The APM module's own metrics stay (the receivers are off, the module is not).
+            self.assertIn("vitals_apm_series", fams)
 
 
 class MaxRequests(unittest.TestCase):

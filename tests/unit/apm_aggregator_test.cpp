@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "core/prometheus_cpp.h"
+
 namespace vitals::apm {
 namespace {
 
@@ -26,6 +28,12 @@ SpanRecord span(std::string_view svc, std::string_view name, uint64_t dur_ns,
 }
 
 using Labels = std::map<std::string, std::string>;
+
+// What a scrape serves of the aggregator: its span metrics and its own vitals_apm_* metrics.
+void produce(SpanAggregator& agg, MetricSet& out, int64_t now_ns) {
+  agg.produce_at(out, now_ns);
+  append_prometheus_cpp(agg.metrics()->Collect(), out);
+}
 
 // Scrape-like view of the produced families: name -> labels -> value (buckets cumulative).
 struct Scrape {
@@ -76,7 +84,7 @@ TEST(ApmAggregator, CallsAndBucketsWithInclusiveUpperBounds) {
                                    span("a", "op", 15 * kSec + 1), span("a", "op", 0)};
   agg.consume_at(spans, 100);
   MetricSet out;
-  agg.produce_at(out, 100);
+  produce(agg, out, 100);
   Scrape s(out);
   Labels l = series("a", "op");
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", l), 6);
@@ -103,7 +111,7 @@ TEST(ApmAggregator, StatusKindAndDimensionsSplitSeries) {
   spans[3].dims[0] = "/users/{id}";
   agg.consume_at(spans, 1);
   MetricSet out;
-  agg.produce_at(out, 1);
+  produce(agg, out, 1);
   Scrape s(out);
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", series("a", "op")), 1);
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", series("a", "op", "SPAN_KIND_CLIENT")), 1);
@@ -150,7 +158,7 @@ TEST(ApmAggregator, MaxSeriesOverflowsIntoOneSeries) {
   agg.consume_at(spans, 1);
   agg.consume_at(spans, 2);  // the first three keep counting, the rest overflow again
   MetricSet out;
-  agg.produce_at(out, 2);
+  produce(agg, out, 2);
   Scrape s(out);
   EXPECT_EQ(agg.series_count(), 3u);
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", series("a", "op0")), 2);
@@ -172,11 +180,11 @@ TEST(ApmAggregator, SeriesExpireAndFreeTheirSlot) {
   agg.consume_at(b, 50 * kSec);
   {
     MetricSet out;
-    agg.produce_at(out, 60 * kSec);  // "old" is exactly 60 s old: kept
+    produce(agg, out, 60 * kSec);  // "old" is exactly 60 s old: kept
     EXPECT_EQ(Scrape(out).get("traces_span_metrics_calls_total", series("a", "old")), 1);
   }
   MetricSet out;
-  agg.produce_at(out, 60 * kSec + 1);
+  produce(agg, out, 60 * kSec + 1);
   Scrape s(out);
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", series("a", "old")), -1);
   EXPECT_EQ(s.get("traces_span_metrics_calls_total", series("a", "fresh")), 1);
@@ -186,7 +194,7 @@ TEST(ApmAggregator, SeriesExpireAndFreeTheirSlot) {
   agg.consume_at(c, 61 * kSec);
   EXPECT_EQ(agg.series_count(), 2u);
   MetricSet out2;
-  agg.produce_at(out2, 61 * kSec);
+  produce(agg, out2, 61 * kSec);
   EXPECT_EQ(Scrape(out2).get("vitals_apm_overflow_spans_total", {}), 0);
 }
 
@@ -204,7 +212,7 @@ TEST(ApmAggregator, ServiceGraphPairsClientAndServer) {
   agg.consume_at(second, 1);
   EXPECT_EQ(agg.pending_edges(), 1u);
   MetricSet out;
-  agg.produce_at(out, 11 * kSec);  // past the 10 s wait: the lone client span expires
+  produce(agg, out, 11 * kSec);  // past the 10 s wait: the lone client span expires
   Scrape s(out);
   Labels edge = {{"client", "frontend"}, {"server", "backend"}};
   EXPECT_EQ(s.get("traces_service_graph_request_total", edge), 1);
@@ -229,7 +237,7 @@ TEST(ApmAggregator, ServiceGraphIsBounded) {
   agg.consume_at(spans, 0);
   EXPECT_EQ(agg.pending_edges(), 5u);
   MetricSet out;
-  agg.produce_at(out, 0);
+  produce(agg, out, 0);
   EXPECT_EQ(Scrape(out).get("vitals_apm_service_graph_dropped_spans_total", {}), 15);
 }
 
@@ -241,7 +249,7 @@ TEST(ApmAggregator, CustomBuckets) {
                                    span("a", "op", 3 * kSec)};
   agg.consume_at(spans, 0);
   MetricSet out;
-  agg.produce_at(out, 0);
+  produce(agg, out, 0);
   Scrape s(out);
   Labels l = series("a", "op");
   l["le"] = "0.5";

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+
+#include "apm/options.h"
 #include "core/config.h"
 
 namespace vitals {
@@ -15,7 +20,7 @@ ConfigResult parse(std::vector<std::string> args) {
 TEST(ApmConfig, Defaults) {
   auto r = parse({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  const ApmConfig& a = r.config.apm;
+  const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, ":4318");
   EXPECT_EQ(a.zipkin_listen_address, ":9411");
   EXPECT_EQ(a.max_series, 10000);
@@ -31,7 +36,7 @@ TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
                   "--apm.dimension=http.route", "--apm.dimension", "http.request.method",
                   "--apm.buckets=0.1, 1,10", "--apm.max-series=5", "--apm.series-expiry=1m"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  const ApmConfig& a = r.config.apm;
+  const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, "");
   EXPECT_EQ(a.zipkin_listen_address, "127.0.0.1:1");
   EXPECT_EQ(a.dimensions, (std::vector<std::string>{"http.route", "http.request.method"}));
@@ -65,6 +70,48 @@ TEST(ApmConfig, BadValuesNameTheFlag) {
   for (int i = 0; i < 9; ++i) nine.push_back("--apm.dimension=d" + std::to_string(i));
   auto r = parse(nine);
   EXPECT_EQ(r.text, "flag --apm.dimension: at most 8 dimensions");
+}
+
+// The --apm.* flags come from apm/options.cpp through the module hook: core/ declares none.
+TEST(ApmConfig, FlagsComeFromTheModuleHook) {
+  const ModuleSpec* apm = nullptr;
+  for (const ModuleSpec& m : ModuleRegistry::all()) {
+    if (m.name == "apm") apm = &m;
+  }
+  ASSERT_NE(apm, nullptr);
+  EXPECT_EQ(apm->options.size(), 14u);
+  auto r = parse({"--help"});
+  ASSERT_EQ(r.action, ConfigResult::kHelp);
+  EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);
+  EXPECT_NE(r.text.find("--apm.native-histograms [=arg(=1)] (=0)"), std::string::npos);
+  // A value that is no integer gets Boost's message, naming the flag.
+  r = parse({"--apm.max-series=x"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_EQ(r.text, "the argument ('x') for option '--apm.max-series' is invalid") << r.text;
+}
+
+TEST(ApmConfig, ConfigFileKeysAndReloadComparison) {
+  char path[] = "/tmp/vitals_apm_config_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << "apm.max-series = 7\napm.dimension = http.route\n";
+  }
+  auto a = parse({std::string("--config.file=") + path});
+  ASSERT_EQ(a.action, ConfigResult::kRun) << a.text;
+  EXPECT_EQ(apm::apm_config(a.config).max_series, 7);
+  EXPECT_EQ(apm::apm_config(a.config).dimensions, std::vector<std::string>{"http.route"});
+  // The command line wins over the file.
+  auto b = parse({std::string("--config.file=") + path, "--apm.max-series=8"});
+  ASSERT_EQ(b.action, ConfigResult::kRun) << b.text;
+  EXPECT_EQ(apm::apm_config(b.config).max_series, 8);
+  std::remove(path);
+  // What SIGHUP compares to warn "--apm.* flags change only on restart".
+  EXPECT_FALSE(a.config.module_options.at("apm") == b.config.module_options.at("apm"));
+  auto c = parse({"--apm.max-series=7", "--apm.dimension=http.route"});
+  EXPECT_TRUE(a.config.module_options.at("apm") == c.config.module_options.at("apm"));
 }
 
 }  // namespace

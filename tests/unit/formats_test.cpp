@@ -7,6 +7,7 @@
 #include <random>
 
 #include "apm/aggregator.h"
+#include "apm/options.h"
 #include "core/config.h"
 #include "exporter/negotiate.h"
 #include "exporter/openmetrics_format.h"
@@ -532,15 +533,15 @@ ConfigResult parse_args(std::vector<std::string> args) {
 TEST(NativeHistogramFlags, DefaultsAndValues) {
   auto r = parse_args({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  EXPECT_FALSE(r.config.apm.native_histograms);
-  EXPECT_EQ(r.config.apm.native_histogram_schema, 3);
-  EXPECT_EQ(r.config.apm.native_histogram_max_buckets, 160);
+  EXPECT_FALSE(apm::apm_config(r.config).native_histograms);
+  EXPECT_EQ(apm::apm_config(r.config).native_histogram_schema, 3);
+  EXPECT_EQ(apm::apm_config(r.config).native_histogram_max_buckets, 160);
   r = parse_args({"--apm.native-histograms", "--apm.native-histograms.schema=-2",
                   "--apm.native-histograms.max-buckets=20"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
-  EXPECT_TRUE(r.config.apm.native_histograms);
-  EXPECT_EQ(r.config.apm.native_histogram_schema, -2);
-  EXPECT_EQ(r.config.apm.native_histogram_max_buckets, 20);
+  EXPECT_TRUE(apm::apm_config(r.config).native_histograms);
+  EXPECT_EQ(apm::apm_config(r.config).native_histogram_schema, -2);
+  EXPECT_EQ(apm::apm_config(r.config).native_histogram_max_buckets, 20);
   r = parse_args({"--apm.native-histograms.schema=9"});
   EXPECT_EQ(r.action, ConfigResult::kError);
   EXPECT_NE(r.text.find("--apm.native-histograms.schema"), std::string::npos) << r.text;

@@ -9,6 +9,7 @@
 
 #include "exporter/gzip.h"
 #include "exporter/web.h"
+#include "http/query.h"
 
 namespace vitals {
 namespace {

@@ -1,5 +1,5 @@
 // The HTTP server seam. Handlers see only these types; the civetweb implementation lives in
-// civetweb_server.cpp and no civetweb type leaks out, so the server can be replaced (IPv6 and
+// http/civetweb_server.cpp and no civetweb type leaks out, so the server can be replaced (IPv6 and
 // TLS need a different one) without touching handlers, serializers or collectors.
 #pragma once
 

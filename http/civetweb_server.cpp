@@ -17,7 +17,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "exporter/http_server.h"
+#include "http/server.h"
 
 namespace vitals {
 namespace {

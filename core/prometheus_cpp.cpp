@@ -1,4 +1,4 @@
-#include "model/prometheus_cpp.h"
+#include "core/prometheus_cpp.h"
 
 namespace vitals {
 
@@ -56,6 +56,24 @@ void append_prometheus_cpp(const std::vector<prometheus::MetricFamily>& in, Metr
     }
     f.sort_samples();
   }
+}
+
+prometheus::MetricFamily gauge_family(std::string name, std::string help, double value) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = prometheus::MetricType::Gauge;
+  f.metric.emplace_back().gauge.value = value;
+  return f;
+}
+
+prometheus::MetricFamily counter_family(std::string name, std::string help, double value) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = prometheus::MetricType::Counter;
+  f.metric.emplace_back().counter.value = value;
+  return f;
 }
 
 }  // namespace vitals

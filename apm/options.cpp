@@ -1,0 +1,119 @@
+// Every --apm.* flag: its declaration (name, default, help) and its check. Registered as a
+// module (core/module_options.h); parse_config runs the check after the core flags.
+#include "apm/options.h"
+
+#include "core/duration.h"
+#include "core/parse.h"
+
+namespace vitals::apm {
+namespace {
+
+// Reads the options into `a`; "" or the one-line error naming the flag.
+std::string parse(const ModuleOptions& o, ApmConfig* a) {
+  for (const char* name : {"otlp.listen-address", "zipkin.listen-address"}) {
+    const std::string& v = o.str(name);
+    ListenAddress la;
+    std::string err;
+    if (!v.empty() && !parse_listen_address(v, &la, &err)) {
+      return std::string("flag --apm.") + name + ": invalid address \"" + v + "\": " + err;
+    }
+    (std::string_view(name) == "otlp.listen-address" ? a->otlp_listen_address
+                                                     : a->zipkin_listen_address) = v;
+  }
+  a->dimensions = o.strs("dimension");
+  if (a->dimensions.size() > 8) return "flag --apm.dimension: at most 8 dimensions";
+  for (const auto& d : a->dimensions) {
+    if (d.empty()) return "flag --apm.dimension: empty attribute key";
+  }
+  const std::string& b = o.str("buckets");
+  a->buckets.clear();
+  for (size_t pos = 0; pos <= b.size();) {
+    size_t comma = b.find(',', pos);
+    std::string item = b.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    auto v = parse::to_double(parse::trim(item));
+    if (!v || !(*v > 0) || *v > 1e9) {
+      return "flag --apm.buckets: invalid bound \"" + item + "\" (want seconds > 0, e.g. 0.005)";
+    }
+    if (!a->buckets.empty() && *v <= a->buckets.back()) {
+      return "flag --apm.buckets: bounds must ascend, \"" + item + "\" does not";
+    }
+    a->buckets.push_back(*v);
+    if (a->buckets.size() > 64) return "flag --apm.buckets: at most 64 bounds";
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  a->max_series = o.integer("max-series");
+  if (a->max_series < 1 || a->max_series > 10'000'000) {
+    return "flag --apm.max-series: must be between 1 and 10000000";
+  }
+  const std::string& e = o.str("series-expiry");
+  if (!parse_duration(e, &a->series_expiry) || a->series_expiry.count() <= 0) {
+    return "flag --apm.series-expiry: invalid duration \"" + e + "\" (want e.g. 15m)";
+  }
+  a->max_request_bytes = o.integer("max-request-bytes");
+  if (a->max_request_bytes < 1024 || a->max_request_bytes > (int64_t{1} << 30)) {
+    return "flag --apm.max-request-bytes: must be between 1024 and 1073741824";
+  }
+  int64_t n = o.integer("max-concurrent-requests");
+  if (n < 1 || n > 256) return "flag --apm.max-concurrent-requests: must be between 1 and 256";
+  a->max_concurrent_requests = static_cast<int>(n);
+  n = o.integer("max-connections");
+  if (n < 1 || n > 1024) return "flag --apm.max-connections: must be between 1 and 1024";
+  a->max_connections = static_cast<int>(n);
+  a->service_graph_max_items = o.integer("service-graph.max-items");
+  if (a->service_graph_max_items < 0 || a->service_graph_max_items > 10'000'000) {
+    return "flag --apm.service-graph.max-items: must be between 0 and 10000000";
+  }
+  const std::string& w = o.str("service-graph.wait");
+  if (!parse_duration(w, &a->service_graph_wait) || a->service_graph_wait.count() <= 0) {
+    return "flag --apm.service-graph.wait: invalid duration \"" + w + "\" (want e.g. 10s)";
+  }
+  a->native_histograms = o.boolean("native-histograms");
+  n = o.integer("native-histograms.schema");
+  if (n < -4 || n > 8) return "flag --apm.native-histograms.schema: must be between -4 and 8";
+  a->native_histogram_schema = static_cast<int>(n);
+  a->native_histogram_max_buckets = o.integer("native-histograms.max-buckets");
+  if (a->native_histogram_max_buckets < 1 || a->native_histogram_max_buckets > 100000) {
+    return "flag --apm.native-histograms.max-buckets: must be between 1 and 100000";
+  }
+  return "";
+}
+
+using K = OptionKind;
+
+// clang-format off
+VITALS_REGISTER_MODULE(apm, ModuleSpec{
+  std::string(kModuleName),
+  {
+    {"otlp.listen-address", K::kString, ":4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off."},
+    {"zipkin.listen-address", K::kString, ":9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off."},
+    {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},
+    {"buckets", K::kString, "0.002,0.004,0.006,0.008,0.01,0.05,0.1,0.2,0.4,0.8,1,1.4,2,5,10,15", "Span duration histogram bucket bounds in seconds, comma-separated, ascending."},
+    {"max-series", K::kInt, "10000", "Most span metric label sets; spans of new ones beyond it count into one otel_metric_overflow=\"true\" series."},
+    {"series-expiry", K::kString, "15m", "Span metric label sets without spans for this long are dropped."},
+    {"max-request-bytes", K::kInt, "4194304", "Largest span request body, before and after gzip; larger ones get 413."},
+    {"max-concurrent-requests", K::kInt, "4", "Span requests decoded at once (the ingestion queue); more get 429 with Retry-After."},
+    {"max-connections", K::kInt, "16", "HTTP server threads per APM listener."},
+    {"service-graph.max-items", K::kInt, "10000", "Most client or server spans waiting for their peer span."},
+    {"service-graph.wait", K::kString, "10s", "How long a client or server span waits for its peer span."},
+    {"native-histograms", K::kBool, "false", "Also keep the span duration histogram as a native histogram (served to protobuf scrapes)."},
+    {"native-histograms.schema", K::kInt, "3", "Native histogram resolution, -4..8: bucket bounds grow by 2^(2^-schema)."},
+    {"native-histograms.max-buckets", K::kInt, "160", "Most native histogram buckets per series; beyond it the series' schema is lowered."},
+  },
+  [](const ModuleOptions& o) {
+    ApmConfig a;
+    return parse(o, &a);
+  },
+});
+// clang-format on
+
+}  // namespace
+
+ApmConfig apm_config(const Config& config) {
+  ApmConfig a;
+  auto it = config.module_options.find(kModuleName);
+  if (it != config.module_options.end()) parse(it->second, &a);
+  return a;
+}
+
+}  // namespace vitals::apm
