@@ -70,6 +70,18 @@ TEST(Regex, InvalidPatternsSayWhy) {
   }
 }
 
+TEST(Regex, LargePatternsCompile) {
+  // Too large for the small memory budget (~9000 instructions): compiled with RE2's default.
+  const std::string big = "^(x[a-f]y){1000}(x[a-f]y){1000}(x[a-f]y){1000}$";
+  EXPECT_EQ(Regex::error(big), "");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "xay";
+  EXPECT_TRUE(Regex(big).search(text));
+  EXPECT_FALSE(Regex(big).search(text.substr(3)));
+  // Beyond even that, RE2's error.
+  EXPECT_EQ(Regex::error("\\pL{500}"), "pattern too large - compile failed");
+}
+
 TEST(Regex, UnsetMatchesNothing) {
   Regex none;
   EXPECT_FALSE(static_cast<bool>(none));
