@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
 #include <utility>
 
 #include "collectors/procfs/cpuinfo.h"
@@ -64,8 +63,8 @@ class CpuCollector final : public Collector {
         opts_(std::move(o)) {
     long hz = ::sysconf(_SC_CLK_TCK);
     user_hz_ = hz > 0 ? double(hz) : 100.0;
-    if (!opts_.flags_include.empty()) flags_re_ = std::regex(opts_.flags_include);
-    if (!opts_.bugs_include.empty()) bugs_re_ = std::regex(opts_.bugs_include);
+    if (!opts_.flags_include.empty()) flags_re_ = Regex(opts_.flags_include);
+    if (!opts_.bugs_include.empty()) bugs_re_ = Regex(opts_.bugs_include);
   }
 
   void collect(const CollectContext&, MetricSet& out) override {
@@ -109,12 +108,12 @@ class CpuCollector final : public Collector {
                1);
     }
     if (cpuinfo_->empty()) return;
-    auto field_info = [&](const Desc& d, const std::optional<std::regex>& re,
-                          const std::vector<std::string>& values, std::string_view label) {
+    auto field_info = [&](const Desc& d, const Regex& re, const std::vector<std::string>& values,
+                          std::string_view label) {
       if (!re) return;
       Family& f = out.add(d);
       for (const auto& v : values) {
-        if (std::regex_search(v, *re)) f.add({{label, v}}, 1);
+        if (re.search(v)) f.add({{label, v}}, 1);
       }
     };
     field_info(kFlagInfo, flags_re_, cpuinfo_->front().flags, "flag");
@@ -244,7 +243,7 @@ class CpuCollector final : public Collector {
   std::string stat_path_, cpuinfo_path_;
   CpuOptions opts_;
   double user_hz_ = 100;
-  std::optional<std::regex> flags_re_, bugs_re_;
+  Regex flags_re_, bugs_re_;
   std::optional<std::vector<procfs::CpuInfo>> cpuinfo_;
   std::optional<std::vector<ThrottleSource>> throttles_;
   std::optional<std::vector<std::string>> isolated_;

@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "core/regex.h"
 
 namespace vitals {
 
@@ -23,17 +23,16 @@ class NameCache {
     std::string help;
   };
 
-  // `filter` (optional) must match the field for it to be kept (std::regex_search, as Go's
+  // `filter` (when set) must match the field for it to be kept (anywhere in the name, as Go's
   // MatchString). `make` fills name and help of a kept field.
-  explicit NameCache(std::optional<std::regex> filter = std::nullopt)
-      : filter_(std::move(filter)) {}
+  explicit NameCache(Regex filter = Regex()) : filter_(std::move(filter)) {}
 
   template <typename Make>
   const Entry& get(std::string_view field, Make&& make) {
     auto it = map_.find(field);
     if (it != map_.end()) return it->second;
     Entry e;
-    e.keep = !filter_ || std::regex_search(field.begin(), field.end(), *filter_);
+    e.keep = !filter_ || filter_.search(field);
     if (e.keep) make(e);
     // Bound the cache: kernel files have a fixed, small set of field names.
     if (map_.size() > 4096) map_.clear();
@@ -45,7 +44,7 @@ class NameCache {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::optional<std::regex> filter_;
+  Regex filter_;
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> map_;
 };
 

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <regex>
 #include <unordered_map>
 
 #include "collectors/net/ethtool.h"
@@ -22,6 +21,7 @@
 #include "collectors/sysfs/sysfs.h"
 #include "collectors/util.h"
 #include "core/collector.h"
+#include "core/log.h"
 
 namespace vitals {
 namespace {
@@ -32,7 +32,7 @@ class SysfsNetClassSource {
  public:
   explicit SysfsNetClassSource(std::string dir) : dir_(std::move(dir)) {}
   // Returns false when the class directory cannot be listed.
-  bool read(const std::regex& ignored, std::vector<sysfs::NetClassIface>* out,
+  bool read(const Regex& ignored, std::vector<sysfs::NetClassIface>* out,
             std::vector<std::string>* errors) {
     out->clear();
     int err = 0;
@@ -44,7 +44,7 @@ class SysfsNetClassSource {
     std::string msg;
     for (const auto& e : entries_) {
       if (!e.is_dir) continue;  // bonding_masters and other plain files
-      if (std::regex_search(e.name, ignored)) continue;
+      if (ignored.search(e.name)) continue;
       std::string ifdir = dir_ + "/" + e.name;
       int dfd = ::open(ifdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0) {
@@ -100,7 +100,7 @@ class NetlinkNetClassSource {
   }
 
   // Throws CollectError when the dump fails as a whole; per-item problems go to *errors.
-  void read(const std::regex& ignored, std::chrono::steady_clock::time_point deadline,
+  void read(const Regex& ignored, std::chrono::steady_clock::time_point deadline,
             std::vector<sysfs::NetClassIface>* out, std::vector<std::string>* errors) {
     // A dump interrupted by a link change (NLM_F_DUMP_INTR) may miss a link; ask once more.
     for (int i = 0; i < 2; ++i) {
@@ -112,7 +112,7 @@ class NetlinkNetClassSource {
     // and another made under its name during the dump) keeps the later one.
     order_.clear();
     for (const auto& l : dump_.links) {
-      if (!std::regex_search(l.name, ignored)) order_.push_back(&l);
+      if (!ignored.search(l.name)) order_.push_back(&l);
     }
     std::stable_sort(
         order_.begin(), order_.end(),
@@ -245,7 +245,7 @@ class NetclassCollector final : public Collector {
         sysfs_(dir_),
         netlink_(dir_),
         use_netlink_(source == NetclassSource::kNetlink),
-        ignored_(ignored, std::regex::ECMAScript),
+        ignored_(ignored),
         ignore_invalid_speed_(ignore_invalid_speed) {}
   void collect(const CollectContext& ctx, MetricSet& out) override {
     errors_.clear();
@@ -266,7 +266,7 @@ class NetclassCollector final : public Collector {
   SysfsNetClassSource sysfs_;
   NetlinkNetClassSource netlink_;
   bool use_netlink_;
-  std::regex ignored_;
+  Regex ignored_;
   bool ignore_invalid_speed_;
   std::vector<sysfs::NetClassIface> ifaces_;
   std::vector<std::string> errors_;
@@ -278,23 +278,27 @@ std::unique_ptr<Collector> make_netclass(const CollectorOptions& o, const Paths&
     throw std::invalid_argument("--collector.netclass.source: want auto, netlink or sysfs, got \"" +
                                 mode + "\"");
   }
-  // Netlink answers for the network namespace vitals runs in, which is what the live /sys
-  // shows (the rule netdev applies to /proc); another tree is read as files.
-  const bool live = p.sysfs == "/sys";
-  bool netlink = mode == "netlink" || (mode == "auto" && live);
-  if (o.boolean("netlink")) {
-    if (mode == "sysfs") {
-      throw std::invalid_argument(
-          "--collector.netclass.netlink contradicts --collector.netclass.source=sysfs");
-    }
-    netlink = true;
-  }
-  if (netlink && !live) {
+  // Netlink answers for the network namespace vitals runs in, and the netlink source still
+  // reads a few files per interface under <sysfs>/class/net: it is right only where that
+  // directory lists the same namespace (Paths::live_sysfs; /sys, or a host's /sys mounted into
+  // a container that shares the host's network). Any other tree is read as files.
+  bool netlink = mode == "netlink" || o.boolean("netlink");
+  if (o.boolean("netlink") && mode == "sysfs") {
     throw std::invalid_argument(
-        "the netlink source of netclass needs --path.sysfs=/sys (netlink reports vitals' own "
-        "network namespace, not the tree at " +
-        p.sysfs + "); use --collector.netclass.source=sysfs or auto");
+        "--collector.netclass.netlink contradicts --collector.netclass.source=sysfs");
   }
+  if (mode == "auto" || netlink) {
+    const bool live = p.live_sysfs();
+    if (netlink && !live) {
+      throw std::invalid_argument(
+          "the netlink source of netclass needs --path.sysfs to be a sysfs of vitals' own network "
+          "namespace (netlink reports that namespace, not the tree at " +
+          p.sysfs + "); use --collector.netclass.source=sysfs or auto");
+    }
+    netlink = live;
+  }
+  log::debug("netclass source",
+             {{"source", netlink ? "netlink" : "file"}, {"path", p.sys("class/net")}});
   return std::make_unique<NetclassCollector>(
       p, netlink ? NetclassSource::kNetlink : NetclassSource::kSysfs, o.str("ignored-devices"),
       o.boolean("ignore-invalid-speed"));
@@ -315,9 +319,10 @@ VITALS_REGISTER_COLLECTOR(
                  {"source", OptionKind::kString, "auto",
                   "Where to read interface facts, same output either way: netlink (one "
                   "RTM_GETLINK dump per scrape, an ethtool ioctl per running interface for speed "
-                  "and duplex, three sysfs files per interface read once; only with "
-                  "--path.sysfs=/sys), sysfs (<path.sysfs>/class/net/<iface>/ files) or auto "
-                  "(netlink when --path.sysfs is /sys, else sysfs)."},
+                  "and duplex, three sysfs files per interface read once; only when --path.sysfs "
+                  "shows vitals' network namespace), sysfs (<path.sysfs>/class/net/<iface>/ "
+                  "files) or auto (netlink when --path.sysfs shows vitals' network namespace, "
+                  "else sysfs)."},
                  {"netlink", OptionKind::kBool, "false",
                   "Use the netlink source, as --collector.netclass.source=netlink (accepted for "
                   "node_exporter compatibility; without it the source option decides)."}},

@@ -1,5 +1,6 @@
 // netdev: network device counters (node_exporter 1.5.0 names and flags) from one rtnetlink
-// RTM_GETLINK dump (--collector.netdev.netlink, the default, with --path.procfs at /proc) or
+// RTM_GETLINK dump (--collector.netdev.netlink, the default, when --path.procfs is a live procfs:
+// Paths::live_procfs) or
 // from <procfs>/net/dev, and with --collector.netdev.address-info the addresses of every
 // interface (getifaddrs).
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include "collectors/procfs/netdev.h"
 #include "collectors/util.h"
 #include "core/collector.h"
+#include "core/log.h"
 
 namespace vitals {
 namespace {
@@ -85,6 +87,7 @@ class NetdevCollector final : public Collector {
         filter_(o.include, o.exclude),
         address_info_(o.address_info),
         netlink_(o.netlink) {
+    log::debug("netdev source", {{"source", netlink_ ? "netlink" : "file"}, {"path", path_}});
     if (netlink_) {
       for (const auto& f : o.detailed ? std::span<const LinkField>(kDetailedFields)
                                       : std::span<const LinkField>(kLegacyFields)) {
@@ -225,9 +228,10 @@ class NetdevCollector final : public Collector {
 }  // namespace
 
 // The default exclude "^lo$" is that of Debian's prometheus-node-exporter 1.5.0, the reference
-// this agent replaces. Netlink reports the network namespace vitals runs in, so with
-// --path.procfs pointing elsewhere (a fixture tree, a host's /proc mounted into a container)
-// <procfs>/net/dev is read instead, as it is with --no-collector.netdev.netlink.
+// this agent replaces. Netlink reports the network namespace vitals runs in, so unless
+// --path.procfs is a procfs showing that namespace (/proc, or a host's /proc mounted into a
+// container at /host/proc; not a fixture tree) <procfs>/net/dev is read instead, as it is with
+// --no-collector.netdev.netlink.
 VITALS_REGISTER_COLLECTOR(
     netdev,
     {.name = "netdev",
@@ -242,8 +246,8 @@ VITALS_REGISTER_COLLECTOR(
                  {"enable-detailed-metrics", OptionKind::kBool, "false",
                   "Use (incompatible) metric names that provide more detailed stats on Linux"},
                  {"netlink", OptionKind::kBool, "true",
-                  "Use netlink to gather stats instead of /proc/net/dev (only with the default "
-                  "--path.procfs)."}},
+                  "Use netlink to gather stats instead of /proc/net/dev (only when --path.procfs "
+                  "is a procfs showing vitals' network namespace)."}},
      .make = [](const CollectorOptions& o, const Paths& p) {
        if (o.is_set("device-include") && o.is_set("device-exclude") &&
            !o.str("device-include").empty() && !o.str("device-exclude").empty()) {
@@ -256,7 +260,7 @@ VITALS_REGISTER_COLLECTOR(
        n.exclude = o.is_set("device-include") ? "" : o.str("device-exclude");
        n.address_info = o.boolean("address-info");
        n.detailed = o.boolean("enable-detailed-metrics");
-       n.netlink = o.boolean("netlink") && p.procfs == "/proc";
+       n.netlink = o.boolean("netlink") && p.live_procfs();
        return std::make_unique<NetdevCollector>(p, n);
      }});
 

@@ -23,7 +23,7 @@ class NetstatCollector final : public Collector {
       : netstat_(p.proc("net/netstat")),
         snmp_(p.proc("net/snmp")),
         snmp6_(p.proc("net/snmp6")),
-        names_(std::regex(fields, std::regex::ECMAScript | std::regex::optimize)) {}
+        names_(Regex(fields)) {}
 
   void collect(const CollectContext&, MetricSet& out) override {
     std::string error;

@@ -1,7 +1,6 @@
 // powersupplyclass: /sys/class/power_supply/<supply>/* (node_exporter 1.5.0 names: numeric
 // attributes as node_power_supply_<name>, strings as labels of node_power_supply_info).
 #include <array>
-#include <regex>
 
 #include <cstring>
 
@@ -79,7 +78,7 @@ constexpr std::array<const char*, 11> kInfo{
 class PowerSupplyCollector final : public Collector {
  public:
   PowerSupplyCollector(const Paths& p, const std::string& ignored)
-      : dir_(p.sys("class/power_supply")), ignored_(ignored, std::regex::ECMAScript) {
+      : dir_(p.sys("class/power_supply")), ignored_(ignored) {
     for (const auto& a : kNumeric) {
       std::string m = std::string("node_power_supply_") + a.metric;
       names_.push_back(m);
@@ -95,7 +94,7 @@ class PowerSupplyCollector final : public Collector {
     std::vector<std::string> values;
     std::vector<Label> labels;
     for (const auto& e : entries_) {
-      if (!e.is_dir || std::regex_search(e.name, ignored_)) continue;
+      if (!e.is_dir || ignored_.search(e.name)) continue;
       std::string base = dir_ + "/" + e.name + "/";
       for (size_t i = 0; i < kNumeric.size(); ++i) {
         auto v = read_attr(base + kNumeric[i].file, &errors);
@@ -140,7 +139,7 @@ class PowerSupplyCollector final : public Collector {
   }
 
   std::string dir_;
-  std::regex ignored_;
+  Regex ignored_;
   std::vector<std::string> names_, helps_;
   FileReader reader_{256};
   std::vector<sysfs::DirEntry> entries_;

@@ -1,13 +1,14 @@
 // udp_queues: bytes queued in UDP sockets, summed per IP version (node_exporter 1.5.0 names).
 // node_exporter reads /proc/net/udp and /proc/net/udp6; every read(2) of those files makes the
 // kernel walk the UDP hash table from its start (and reading to EOF takes at least two reads per
-// file). On the live /proc vitals asks netlink sock_diag instead (one walk per family, the same
-// rqueue/wqueue numbers the files print) and reads the files only with
-// --collector.udp_queues.source=procfs, when netlink is unavailable, or when --path.procfs points
-// at another tree.
+// file). On a live procfs (Paths::live_procfs: /proc, or a host's /proc mounted into a container)
+// vitals asks netlink sock_diag instead (one walk per family, the same rqueue/wqueue numbers the
+// files print) and reads the files only with --collector.udp_queues.source=procfs, when netlink
+// is unavailable, or when --path.procfs is not a procfs showing vitals' network namespace (a
+// fixture tree).
 //
 // The walk covers every slot of the UDP hash table (tens of thousands on a large host) however
-// few sockets there are, so on the live /proc the collector first reads the UDP socket count of
+// few sockets there are, so on a live procfs the collector first reads the UDP socket count of
 // /proc/net/sockstat{,6} ("UDP: inuse N", a per-namespace counter of the same hashed sockets the
 // walk would find): for a family with none, the queues are 0 without a walk.
 #include <netinet/in.h>
@@ -17,6 +18,7 @@
 #include "collectors/net/socket_source.h"
 #include "collectors/procfs/netmisc.h"
 #include "core/collector.h"
+#include "core/log.h"
 
 namespace vitals {
 namespace {
@@ -28,11 +30,18 @@ constexpr Desc kQueues{"node_udp_queues",
 class UdpQueuesCollector final : public Collector {
  public:
   UdpQueuesCollector(net::SourceMode mode, const Paths& p)
-      : source_(mode, p),
+      : UdpQueuesCollector(mode, p, p.live_procfs()) {}
+  // netlink answers for the namespace vitals runs in: auto takes it only on a live procfs.
+  UdpQueuesCollector(net::SourceMode mode, const Paths& p, bool live)
+      : source_(mode == net::SourceMode::kAuto && !live ? net::SourceMode::kProcfs : mode, p),
         v4_(p.proc("net/udp")),
         v6_(p.proc("net/udp6")),
         sockstat_{p.proc("net/sockstat"), p.proc("net/sockstat6")},
-        live_(p.procfs == "/proc") {}
+        live_(live) {
+    const bool files =
+        mode == net::SourceMode::kProcfs || (mode == net::SourceMode::kAuto && !live);
+    log::debug("udp_queues source", {{"source", files ? "file" : "netlink"}, {"path", v4_}});
+  }
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
     bool have4 = ::access(v4_.c_str(), F_OK) == 0;
@@ -61,8 +70,8 @@ class UdpQueuesCollector final : public Collector {
   }
 
  private:
-  // True when /proc/net/sockstat (family 0) or sockstat6 (1) of the live /proc says no UDP
-  // socket is in use. Anything unclear (not the live /proc, unreadable, no such line) is false,
+  // True when <procfs>/net/sockstat (family 0) or sockstat6 (1) of a live procfs says no UDP
+  // socket is in use. Anything unclear (not a live procfs, unreadable, no such line) is false,
   // and the walk runs.
   bool none_in_use(int family) {
     if (!live_) return false;
@@ -92,8 +101,8 @@ VITALS_REGISTER_COLLECTOR(
      .help = "Exposes UDP total lengths of the rx_queue and tx_queue from /proc/net/udp and "
              "/proc/net/udp6.",
      .options = {{"source", OptionKind::kString, "auto",
-                  "auto (netlink sock_diag on the live /proc, else the files), netlink or "
-                  "procfs."}},
+                  "auto (netlink sock_diag when --path.procfs is a procfs showing vitals' network "
+                  "namespace, else the files), netlink or procfs."}},
      .make = [](const CollectorOptions& o, const Paths& p) {
        net::SourceMode m;
        if (!net::parse_source_mode(o.str("source"), &m)) {
@@ -101,8 +110,6 @@ VITALS_REGISTER_COLLECTOR(
              "--collector.udp_queues.source: want auto, netlink or procfs, got \"" +
              o.str("source") + "\"");
        }
-       // netlink answers for the namespace vitals runs in: only right for the live /proc.
-       if (m == net::SourceMode::kAuto && p.procfs != "/proc") m = net::SourceMode::kProcfs;
        return std::make_unique<UdpQueuesCollector>(m, p);
      }});
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +9,7 @@
 #include "core/collector.h"
 #include "core/fs.h"
 #include "core/parse.h"
+#include "core/regex.h"
 
 namespace vitals {
 
@@ -24,24 +24,24 @@ inline void throw_if_errors(const std::string& path, const std::vector<std::stri
 
 // node_exporter's device include/exclude semantics: with an include pattern only matching
 // names pass; otherwise names matching the exclude pattern are dropped. Empty patterns are
-// unset. Patterns match the whole name only where the pattern says so (^...$), as Go's
-// MatchString does.
+// unset. Patterns are Go regexps matched as MatchString does (anywhere in the name, unless the
+// pattern anchors itself with ^...$).
 class DeviceFilter {
  public:
   DeviceFilter() = default;
   DeviceFilter(const std::string& include, const std::string& exclude) {
-    if (!include.empty()) include_ = std::regex(include, std::regex::ECMAScript);
-    if (!exclude.empty()) exclude_ = std::regex(exclude, std::regex::ECMAScript);
+    if (!include.empty()) include_ = Regex(include);
+    if (!exclude.empty()) exclude_ = Regex(exclude);
   }
   bool ignored(std::string_view name) const {
-    if (include_) return !std::regex_search(name.begin(), name.end(), *include_);
-    if (exclude_) return std::regex_search(name.begin(), name.end(), *exclude_);
+    if (include_) return !include_.search(name);
+    if (exclude_) return exclude_.search(name);
     return false;
   }
 
  private:
-  std::optional<std::regex> include_;
-  std::optional<std::regex> exclude_;
+  Regex include_;
+  Regex exclude_;
 };
 
 // Reads a one-value sysfs/procfs file (trailing newline trimmed). nullopt when it cannot be

@@ -11,8 +11,7 @@ namespace {
 class VmstatCollector final : public Collector {
  public:
   VmstatCollector(const Paths& p, const std::string& fields)
-      : path_(p.proc("vmstat")),
-        names_(std::regex(fields, std::regex::ECMAScript | std::regex::optimize)) {}
+      : path_(p.proc("vmstat")), names_(Regex(fields)) {}
 
   void collect(const CollectContext&, MetricSet& out) override {
     procfs::parse_key_values(reader_.read(path_), &kv_);

@@ -73,8 +73,8 @@ std::chrono::nanoseconds CollectorOptions::duration(std::string_view name) const
   return d;
 }
 
-std::regex CollectorOptions::regex(std::string_view name) const {
-  return std::regex(str(name), std::regex::ECMAScript | std::regex::optimize);
+Regex CollectorOptions::regex(std::string_view name) const {
+  return Regex(str(name));
 }
 
 bool CollectorOptions::is_set(std::string_view name) const {

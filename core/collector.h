@@ -8,12 +8,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/fs.h"
+#include "core/regex.h"
 #include "model/metric.h"
 
 namespace vitals {
@@ -54,8 +54,8 @@ class CollectorOptions {
   bool boolean(std::string_view name) const;
   int64_t integer(std::string_view name) const;
   std::chrono::nanoseconds duration(std::string_view name) const;
-  // ECMAScript regex of the option's text (validated at config time).
-  std::regex regex(std::string_view name) const;
+  // The option's text compiled as a Go (RE2) regexp; validated at config time.
+  Regex regex(std::string_view name) const;
   // True when the option was given (command line or config file), not defaulted.
   bool is_set(std::string_view name) const;
 

@@ -2,11 +2,11 @@
 
 #include <boost/program_options.hpp>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "core/duration.h"
 #include "core/parse.h"
+#include "core/regex.h"
 #include "core/version.h"
 
 namespace po = boost::program_options;
@@ -149,14 +149,15 @@ bool check_value(const std::string& flag, OptionKind kind, const std::string& v,
   switch (kind) {
     case OptionKind::kBool:
       return check_bool(flag, v, err);
-    case OptionKind::kRegex:
-      try {
-        std::regex re(v, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        *err = "flag --" + flag + ": invalid regex \"" + v + "\": " + e.what();
+    case OptionKind::kRegex: {
+      // Go's regexp syntax, as node_exporter's flags (RE2).
+      std::string why = Regex::error(v);
+      if (!why.empty()) {
+        *err = "flag --" + flag + ": invalid regex \"" + v + "\": " + why;
         return false;
       }
       return true;
+    }
     case OptionKind::kDuration: {
       std::chrono::nanoseconds d;
       if (!parse_duration(v, &d)) {

@@ -1,13 +1,20 @@
 #include "core/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
 #include <linux/magic.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace vitals {
 
@@ -20,6 +27,89 @@ std::string Paths::join(std::string_view base, std::string_view rel) {
   out.push_back('/');
   out.append(rel);
   return out;
+}
+
+namespace {
+
+bool has_magic(const std::string& path, decltype(statfs::f_type) magic) {
+  struct statfs st {};
+  return ::statfs(path.c_str(), &st) == 0 && st.f_type == magic;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+using Links = std::vector<std::pair<std::string, int>>;  // (name, ifindex), sorted
+
+// The links of the calling thread's network namespace, from glibc's netlink RTM_GETLINK dump.
+bool netlink_links(Links* out) {
+  out->clear();
+  struct ifaddrs* all = nullptr;
+  if (::getifaddrs(&all) != 0) return false;
+  for (const struct ifaddrs* a = all; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET || !a->ifa_name) continue;
+    const auto* ll = reinterpret_cast<const struct sockaddr_ll*>(a->ifa_addr);
+    out->emplace_back(a->ifa_name, ll->sll_ifindex);
+  }
+  ::freeifaddrs(all);
+  std::sort(out->begin(), out->end());
+  return true;
+}
+
+// The links <class_net> lists: its subdirectories (bonding_masters is a plain file) with the
+// ifindex each one's file says.
+bool sysfs_links(const std::string& class_net, Links* out) {
+  out->clear();
+  DIR* d = ::opendir(class_net.c_str());
+  if (!d) return false;
+  bool ok = true;
+  char buf[32];
+  while (const struct dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    int fd =
+        ::openat(::dirfd(d), (std::string(e->d_name) + "/ifindex").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOTDIR) continue;
+      ok = false;
+      break;
+    }
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    buf[n] = '\0';
+    out->emplace_back(e->d_name, std::atoi(buf));
+  }
+  ::closedir(d);
+  std::sort(out->begin(), out->end());
+  return ok;
+}
+
+}  // namespace
+
+bool Paths::live_procfs() const {
+  if (!has_magic(procfs, PROC_SUPER_MAGIC)) return false;
+  const std::string self = proc("self/ns/net");
+  if (::access(self.c_str(), F_OK) != 0) return false;
+  // Kernels before 3.17 have no thread-self; there every thread shares the process' namespace.
+  if (::access(proc("thread-self").c_str(), F_OK) != 0) return true;
+  return same_file(self, proc("thread-self/ns/net"));
+}
+
+bool Paths::live_sysfs() const {
+  if (!has_magic(sysfs, SYSFS_MAGIC)) return false;
+  Links mine, shown;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!netlink_links(&mine) || !sysfs_links(sys("class/net"), &shown)) continue;
+    if (mine == shown) return true;
+  }
+  return false;
 }
 
 namespace {

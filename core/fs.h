@@ -23,6 +23,23 @@ struct Paths {
   std::string root(std::string_view rel) const { return join(rootfs, rel); }
   std::string udev(std::string_view rel) const { return join(udev_data, rel); }
   static std::string join(std::string_view base, std::string_view rel);
+
+  // Whether a live source (netlink, a shortcut through another procfs file) reports what the
+  // files under these roots would show, decided by what the path is, not how it is spelled:
+  // /host/proc (a host's /proc bind-mounted into a container) is as live as /proc, a fixture
+  // tree is not. Each call costs a few system calls: decide when a collector is built.
+  //
+  // live_procfs: `procfs` is a mounted procfs (statfs PROC_SUPER_MAGIC) in which this process
+  // is visible (<procfs>/self resolves: a procfs of a pid namespace vitals is not in has no
+  // self, and its net/ files, links through self, cannot be read either), and the network
+  // namespace its net/ files show (<procfs>/self/ns/net) is the calling thread's
+  // (<procfs>/thread-self/ns/net), the one netlink sockets answer for.
+  bool live_procfs() const;
+  // live_sysfs: `sysfs` is a mounted sysfs (SYSFS_MAGIC) whose class/net lists the network
+  // namespace vitals runs in (sysfs shows the namespace of whoever mounted it): the same
+  // interface names with the same ifindex as a netlink link dump (getifaddrs). Interfaces
+  // coming and going during the comparison make it try again once; still in doubt, false.
+  bool live_sysfs() const;
 };
 
 // An error reading or parsing one input: says what and where.

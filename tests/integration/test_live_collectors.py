@@ -109,6 +109,22 @@ class LiveCollectors(unittest.TestCase):
         self.assertEqual(value(fams, "node_network_address_info", device="lo",
                                address="127.0.0.1", netmask="8", scope="link-local"), 1.0)
 
+    def test_netdev_regex_flags_take_go_syntax(self):
+        # node_exporter's regex flags are Go regexps (RE2): (?i), \pL, named groups.
+        fams, _, _, before, after = self.scrape("--collector.netdev",
+                                                "--collector.netdev.device-exclude=(?i)^LO$")
+        got = {dict(k[1])["device"] for k in fams["node_network_receive_bytes_total"].samples}
+        self.assertNotIn("lo", got)
+        self.assertGreaterEqual(got, (set(before) & set(after)) - {"lo"})
+        fams, _, _, _, _ = self.scrape("--collector.netdev",
+                                       "--collector.netdev.device-include=(?i)^(?P<loop>LO)$")
+        got = {dict(k[1])["device"] for k in fams["node_network_receive_bytes_total"].samples}
+        self.assertEqual(got, {"lo"})
+        fams, _, _, before, after = self.scrape("--collector.netdev",
+                                                "--collector.netdev.device-include=^\\pL+$")
+        got = {dict(k[1])["device"] for k in fams["node_network_receive_bytes_total"].samples}
+        self.assertEqual(got, {d for d in set(before) & set(after) if d.isalpha()})
+
     def test_cpu_and_processes(self):
         fams, _, _, _, _ = self.scrape("--collector.cpu", "--collector.processes",
                                        "--collector.filefd", "--collector.entropy")

@@ -301,9 +301,9 @@ class NetclassSourceOption(unittest.TestCase):
     def test_netlink_needs_the_live_sys(self):
         with tempfile.TemporaryDirectory() as tree:
             out = self.startup_error(f"--path.sysfs={tree}", "--collector.netclass.source=netlink")
-            self.assertIn("the netlink source of netclass needs --path.sysfs=/sys", out)
+            self.assertIn("the netlink source of netclass needs --path.sysfs to be a sysfs of vitals", out)
             out = self.startup_error(f"--path.sysfs={tree}", "--collector.netclass.netlink")
-            self.assertIn("the netlink source of netclass needs --path.sysfs=/sys", out)
+            self.assertIn("the netlink source of netclass needs --path.sysfs to be a sysfs of vitals", out)
 
     def test_bad_values(self):
         out = self.startup_error("--collector.netclass.source=proc")
