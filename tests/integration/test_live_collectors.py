@@ -196,6 +196,37 @@ class LiveCollectors(unittest.TestCase):
         self.assertIn("/stat:3: invalid value in", log)
         self.assertIn("diskstats:2: invalid device number", log)
 
+    def test_malformed_pid_stat_same_in_processes_and_process_groups(self):
+        # processes and process_groups treat a malformed /proc/<pid>/stat alike: an item error
+        # naming the file and line (the collector fails), the other processes still counted.
+        good = "{pid} (worker) S 1 1 1 0 -1 0 5 0 2 0 100 50 0 0 20 0 {threads} 0 500 1000 10\n"
+        with tempfile.TemporaryDirectory() as root:
+            for pid, text in (("1", good.format(pid=1, threads=1)),
+                              ("7", good.format(pid=7, threads=3)),
+                              ("9", "9 (broken) S 1 1\n")):
+                os.makedirs(os.path.join(root, pid))
+                with open(os.path.join(root, pid, "stat"), "w") as f:
+                    f.write(text)
+            os.makedirs(os.path.join(root, "sys", "kernel"))
+            with open(os.path.join(root, "sys", "kernel", "threads-max"), "w") as f:
+                f.write("1000\n")
+            with open(os.path.join(root, "sys", "kernel", "pid_max"), "w") as f:
+                f.write("4096\n")
+            with open(os.path.join(root, "stat"), "w") as f:
+                f.write("btime 1700000000\n")
+            with Agent("--collector.disable-defaults", f"--path.procfs={root}",
+                       "--collector.processes", "--collector.process_groups") as agent:
+                fams = parse_exposition(agent.scrape())
+                log = agent.output()
+        self.assertEqual(success(fams, "processes"), 0.0)
+        self.assertEqual(success(fams, "process_groups"), 0.0)
+        self.assertEqual(value(fams, "node_processes_pids"), 2)
+        self.assertEqual(value(fams, "node_processes_threads"), 4)
+        self.assertEqual(value(fams, "node_processes_max_processes"), 4096)
+        self.assertEqual(value(fams, "namedprocess_namegroup_num_procs", groupname="worker"), 2)
+        self.assertNotIn("broken", str(fams["namedprocess_namegroup_num_procs"].samples))
+        self.assertEqual(log.count("/9/stat:1: expected at least 24 fields"), 2, log)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
