@@ -754,6 +754,9 @@ class ContainersCollector final : public Collector {
       std::string_view t;
       if (!reader_.try_read(paths_.proc(pidstr + "/net/dev"), &t, &err_)) return;
       procfs::parse_net_dev(t, &nd_);
+      if (!nd_.errors.empty() && errors_.size() < kMaxErrors) {
+        errors_.append(paths_.proc(pidstr + "/net/dev"), nd_.errors);
+      }
       NetnsStats s;
       s.ns = ns_;
       for (const auto& l : nd_.devices) {
