@@ -12,6 +12,7 @@
 
 #include "apm/module.h"
 #include "collectors/self/process_metrics.h"
+#include "core/collector.h"
 #include "core/config.h"
 #include "core/fs_metrics.h"
 #include "core/log.h"
@@ -47,6 +48,15 @@ std::string join(const std::vector<std::string>& v) {
 int main(int argc, char** argv) {
   // Few malloc arenas: the agent's threads allocate little, and each arena costs resident memory.
   mallopt(M_ARENA_MAX, 2);
+
+  // A collector name registered twice (two files, one name) is refused here, not by a throw
+  // from a static initializer.
+  if (!vitals::CollectorRegistry::errors().empty()) {
+    for (const auto& e : vitals::CollectorRegistry::errors()) {
+      std::fprintf(stderr, "vitals: %s\n", e.c_str());
+    }
+    return 2;
+  }
 
   ConfigResult cr = vitals::parse_config(argc, argv);
   switch (cr.action) {

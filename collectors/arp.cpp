@@ -10,6 +10,7 @@ constexpr Desc kEntries{"node_arp_entries", "ARP entries by device", MetricType:
 
 class ArpCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   ArpCollector(const Paths& p, const std::string& include, const std::string& exclude)
       : path_(p.proc("net/arp")), filter_(include, exclude) {}
   void collect(const CollectContext&, MetricSet& out) override {
@@ -28,19 +29,16 @@ class ArpCollector final : public Collector {
   FileReader reader_{4096};
 };
 
+std::unique_ptr<Collector> ArpCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<ArpCollector>(p, o.str("device-include"), o.str("device-exclude"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    arp, {.name = "arp",
-          .default_enabled = true,
-          .help = "Exposes ARP statistics from /proc/net/arp.",
-          .options = {{"device-include", OptionKind::kRegex, "",
-                       "Regexp of arp devices to include (mutually exclusive to device-exclude)."},
-                      {"device-exclude", OptionKind::kRegex, "",
-                       "Regexp of arp devices to exclude (mutually exclusive to device-include)."}},
-          .make = [](const CollectorOptions& o, const Paths& p) {
-            return std::make_unique<ArpCollector>(p, o.str("device-include"),
-                                                  o.str("device-exclude"));
-          }});
+VITALS_COLLECTOR(ArpCollector, "arp", true, "Exposes ARP statistics from /proc/net/arp.",
+                 {{"device-include", OptionKind::kRegex, "",
+                   "Regexp of arp devices to include (mutually exclusive to device-exclude)."},
+                  {"device-exclude", OptionKind::kRegex, "",
+                   "Regexp of arp devices to exclude (mutually exclusive to device-include)."}});
 
 }  // namespace vitals

@@ -27,14 +27,14 @@ class BondingCollector final : public Collector {
 
     Family& slaves_f = out.add(kSlaves);
     Family& active_f = out.add(kActive);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::vector<std::string> slaves;
     for (const std::string& m : masters) {
       std::string slaves_path = net_ + "/" + m + "/bonding/slaves";
       int err = 0;
       auto s = read_value(reader_, slaves_path, &err);
       if (!s) {
-        errors.push_back(slaves_path + ": " + std::strerror(err));
+        errors.add_file(slaves_path, std::strerror(err));
         continue;
       }
       slaves.clear();
@@ -50,7 +50,7 @@ class BondingCollector final : public Collector {
           st = read_value(reader_, p, &err);
         }
         if (!st) {
-          errors.push_back(p + ": " + std::strerror(err));
+          errors.add_file(p, std::strerror(err));
           ok = false;
           break;
         }
@@ -71,13 +71,7 @@ class BondingCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(bonding, {.name = "bonding",
-                                    .default_enabled = true,
-                                    .help = "Exposes the number of configured and active slaves "
-                                            "of Linux bonding interfaces.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<BondingCollector>(p);
-                                    }});
+VITALS_COLLECTOR(BondingCollector, "bonding", true,
+                 "Exposes the number of configured and active slaves of Linux bonding interfaces.");
 
 }  // namespace vitals

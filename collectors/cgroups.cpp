@@ -33,12 +33,7 @@ class CgroupsCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(cgroups, {.name = "cgroups",
-                                    .default_enabled = false,
-                                    .help = "Exposes the cgroup summary from /proc/cgroups.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<CgroupsCollector>(p);
-                                    }});
+VITALS_COLLECTOR(CgroupsCollector, "cgroups", false,
+                 "Exposes the cgroup summary from /proc/cgroups.");
 
 }  // namespace vitals

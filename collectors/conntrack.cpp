@@ -70,14 +70,7 @@ class ConntrackCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(conntrack,
-                          {.name = "conntrack",
-                           .default_enabled = true,
-                           .help = "Shows conntrack stats (does nothing if no /proc/sys/net/"
-                                   "netfilter/ present).",
-                           .options = {},
-                           .make = [](const CollectorOptions&, const Paths& p) {
-                             return std::make_unique<ConntrackCollector>(p);
-                           }});
+VITALS_COLLECTOR(ConntrackCollector, "conntrack", true,
+                 "Shows conntrack stats (does nothing if no /proc/sys/net/netfilter/ present).");
 
 }  // namespace vitals

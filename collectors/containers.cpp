@@ -217,8 +217,8 @@ class ContainersCollector final : public Collector {
     size_t emitted = 0;
     for (auto* e : selected_) {
       if (std::chrono::steady_clock::now() > ctx.deadline) {
-        errors_.push_back("deadline reached after " + std::to_string(emitted) + " of " +
-                          std::to_string(selected_.size()) + " cgroups");
+        errors_.add(0, "deadline reached after " + std::to_string(emitted) + " of " +
+                           std::to_string(selected_.size()) + " cgroups");
         break;
       }
       emit(*e);
@@ -227,11 +227,7 @@ class ContainersCollector final : public Collector {
     out.add(kCgroupsDesc).add(static_cast<double>(emitted));
     out.add(kSkippedDesc).add(static_cast<double>(skipped_));
     out_ = nullptr;
-    if (!errors_.empty()) {
-      std::string msg = errors_.front();
-      if (errors_.size() > 1) msg += " (and " + std::to_string(errors_.size() - 1) + " more)";
-      throw CollectError(msg);
-    }
+    throw_if_errors(root_, errors_);
   }
 
  private:
@@ -406,9 +402,15 @@ class ContainersCollector final : public Collector {
     return reader_.try_read(path_, text, &err);
   }
 
-  void bad(std::string_view what) {
-    if (errors_.size() < 20) errors_.push_back(path_ + ": " + std::string(what));
+  // Item errors of the file just read (path_): the cgroup's other values are still emitted.
+  // Bounded, so that a tree of broken cgroups cannot grow the list without end.
+  void bad(std::string message) {
+    if (errors_.size() < kMaxErrors) errors_.add_file(path_, std::move(message));
   }
+  void note(const parse::ParseErrors& errors) {
+    if (!errors.empty() && errors_.size() < kMaxErrors) errors_.append(path_, errors);
+  }
+  static constexpr size_t kMaxErrors = 20;
 
   std::optional<double> single(const std::string& dir, std::string_view file) {
     std::string_view t;
@@ -426,11 +428,11 @@ class ContainersCollector final : public Collector {
     return v;
   }
 
-  bool flat(const std::string& dir, std::string_view file, cgroup::FlatKeyed& f) {
+  bool flat(const std::string& dir, std::string_view file, parse::KeyValues& f) {
     std::string_view t;
     if (!rd(dir, file, &t)) return false;
-    cgroup::parse_flat_keyed(t, f);
-    if (!f.errors.empty()) bad(f.errors.front());
+    parse::parse_key_values(t, f);
+    note(f.errors);
     return true;
   }
 
@@ -473,31 +475,53 @@ class ContainersCollector final : public Collector {
     }
   }
 
+  // Which v2 controllers are enabled for one cgroup (its cgroup.controllers).
+  struct V2Controllers {
+    bool cpu = false, memory = false, io = false, pids = false;
+  };
+
+  // One cgroup's series. Every value read for a cgroup is held in locals of the emit_*
+  // functions (or in the parse buffers, refilled per file): nothing of one cgroup can be
+  // emitted for the next.
   void emit(Entry& e) {
     cache_info(e);
     base_ = {Label{"id", e.path}, Label{"image", ""}, Label{"name", e.name}};
-    bool unified_only = v2_;
     const std::string* u = dir_of(e, kUnified);
     // Which v2 controllers are enabled for this cgroup (cgroup.controllers; the root lists
     // all available ones but has no controller files of its own beyond stat and pressure).
-    bool u_cpu = false, u_mem = false, u_io = false, u_pids = false;
+    V2Controllers v2;
     if (u) {
       std::string_view t;
       if (rd(*u, "cgroup.controllers", &t)) {
         std::string_view rest = t, c;
         while (parse::next_field(rest, c)) {
           c = parse::trim(c);
-          u_cpu |= c == "cpu";
-          u_mem |= c == "memory";
-          u_io |= c == "io";
-          u_pids |= c == "pids";
+          v2.cpu |= c == "cpu";
+          v2.memory |= c == "memory";
+          v2.io |= c == "io";
+          v2.pids |= c == "pids";
         }
-      } else if (unified_only) {
+      } else if (v2_) {
         return;  // vanished
       }
     }
+    emit_cpu(e, u, v2);
+    emit_memory(e, u, v2);
+    emit_io(e, u, v2);
+    std::optional<int> first_pid = emit_pids(e, u, v2);
+    // Pressure (v2 only; in hybrid mode from the unified hierarchy)
+    if (u) {
+      pressure(*u, "cpu.pressure", kPsiCpuWaiting, kPsiCpuStalled);
+      pressure(*u, "memory.pressure", kPsiMemWaiting, kPsiMemStalled);
+      pressure(*u, "io.pressure", kPsiIoWaiting, kPsiIoStalled);
+    }
+    if (network_ && first_pid) network(e, *first_pid);
+    put(kStartTime, e.start_time);
+    put(kLastSeen, now_);
+  }
 
-    // CPU
+  // CPU: v1 cpuacct and cpu, or v2 cpu.stat, cpu.max and cpu.weight.
+  void emit_cpu(const Entry& e, const std::string* u, const V2Controllers& v2) {
     const std::string* cpuacct = dir_of(e, kCpuacct);
     const std::string* cpu = dir_of(e, kCpu);
     bool quota_set = false;
@@ -524,41 +548,41 @@ class ContainersCollector final : public Collector {
         if (auto v = fk_.get("throttled_time")) put(kCfsThrottledSeconds, *v / 1e9);
       }
     }
-    if (u && !cpuacct) {
-      // v2 cpu.stat has usage, user and system even without the cpu controller.
-      if (flat(*u, "cpu.stat", fk_)) {
-        if (auto v = fk_.get("usage_usec")) put1(kCpuUsage, "cpu", "total", *v / 1e6);
-        if (auto v = fk_.get("user_usec")) put(kCpuUser, *v / 1e6);
-        if (auto v = fk_.get("system_usec")) put(kCpuSystem, *v / 1e6);
-        if (u_cpu && !cpu) {
-          cfs_periods_ = fk_.get("nr_periods");
-          cfs_throttled_ = fk_.get("nr_throttled");
-          cfs_throttled_us_ = fk_.get("throttled_usec");
+    if (!u || cpuacct) return;
+    // v2 cpu.stat has usage, user and system even without the cpu controller. This cgroup's
+    // throttling counters, absent when its cpu.stat is (a cgroup removed mid-walk).
+    std::optional<double> periods, throttled, throttled_us;
+    if (flat(*u, "cpu.stat", fk_)) {
+      if (auto v = fk_.get("usage_usec")) put1(kCpuUsage, "cpu", "total", *v / 1e6);
+      if (auto v = fk_.get("user_usec")) put(kCpuUser, *v / 1e6);
+      if (auto v = fk_.get("system_usec")) put(kCpuSystem, *v / 1e6);
+      periods = fk_.get("nr_periods");
+      throttled = fk_.get("nr_throttled");
+      throttled_us = fk_.get("throttled_usec");
+    }
+    if (!v2.cpu || cpu) return;
+    std::string_view t;
+    if (rd(*u, "cpu.max", &t)) {
+      if (auto m = cgroup::parse_cpu_max(t)) {
+        if (m->quota_us) {
+          quota_set = true;
+          put(kSpecCpuQuota, *m->quota_us);
         }
-      }
-      if (u_cpu && !cpu) {
-        std::string_view t;
-        if (rd(*u, "cpu.max", &t)) {
-          if (auto m = cgroup::parse_cpu_max(t)) {
-            if (m->quota_us) {
-              quota_set = true;
-              put(kSpecCpuQuota, *m->quota_us);
-            }
-            put(kSpecCpuPeriod, m->period_us);
-          } else {
-            bad("invalid cpu.max");
-          }
-        }
-        if (auto w = single(*u, "cpu.weight")) put(kSpecCpuShares, weight_to_shares(*w));
-        if (quota_set) {
-          put(kCfsPeriods, cfs_periods_);
-          put(kCfsThrottledPeriods, cfs_throttled_);
-          if (cfs_throttled_us_) put(kCfsThrottledSeconds, *cfs_throttled_us_ / 1e6);
-        }
+        put(kSpecCpuPeriod, m->period_us);
+      } else {
+        bad("invalid cpu.max \"" + std::string(parse::trim(t).substr(0, 40)) + "\"");
       }
     }
+    if (auto w = single(*u, "cpu.weight")) put(kSpecCpuShares, weight_to_shares(*w));
+    if (quota_set) {
+      put(kCfsPeriods, periods);
+      put(kCfsThrottledPeriods, throttled);
+      if (throttled_us) put(kCfsThrottledSeconds, *throttled_us / 1e6);
+    }
+  }
 
-    // Memory
+  // Memory: v1 memory.* or v2 memory.current, memory.max, memory.stat, memory.events.
+  void emit_memory(const Entry& e, const std::string* u, const V2Controllers& v2) {
     if (const std::string* m = dir_of(e, kMemory)) {
       auto usage = single(*m, "memory.usage_in_bytes");
       put(kMemUsage, usage);
@@ -582,7 +606,7 @@ class ContainersCollector final : public Collector {
                  fk_.get("total_pgmajfault"));
       }
       if (flat(*m, "memory.oom_control", fk_)) put(kOomEvents, fk_.get("oom_kill"));
-    } else if (u && u_mem) {
+    } else if (u && v2.memory) {
       auto usage = single(*u, "memory.current");
       put(kMemUsage, usage);
       put(kMemMaxUsage, single(*u, "memory.peak"));
@@ -610,16 +634,18 @@ class ContainersCollector final : public Collector {
         put(kOomEvents, fk_.get("oom_kill"));
       }
     }
+  }
 
-    // Block I/O
+  // Block I/O: v1 blkio.throttle.* or v2 io.stat.
+  void emit_io(const Entry& e, const std::string* u, const V2Controllers& v2) {
     if (const std::string* b = dir_of(e, kBlkio)) {
       blkio(*b, "blkio.throttle.io_service_bytes_recursive", kFsReadsBytes, kFsWritesBytes);
       blkio(*b, "blkio.throttle.io_serviced_recursive", kFsReads, kFsWrites);
-    } else if (u && (u_io || e.path == "/")) {
+    } else if (u && (v2.io || e.path == "/")) {
       std::string_view t;
       if (rd(*u, "io.stat", &t)) {
         cgroup::parse_nested_keyed(t, nk_);
-        if (!nk_.errors.empty()) bad(nk_.errors.front());
+        note(nk_.errors);
         for (const auto& x : nk_.entries) {
           Fam f = kFamCount;
           if (x.sub == "rbytes") f = kFsReadsBytes;
@@ -630,8 +656,11 @@ class ContainersCollector final : public Collector {
         }
       }
     }
+  }
 
-    // Processes and threads
+  // Processes (cgroup.procs of any hierarchy) and threads (pids.*). Returns the first member
+  // process, for the network counters.
+  std::optional<int> emit_pids(const Entry& e, const std::string* u, const V2Controllers& v2) {
     const std::string* procs_dir = nullptr;
     for (int h : {kPids, kCpu, kMemory, kCpuacct, kBlkio, kUnified}) {
       if ((procs_dir = dir_of(e, h))) break;
@@ -641,6 +670,7 @@ class ContainersCollector final : public Collector {
       std::string_view t;
       if (rd(*procs_dir, "cgroup.procs", &t)) {
         auto p = cgroup::parse_procs(t);
+        note(p.errors);
         put(kProcesses, static_cast<double>(p.count));
         first_pid = p.first_pid;
       }
@@ -648,22 +678,11 @@ class ContainersCollector final : public Collector {
     if (const std::string* p = dir_of(e, kPids)) {
       put(kThreads, single(*p, "pids.current"));
       if (auto l = limit(*p, "pids.max")) put(kThreadsMax, l->unlimited ? 0 : l->value);
-    } else if (u && u_pids) {
+    } else if (u && v2.pids) {
       put(kThreads, single(*u, "pids.current"));
       if (auto l = limit(*u, "pids.max")) put(kThreadsMax, l->unlimited ? 0 : l->value);
     }
-
-    // Pressure (v2 only; in hybrid mode from the unified hierarchy)
-    if (u) {
-      pressure(*u, "cpu.pressure", kPsiCpuWaiting, kPsiCpuStalled);
-      pressure(*u, "memory.pressure", kPsiMemWaiting, kPsiMemStalled);
-      pressure(*u, "io.pressure", kPsiIoWaiting, kPsiIoStalled);
-    }
-
-    if (network_ && first_pid) network(e, *first_pid);
-
-    put(kStartTime, e.start_time);
-    put(kLastSeen, now_);
+    return first_pid;
   }
 
   void failures(std::optional<double> pf, std::optional<double> pmf, std::optional<double> hpf,
@@ -678,7 +697,7 @@ class ContainersCollector final : public Collector {
     std::string_view t;
     if (!rd(dir, file, &t)) return;
     cgroup::parse_blkio(t, bk_);
-    if (!bk_.errors.empty()) bad(bk_.errors.front());
+    note(bk_.errors);
     for (const auto& x : bk_.entries) {
       if (x.op == "Read") put1(rf, "device", device_name(x.device), x.value);
       if (x.op == "Write") put1(wf, "device", device_name(x.device), x.value);
@@ -689,7 +708,7 @@ class ContainersCollector final : public Collector {
     std::string_view t;
     if (!rd(dir, file, &t)) return;
     auto p = procfs::parse_pressure(t);
-    if (!p.error.empty()) bad(p.error);
+    note(p.errors);
     if (p.some_total_us) put(waiting, *p.some_total_us / 1e6);
     if (p.full_total_us) put(stalled, *p.full_total_us / 1e6);
   }
@@ -735,6 +754,9 @@ class ContainersCollector final : public Collector {
       std::string_view t;
       if (!reader_.try_read(paths_.proc(pidstr + "/net/dev"), &t, &err_)) return;
       procfs::parse_net_dev(t, &nd_);
+      if (!nd_.errors.empty() && errors_.size() < kMaxErrors) {
+        errors_.append(paths_.proc(pidstr + "/net/dev"), nd_.errors);
+      }
       NetnsStats s;
       s.ns = ns_;
       for (const auto& l : nd_.devices) {
@@ -781,16 +803,15 @@ class ContainersCollector final : public Collector {
   MetricSet* out_ = nullptr;
   std::array<Family*, kFamCount> fams_{};
   std::array<Label, 3> base_{};
-  std::vector<std::string> errors_;
+  parse::ParseErrors errors_;
   FileReader reader_{16384, FileReader::Mode::kReopen};
   FileReader dev_reader_{512};
   int err_ = 0;  // errno of the last failed read (try_read needs somewhere to put it)
   std::string path_;
-  cgroup::FlatKeyed fk_;
+  parse::KeyValues fk_;
   cgroup::NestedKeyed nk_;
   cgroup::Blkio bk_;
   procfs::NetDev nd_;
-  std::optional<double> cfs_periods_, cfs_throttled_, cfs_throttled_us_;
   std::map<std::string, std::string, std::less<>> devices_;
   std::string host_netns_, ns_;
   std::vector<NetnsStats> netns_cache_;
@@ -798,29 +819,22 @@ class ContainersCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    containers,
-    {.name = "containers",
-     .default_enabled = true,
-     .help = "Exposes per-cgroup (container, systemd unit) resource usage with cAdvisor's "
-             "metric names, from cgroup v1, v2 or hybrid hierarchies.",
-     .options =
-         {
-             {"cgroup-root", OptionKind::kString, "",
-              "cgroup mount root (default: <path.sysfs>/fs/cgroup)."},
-             {"max-cgroups", OptionKind::kInt, "1000",
-              "Most cgroups exported per scrape; past it the shallowest are kept."},
-             {"max-depth", OptionKind::kInt, "10",
-              "Deepest cgroup level walked below the root (the root is level 0)."},
-             {"include", OptionKind::kRegex, "",
-              "Regexp of cgroup paths to export (others are walked but not exported)."},
-             {"exclude", OptionKind::kRegex, "",
-              "Regexp of cgroup paths not to export (ignored when include is set)."},
-             {"network", OptionKind::kBool, "true",
-              "Export network counters of cgroups with their own network namespace."},
-         },
-     .make = [](const CollectorOptions& o, const Paths& p) {
-       return std::make_unique<ContainersCollector>(o, p);
-     }});
+VITALS_COLLECTOR(ContainersCollector, "containers", true,
+                 "Exposes per-cgroup (container, systemd unit) resource usage with cAdvisor's "
+                 "metric names, from cgroup v1, v2 or hybrid hierarchies.",
+                 {
+                     {"cgroup-root", OptionKind::kString, "",
+                      "cgroup mount root (default: <path.sysfs>/fs/cgroup)."},
+                     {"max-cgroups", OptionKind::kInt, "1000",
+                      "Most cgroups exported per scrape; past it the shallowest are kept."},
+                     {"max-depth", OptionKind::kInt, "10",
+                      "Deepest cgroup level walked below the root (the root is level 0)."},
+                     {"include", OptionKind::kRegex, "",
+                      "Regexp of cgroup paths to export (others are walked but not exported)."},
+                     {"exclude", OptionKind::kRegex, "",
+                      "Regexp of cgroup paths not to export (ignored when include is set)."},
+                     {"network", OptionKind::kBool, "true",
+                      "Export network counters of cgroups with their own network namespace."},
+                 });
 
 }  // namespace vitals

@@ -56,6 +56,7 @@ struct CpuOptions {
 
 class CpuCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   CpuCollector(const Paths& p, CpuOptions o)
       : paths_(p),
         stat_path_(p.proc("stat")),
@@ -68,12 +69,12 @@ class CpuCollector final : public Collector {
   }
 
   void collect(const CollectContext&, MetricSet& out) override {
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     if (opts_.info) collect_info(out, errors);
     collect_throttles(out);
     collect_isolated(out, errors);
-    collect_stat(out);
-    if (!errors.empty()) throw CollectError(errors.front());
+    collect_stat(out, errors);
+    throw_if_errors(stat_path_, errors);
   }
 
  private:
@@ -85,12 +86,10 @@ class CpuCollector final : public Collector {
   }
 
   // The static fields of /proc/cpuinfo are read once.
-  void collect_info(MetricSet& out, std::vector<std::string>& errors) {
+  void collect_info(MetricSet& out, parse::ParseErrors& errors) {
     if (!cpuinfo_) {
       auto parsed = procfs::parse_cpuinfo(reader_.read(cpuinfo_path_));
-      if (!parsed.errors.empty()) {
-        errors.push_back(cpuinfo_path_ + ": " + parsed.errors.front());
-      }
+      errors.append(cpuinfo_path_, parsed.errors);
       cpuinfo_ = std::move(parsed.cpus);
     }
     Family& info = out.add(kInfo);
@@ -185,7 +184,7 @@ class CpuCollector final : public Collector {
   }
 
   // The isolated set is fixed at boot (isolcpus=), so it is read once.
-  void collect_isolated(MetricSet& out, std::vector<std::string>& errors) {
+  void collect_isolated(MetricSet& out, parse::ParseErrors& errors) {
     if (!isolated_) {
       isolated_.emplace();
       std::string path = paths_.sys("devices/system/cpu/isolated");
@@ -193,7 +192,7 @@ class CpuCollector final : public Collector {
         std::string err;
         std::vector<unsigned> cpus;
         if (!procfs::parse_cpu_list(*v, &cpus, &err)) {
-          errors.push_back(path + ": " + err);
+          errors.add_file(path, err);
         } else {
           for (unsigned c : cpus) isolated_->push_back(std::to_string(c));
         }
@@ -221,7 +220,7 @@ class CpuCollector final : public Collector {
     p = c;
   }
 
-  void collect_stat(MetricSet& out) {
+  void collect_stat(MetricSet& out, parse::ParseErrors& errors) {
     auto s = procfs::parse_stat(reader_.read(stat_path_));
     Family& secs = out.add(kSeconds);
     Family* guest = opts_.guest ? &out.add(kGuest) : nullptr;
@@ -236,7 +235,7 @@ class CpuCollector final : public Collector {
         guest->add({{"cpu", cpu}, {"mode", "nice"}}, c.ticks[9] / user_hz_);
       }
     }
-    throw_if_errors(stat_path_, s.errors);
+    errors.append(stat_path_, s.errors);
   }
 
   Paths paths_;
@@ -252,28 +251,26 @@ class CpuCollector final : public Collector {
   FileReader reader_{16384};
 };
 
+std::unique_ptr<Collector> CpuCollector::create(const CollectorOptions& o, const Paths& p) {
+  CpuOptions c;
+  c.guest = o.boolean("guest");
+  c.info = o.boolean("info");
+  c.flags_include = o.str("info.flags-include");
+  c.bugs_include = o.str("info.bugs-include");
+  return std::make_unique<CpuCollector>(p, std::move(c));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    cpu, {.name = "cpu",
-          .default_enabled = true,
-          .help = "Exposes CPU statistics.",
-          .options = {{"guest", OptionKind::kBool, "true",
-                       "Enables metric node_cpu_guest_seconds_total"},
-                      {"info", OptionKind::kBool, "false", "Enables metric cpu_info"},
-                      {"info.flags-include", OptionKind::kRegex, "",
-                       "Filter the `flags` field in cpuInfo with a value that must be a regular "
-                       "expression"},
-                      {"info.bugs-include", OptionKind::kRegex, "",
-                       "Filter the `bugs` field in cpuInfo with a value that must be a regular "
-                       "expression"}},
-          .make = [](const CollectorOptions& o, const Paths& p) {
-            CpuOptions c;
-            c.guest = o.boolean("guest");
-            c.info = o.boolean("info");
-            c.flags_include = o.str("info.flags-include");
-            c.bugs_include = o.str("info.bugs-include");
-            return std::make_unique<CpuCollector>(p, std::move(c));
-          }});
+VITALS_COLLECTOR(CpuCollector, "cpu", true, "Exposes CPU statistics.",
+                 {{"guest", OptionKind::kBool, "true",
+                   "Enables metric node_cpu_guest_seconds_total"},
+                  {"info", OptionKind::kBool, "false", "Enables metric cpu_info"},
+                  {"info.flags-include", OptionKind::kRegex, "",
+                   "Filter the `flags` field in cpuInfo with a value that must be a regular "
+                   "expression"},
+                  {"info.bugs-include", OptionKind::kRegex, "",
+                   "Filter the `bugs` field in cpuInfo with a value that must be a regular "
+                   "expression"}});
 
 }  // namespace vitals

@@ -46,7 +46,7 @@ class CpufreqCollector final : public Collector {
     }
     std::array<Family*, kFiles.size()> fams;
     for (size_t i = 0; i < kFiles.size(); ++i) fams[i] = &out.add(*kFiles[i].desc);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::string path;
     for (const auto& e : entries_) {
       auto cpu = sysfs::numeric_suffix(e.name, "cpu");
@@ -60,7 +60,7 @@ class CpufreqCollector final : public Collector {
         if (!v) continue;  // absent (no cpufreq driver) or not readable (cpuinfo_cur_freq)
         auto khz = parse::to_u64(*v);
         if (!khz) {
-          errors.push_back(path + ": invalid value \"" + std::string(*v) + "\"");
+          errors.add_file(path, "invalid value \"" + std::string(*v) + "\"");
           continue;
         }
         fams[i]->add({{"cpu", *cpu}}, static_cast<double>(*khz) * 1000.0);
@@ -77,12 +77,6 @@ class CpufreqCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(cpufreq, {.name = "cpufreq",
-                                    .default_enabled = true,
-                                    .help = "Exposes CPU frequency statistics.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<CpufreqCollector>(p);
-                                    }});
+VITALS_COLLECTOR(CpufreqCollector, "cpufreq", true, "Exposes CPU frequency statistics.");
 
 }  // namespace vitals

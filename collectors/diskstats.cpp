@@ -92,6 +92,7 @@ struct UdevEntry {
 
 class DiskstatsCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   DiskstatsCollector(const Paths& p, const std::string& include, const std::string& exclude)
       : path_(p.proc("diskstats")), udev_dir_(p.udev_data), filter_(include, exclude) {}
 
@@ -199,38 +200,35 @@ class DiskstatsCollector final : public Collector {
   std::map<std::string, UdevEntry> udev_;
 };
 
+std::unique_ptr<Collector> DiskstatsCollector::create(const CollectorOptions& o, const Paths& p) {
+  std::string exclude = o.str("device-exclude");
+  if (o.is_set("ignored-devices")) {
+    if (o.is_set("device-exclude")) {
+      throw CollectError(
+          "--collector.diskstats.ignored-devices and --collector.diskstats.device-exclude "
+          "are mutually exclusive");
+    }
+    exclude = o.str("ignored-devices");
+  }
+  if (o.is_set("device-include") && o.is_set("device-exclude")) {
+    throw CollectError(
+        "--collector.diskstats.device-include and --collector.diskstats.device-exclude "
+        "are mutually exclusive");
+  }
+  std::string include = o.str("device-include");
+  return std::make_unique<DiskstatsCollector>(p, include, include.empty() ? exclude : "");
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    diskstats,
-    {.name = "diskstats",
-     .default_enabled = true,
-     .help = "Exposes disk I/O statistics.",
-     .options = {{"device-exclude", OptionKind::kRegex, kDefaultExclude,
-                  "Regexp of diskstats devices to exclude (mutually exclusive to "
-                  "device-include)."},
-                 {"device-include", OptionKind::kRegex, "",
-                  "Regexp of diskstats devices to include (mutually exclusive to "
-                  "device-exclude)."},
-                 {"ignored-devices", OptionKind::kRegex, "",
-                  "DEPRECATED: Use collector.diskstats.device-exclude"}},
-     .make = [](const CollectorOptions& o, const Paths& p) -> std::unique_ptr<Collector> {
-       std::string exclude = o.str("device-exclude");
-       if (o.is_set("ignored-devices")) {
-         if (o.is_set("device-exclude")) {
-           throw CollectError(
-               "--collector.diskstats.ignored-devices and --collector.diskstats.device-exclude "
-               "are mutually exclusive");
-         }
-         exclude = o.str("ignored-devices");
-       }
-       if (o.is_set("device-include") && o.is_set("device-exclude")) {
-         throw CollectError(
-             "--collector.diskstats.device-include and --collector.diskstats.device-exclude "
-             "are mutually exclusive");
-       }
-       std::string include = o.str("device-include");
-       return std::make_unique<DiskstatsCollector>(p, include, include.empty() ? exclude : "");
-     }});
+VITALS_COLLECTOR(DiskstatsCollector, "diskstats", true, "Exposes disk I/O statistics.",
+                 {{"device-exclude", OptionKind::kRegex, kDefaultExclude,
+                   "Regexp of diskstats devices to exclude (mutually exclusive to "
+                   "device-include)."},
+                  {"device-include", OptionKind::kRegex, "",
+                   "Regexp of diskstats devices to include (mutually exclusive to "
+                   "device-exclude)."},
+                  {"ignored-devices", OptionKind::kRegex, "",
+                   "DEPRECATED: Use collector.diskstats.device-exclude"}});
 
 }  // namespace vitals

@@ -27,7 +27,7 @@ class EdacCollector final : public Collector {
     Family& ue = out.add(kUe);
     Family& rce = out.add(kCsrowCe);
     Family& rue = out.add(kCsrowUe);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     for (const auto& mc : mcs_) {
       auto ctrl = sysfs::numeric_suffix(mc.name, "mc");
       if (!ctrl || !mc.is_dir) continue;
@@ -57,16 +57,16 @@ class EdacCollector final : public Collector {
   }
 
  private:
-  bool read(const std::string& path, double* v, std::vector<std::string>* errors) {
+  bool read(const std::string& path, double* v, parse::ParseErrors* errors) {
     int err = 0;
     auto s = read_value(reader_, path, &err);
     if (!s) {
-      errors->push_back(path + ": " + std::strerror(err));
+      errors->add_file(path, std::strerror(err));
       return false;
     }
     auto n = parse::to_u64(*s);
     if (!n) {
-      errors->push_back(path + ": invalid value \"" + std::string(*s) + "\"");
+      errors->add_file(path, "invalid value \"" + std::string(*s) + "\"");
       return false;
     }
     *v = static_cast<double>(*n);
@@ -80,12 +80,6 @@ class EdacCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(edac, {.name = "edac",
-                                 .default_enabled = true,
-                                 .help = "Exposes error detection and correction statistics.",
-                                 .options = {},
-                                 .make = [](const CollectorOptions&, const Paths& p) {
-                                   return std::make_unique<EdacCollector>(p);
-                                 }});
+VITALS_COLLECTOR(EdacCollector, "edac", true, "Exposes error detection and correction statistics.");
 
 }  // namespace vitals

@@ -32,12 +32,6 @@ class EntropyCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(entropy, {.name = "entropy",
-                                    .default_enabled = true,
-                                    .help = "Exposes available entropy.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<EntropyCollector>(p);
-                                    }});
+VITALS_COLLECTOR(EntropyCollector, "entropy", true, "Exposes available entropy.");
 
 }  // namespace vitals

@@ -31,13 +31,7 @@ class FilefdCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(filefd, {.name = "filefd",
-                                   .default_enabled = true,
-                                   .help = "Exposes file descriptor statistics from /proc/sys/fs/"
-                                           "file-nr.",
-                                   .options = {},
-                                   .make = [](const CollectorOptions&, const Paths& p) {
-                                     return std::make_unique<FilefdCollector>(p);
-                                   }});
+VITALS_COLLECTOR(FilefdCollector, "filefd", true,
+                 "Exposes file descriptor statistics from /proc/sys/fs/file-nr.");
 
 }  // namespace vitals

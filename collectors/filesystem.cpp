@@ -175,6 +175,7 @@ class StatfsPool {
 
 class FilesystemCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   FilesystemCollector(const Paths& p, const std::string& mp_exclude, const std::string& fs_exclude,
                       std::chrono::nanoseconds mount_timeout)
       : mounts_path_(p.proc("1/mounts")),
@@ -298,39 +299,35 @@ class FilesystemCollector final : public Collector {
   std::map<std::string, std::shared_ptr<MountState>> states_;
 };
 
+std::unique_ptr<Collector> FilesystemCollector::create(const CollectorOptions& o, const Paths& p) {
+  auto pick = [&](const char* current, const char* deprecated) {
+    if (!o.is_set(deprecated)) return o.str(current);
+    if (o.is_set(current)) {
+      throw CollectError(std::string("--collector.filesystem.") + current +
+                         " and --collector.filesystem." + deprecated + " are mutually exclusive");
+    }
+    log::warn(std::string("--collector.filesystem.") + deprecated +
+              " is DEPRECATED and will be removed in 2.0.0, use --collector.filesystem." + current);
+    return o.str(deprecated);
+  };
+  return std::make_unique<FilesystemCollector>(
+      p, pick("mount-points-exclude", "ignored-mount-points"),
+      pick("fs-types-exclude", "ignored-fs-types"), o.duration("mount-timeout"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    filesystem,
-    {.name = "filesystem",
-     .default_enabled = true,
-     .help = "Exposes filesystem statistics, such as disk space used.",
-     .options = {{"mount-points-exclude", OptionKind::kRegex, kDefaultMountPointsExclude,
-                  "Regexp of mount points to exclude for filesystem collector."},
-                 {"fs-types-exclude", OptionKind::kRegex, kDefaultFsTypesExclude,
-                  "Regexp of filesystem types to exclude for filesystem collector."},
-                 {"ignored-mount-points", OptionKind::kRegex, "",
-                  "DEPRECATED: Use collector.filesystem.mount-points-exclude"},
-                 {"ignored-fs-types", OptionKind::kRegex, "",
-                  "DEPRECATED: Use collector.filesystem.fs-types-exclude"},
-                 {"mount-timeout", OptionKind::kDuration, "5s",
-                  "how long to wait for a mount to respond before marking it as stale"}},
-     .make = [](const CollectorOptions& o, const Paths& p) -> std::unique_ptr<Collector> {
-       auto pick = [&](const char* current, const char* deprecated) {
-         if (!o.is_set(deprecated)) return o.str(current);
-         if (o.is_set(current)) {
-           throw CollectError(std::string("--collector.filesystem.") + current +
-                              " and --collector.filesystem." + deprecated +
-                              " are mutually exclusive");
-         }
-         log::warn(std::string("--collector.filesystem.") + deprecated +
-                   " is DEPRECATED and will be removed in 2.0.0, use --collector.filesystem." +
-                   current);
-         return o.str(deprecated);
-       };
-       return std::make_unique<FilesystemCollector>(
-           p, pick("mount-points-exclude", "ignored-mount-points"),
-           pick("fs-types-exclude", "ignored-fs-types"), o.duration("mount-timeout"));
-     }});
+VITALS_COLLECTOR(FilesystemCollector, "filesystem", true,
+                 "Exposes filesystem statistics, such as disk space used.",
+                 {{"mount-points-exclude", OptionKind::kRegex, kDefaultMountPointsExclude,
+                   "Regexp of mount points to exclude for filesystem collector."},
+                  {"fs-types-exclude", OptionKind::kRegex, kDefaultFsTypesExclude,
+                   "Regexp of filesystem types to exclude for filesystem collector."},
+                  {"ignored-mount-points", OptionKind::kRegex, "",
+                   "DEPRECATED: Use collector.filesystem.mount-points-exclude"},
+                  {"ignored-fs-types", OptionKind::kRegex, "",
+                   "DEPRECATED: Use collector.filesystem.fs-types-exclude"},
+                  {"mount-timeout", OptionKind::kDuration, "5s",
+                   "how long to wait for a mount to respond before marking it as stale"}});
 
 }  // namespace vitals

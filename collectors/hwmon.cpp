@@ -94,7 +94,7 @@ class HwmonCollector final : public Collector {
       if (err == ENOENT) return;  // no hwmon class on this system
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
     }
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::map<std::string, std::unique_ptr<Chip>> next;
     for (const auto& e : entries_) {
       if (!e.is_dir) continue;
@@ -109,7 +109,7 @@ class HwmonCollector final : public Collector {
       std::string msg;
       auto chip = load_chip(path, &msg);
       if (!chip) {
-        errors.push_back(msg);
+        errors.add_file(path, msg);
         continue;
       }
       chip->dev = st.st_dev;
@@ -270,13 +270,7 @@ class HwmonCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(hwmon, {.name = "hwmon",
-                                  .default_enabled = true,
-                                  .help = "Expose hardware monitoring and sensor data from "
-                                          "/sys/class/hwmon/.",
-                                  .options = {},
-                                  .make = [](const CollectorOptions&, const Paths& p) {
-                                    return std::make_unique<HwmonCollector>(p);
-                                  }});
+VITALS_COLLECTOR(HwmonCollector, "hwmon", true,
+                 "Expose hardware monitoring and sensor data from /sys/class/hwmon/.");
 
 }  // namespace vitals

@@ -35,12 +35,7 @@ class InterruptsCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(interrupts, {.name = "interrupts",
-                                       .default_enabled = false,
-                                       .help = "Exposes detailed interrupts statistics.",
-                                       .options = {},
-                                       .make = [](const CollectorOptions&, const Paths& p) {
-                                         return std::make_unique<InterruptsCollector>(p);
-                                       }});
+VITALS_COLLECTOR(InterruptsCollector, "interrupts", false,
+                 "Exposes detailed interrupts statistics.");
 
 }  // namespace vitals

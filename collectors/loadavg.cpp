@@ -28,12 +28,6 @@ class LoadavgCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(loadavg, {.name = "loadavg",
-                                    .default_enabled = true,
-                                    .help = "Exposes load average.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<LoadavgCollector>(p);
-                                    }});
+VITALS_COLLECTOR(LoadavgCollector, "loadavg", true, "Exposes load average.");
 
 }  // namespace vitals

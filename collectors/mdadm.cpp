@@ -57,13 +57,8 @@ class MdadmCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(mdadm, {.name = "mdadm",
-                                  .default_enabled = true,
-                                  .help = "Exposes statistics about devices in /proc/mdstat "
-                                          "(does nothing if no /proc/mdstat present).",
-                                  .options = {},
-                                  .make = [](const CollectorOptions&, const Paths& p) {
-                                    return std::make_unique<MdadmCollector>(p);
-                                  }});
+VITALS_COLLECTOR(
+    MdadmCollector, "mdadm", true,
+    "Exposes statistics about devices in /proc/mdstat (does nothing if no /proc/mdstat present).");
 
 }  // namespace vitals

@@ -36,12 +36,6 @@ class MeminfoCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(meminfo, {.name = "meminfo",
-                                    .default_enabled = true,
-                                    .help = "Exposes memory statistics.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<MeminfoCollector>(p);
-                                    }});
+VITALS_COLLECTOR(MeminfoCollector, "meminfo", true, "Exposes memory statistics.");
 
 }  // namespace vitals

@@ -33,11 +33,11 @@ class SysfsNetClassSource {
   explicit SysfsNetClassSource(std::string dir) : dir_(std::move(dir)) {}
   // Returns false when the class directory cannot be listed.
   bool read(const Regex& ignored, std::vector<sysfs::NetClassIface>* out,
-            std::vector<std::string>* errors) {
+            parse::ParseErrors* errors) {
     out->clear();
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
-      errors->push_back("list " + dir_ + ": " + std::strerror(err));
+      errors->add_file(dir_, std::string("list: ") + std::strerror(err));
       return false;
     }
     const auto& attrs = sysfs::netclass_attrs();
@@ -48,7 +48,7 @@ class SysfsNetClassSource {
       std::string ifdir = dir_ + "/" + e.name;
       int dfd = ::open(ifdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0) {
-        if (errno != ENOENT) errors->push_back(ifdir + ": " + std::strerror(errno));
+        if (errno != ENOENT) errors->add_file(ifdir, std::strerror(errno));
         continue;  // the interface went away
       }
       sysfs::NetClassIface& n = out->emplace_back();
@@ -60,12 +60,12 @@ class SysfsNetClassSource {
           // carrier/speed of a down link); node_exporter leaves those out.
           if (err != ENOENT && err != EINVAL && err != EACCES && err != EPERM &&
               err != EOPNOTSUPP && err != ENODEV && err != EBUSY) {
-            errors->push_back(ifdir + "/" + attrs[i].file + ": " + std::strerror(err));
+            errors->add_file(ifdir + "/" + attrs[i].file, std::strerror(err));
           }
           continue;
         }
         if (!sysfs::set_net_attr(n, i, sysfs::trim_space(v), &msg)) {
-          errors->push_back(ifdir + "/" + msg);
+          errors->add_file(ifdir + "/" + attrs[i].file, msg);
         }
       }
       ::close(dfd);
@@ -101,13 +101,13 @@ class NetlinkNetClassSource {
 
   // Throws CollectError when the dump fails as a whole; per-item problems go to *errors.
   void read(const Regex& ignored, std::chrono::steady_clock::time_point deadline,
-            std::vector<sysfs::NetClassIface>* out, std::vector<std::string>* errors) {
+            std::vector<sysfs::NetClassIface>* out, parse::ParseErrors* errors) {
     // A dump interrupted by a link change (NLM_F_DUMP_INTR) may miss a link; ask once more.
     for (int i = 0; i < 2; ++i) {
       dumper_.dump(deadline, RTEXT_FILTER_SKIP_STATS, &dump_);
       if (!dump_.interrupted || !dump_.errors.empty()) break;
     }
-    for (const auto& e : dump_.errors) errors->push_back("netlink RTM_GETLINK: " + e);
+    errors->append("netlink RTM_GETLINK", dump_.errors);
     // The order of the sysfs directory listing: by name. A name seen twice (one link removed
     // and another made under its name during the dump) keeps the later one.
     order_.clear();
@@ -143,8 +143,7 @@ class NetlinkNetClassSource {
 
   // Fills addr_assign_type, name_assign_type and dev_id of `n` from the cache, reading the
   // files when the interface is new, renamed or has a new address.
-  void sysfs_attrs(const netlink::Link& l, sysfs::NetClassIface* n,
-                   std::vector<std::string>* errors) {
+  void sysfs_attrs(const netlink::Link& l, sysfs::NetClassIface* n, parse::ParseErrors* errors) {
     auto it = cache_.find(l.index);
     const bool fresh = it == cache_.end() || it->second.name != l.name;
     if (fresh || !(it->second.address == l.address)) {
@@ -171,12 +170,12 @@ class NetlinkNetClassSource {
   // Reads addr_assign_type (and with `all` also name_assign_type, dev_id) of the interface
   // directory, first checking that its ifindex is the link's: /sys shows the network namespace
   // it was mounted in, netlink vitals' own. False when the result must not be cached.
-  bool read_files(const netlink::Link& l, bool all, Cached* c, std::vector<std::string>* errors) {
+  bool read_files(const netlink::Link& l, bool all, Cached* c, parse::ParseErrors* errors) {
     const std::string ifdir = dir_ + "/" + l.name;
     int dfd = ::open(ifdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
       // ENOENT: the interface went away after the dump.
-      if (errno != ENOENT) errors->push_back(ifdir + ": " + std::strerror(errno));
+      if (errno != ENOENT) errors->add_file(ifdir, std::strerror(errno));
       c->addr_assign_type = c->name_assign_type = c->dev_id = std::nullopt;
       return false;
     }
@@ -192,22 +191,23 @@ class NetlinkNetClassSource {
         // unregistered, or name_assign_type NET_NAME_UNKNOWN); those are left out.
         if (err != ENOENT && err != EINVAL && err != EACCES && err != EPERM && err != EOPNOTSUPP &&
             err != ENODEV && err != EBUSY) {
-          errors->push_back(ifdir + "/" + file + ": " + std::strerror(err));
+          errors->add_file(ifdir + "/" + file, std::strerror(err));
           ok = false;
         }
         return;
       }
       if (!sysfs::set_net_attr(got, index, sysfs::trim_space(v), &msg)) {
-        errors->push_back(ifdir + "/" + msg);
+        errors->add_file(ifdir + "/" + file, msg);
         ok = false;
       }
     };
     read(ifindex_);
     if (got.ifindex && *got.ifindex != l.index) {
-      errors->push_back(ifdir + "/ifindex is " + std::to_string(*got.ifindex) +
-                        " but netlink reports ifindex " + std::to_string(l.index) +
-                        ": is /sys from another network namespace? (see "
-                        "--collector.netclass.source)");
+      errors->add_file(ifdir + "/ifindex", "is " + std::to_string(*got.ifindex) +
+                                               " but netlink reports ifindex " +
+                                               std::to_string(l.index) +
+                                               ": is /sys from another network namespace? (see "
+                                               "--collector.netclass.source)");
       ::close(dfd);
       c->addr_assign_type = c->name_assign_type = c->dev_id = std::nullopt;
       return false;
@@ -239,6 +239,7 @@ enum class NetclassSource { kSysfs, kNetlink };
 
 class NetclassCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   NetclassCollector(const Paths& p, NetclassSource source, const std::string& ignored,
                     bool ignore_invalid_speed)
       : dir_(p.sys("class/net")),
@@ -269,10 +270,10 @@ class NetclassCollector final : public Collector {
   Regex ignored_;
   bool ignore_invalid_speed_;
   std::vector<sysfs::NetClassIface> ifaces_;
-  std::vector<std::string> errors_;
+  parse::ParseErrors errors_;
 };
 
-std::unique_ptr<Collector> make_netclass(const CollectorOptions& o, const Paths& p) {
+std::unique_ptr<Collector> NetclassCollector::create(const CollectorOptions& o, const Paths& p) {
   const std::string& mode = o.str("source");
   if (mode != "auto" && mode != "netlink" && mode != "sysfs") {
     throw std::invalid_argument("--collector.netclass.source: want auto, netlink or sysfs, got \"" +
@@ -306,26 +307,22 @@ std::unique_ptr<Collector> make_netclass(const CollectorOptions& o, const Paths&
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    netclass,
-    {.name = "netclass",
-     .default_enabled = true,
-     .help = "Exposes network interface info from /sys/class/net/",
-     .options = {{"ignored-devices", OptionKind::kRegex, "^$",
-                  "Regexp of net devices to ignore for netclass collector."},
-                 {"ignore-invalid-speed", OptionKind::kBool, "false",
-                  "Ignore devices where the speed is invalid. This will be the default behavior "
-                  "in 2.x."},
-                 {"source", OptionKind::kString, "auto",
-                  "Where to read interface facts, same output either way: netlink (one "
-                  "RTM_GETLINK dump per scrape, an ethtool ioctl per running interface for speed "
-                  "and duplex, three sysfs files per interface read once; only when --path.sysfs "
-                  "shows vitals' network namespace), sysfs (<path.sysfs>/class/net/<iface>/ "
-                  "files) or auto (netlink when --path.sysfs shows vitals' network namespace, "
-                  "else sysfs)."},
-                 {"netlink", OptionKind::kBool, "false",
-                  "Use the netlink source, as --collector.netclass.source=netlink (accepted for "
-                  "node_exporter compatibility; without it the source option decides)."}},
-     .make = make_netclass});
+VITALS_COLLECTOR(NetclassCollector, "netclass", true,
+                 "Exposes network interface info from /sys/class/net/",
+                 {{"ignored-devices", OptionKind::kRegex, "^$",
+                   "Regexp of net devices to ignore for netclass collector."},
+                  {"ignore-invalid-speed", OptionKind::kBool, "false",
+                   "Ignore devices where the speed is invalid. This will be the default behavior "
+                   "in 2.x."},
+                  {"source", OptionKind::kString, "auto",
+                   "Where to read interface facts, same output either way: netlink (one "
+                   "RTM_GETLINK dump per scrape, an ethtool ioctl per running interface for speed "
+                   "and duplex, three sysfs files per interface read once; only when --path.sysfs "
+                   "shows vitals' network namespace), sysfs (<path.sysfs>/class/net/<iface>/ "
+                   "files) or auto (netlink when --path.sysfs shows vitals' network namespace, "
+                   "else sysfs)."},
+                  {"netlink", OptionKind::kBool, "false",
+                   "Use the netlink source, as --collector.netclass.source=netlink (accepted for "
+                   "node_exporter compatibility; without it the source option decides)."}});
 
 }  // namespace vitals

@@ -82,6 +82,7 @@ constexpr LinkField kDetailedFields[] = {{"receive_packets", {0, -1, -1, -1}},
 
 class NetdevCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   NetdevCollector(const Paths& p, const NetdevOptions& o)
       : path_(p.proc("net/dev")),
         filter_(o.include, o.exclude),
@@ -154,7 +155,7 @@ class NetdevCollector final : public Collector {
         fams[i]->add({{"device", l.name}}, v);
       }
     }
-    if (!dump_.errors.empty()) throw CollectError("netlink RTM_GETLINK: " + dump_.errors.front());
+    throw_if_errors("netlink RTM_GETLINK", dump_.errors);
   }
 
   // node_exporter's scope names: loopback and link-local unicast are "link-local".
@@ -225,6 +226,22 @@ class NetdevCollector final : public Collector {
   FileReader reader_{8192};
 };
 
+std::unique_ptr<Collector> NetdevCollector::create(const CollectorOptions& o, const Paths& p) {
+  if (o.is_set("device-include") && o.is_set("device-exclude") &&
+      !o.str("device-include").empty() && !o.str("device-exclude").empty()) {
+    throw std::invalid_argument(
+        "--collector.netdev.device-include and --collector.netdev.device-exclude are "
+        "mutually exclusive");
+  }
+  NetdevOptions n;
+  n.include = o.str("device-include");
+  n.exclude = o.is_set("device-include") ? "" : o.str("device-exclude");
+  n.address_info = o.boolean("address-info");
+  n.detailed = o.boolean("enable-detailed-metrics");
+  n.netlink = o.boolean("netlink") && p.live_procfs();
+  return std::make_unique<NetdevCollector>(p, n);
+}
+
 }  // namespace
 
 // The default exclude "^lo$" is that of Debian's prometheus-node-exporter 1.5.0, the reference
@@ -232,36 +249,18 @@ class NetdevCollector final : public Collector {
 // --path.procfs is a procfs showing that namespace (/proc, or a host's /proc mounted into a
 // container at /host/proc; not a fixture tree) <procfs>/net/dev is read instead, as it is with
 // --no-collector.netdev.netlink.
-VITALS_REGISTER_COLLECTOR(
-    netdev,
-    {.name = "netdev",
-     .default_enabled = true,
-     .help = "Exposes network interface statistics such as bytes transferred.",
-     .options = {{"device-include", OptionKind::kRegex, "",
-                  "Regexp of net devices to include (mutually exclusive to device-exclude)."},
-                 {"device-exclude", OptionKind::kRegex, "^lo$",
-                  "Regexp of net devices to exclude (mutually exclusive to device-include)."},
-                 {"address-info", OptionKind::kBool, "false",
-                  "Collect address-info for every device"},
-                 {"enable-detailed-metrics", OptionKind::kBool, "false",
-                  "Use (incompatible) metric names that provide more detailed stats on Linux"},
-                 {"netlink", OptionKind::kBool, "true",
-                  "Use netlink to gather stats instead of /proc/net/dev (only when --path.procfs "
-                  "is a procfs showing vitals' network namespace)."}},
-     .make = [](const CollectorOptions& o, const Paths& p) {
-       if (o.is_set("device-include") && o.is_set("device-exclude") &&
-           !o.str("device-include").empty() && !o.str("device-exclude").empty()) {
-         throw std::invalid_argument(
-             "--collector.netdev.device-include and --collector.netdev.device-exclude are "
-             "mutually exclusive");
-       }
-       NetdevOptions n;
-       n.include = o.str("device-include");
-       n.exclude = o.is_set("device-include") ? "" : o.str("device-exclude");
-       n.address_info = o.boolean("address-info");
-       n.detailed = o.boolean("enable-detailed-metrics");
-       n.netlink = o.boolean("netlink") && p.live_procfs();
-       return std::make_unique<NetdevCollector>(p, n);
-     }});
+VITALS_COLLECTOR(NetdevCollector, "netdev", true,
+                 "Exposes network interface statistics such as bytes transferred.",
+                 {{"device-include", OptionKind::kRegex, "",
+                   "Regexp of net devices to include (mutually exclusive to device-exclude)."},
+                  {"device-exclude", OptionKind::kRegex, "^lo$",
+                   "Regexp of net devices to exclude (mutually exclusive to device-include)."},
+                  {"address-info", OptionKind::kBool, "false",
+                   "Collect address-info for every device"},
+                  {"enable-detailed-metrics", OptionKind::kBool, "false",
+                   "Use (incompatible) metric names that provide more detailed stats on Linux"},
+                  {"netlink", OptionKind::kBool, "true",
+                   "Use netlink to gather stats instead of /proc/net/dev (only with the default "
+                   "--path.procfs)."}});
 
 }  // namespace vitals

@@ -19,6 +19,7 @@ constexpr std::string_view kDefaultFields =
 
 class NetstatCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   NetstatCollector(const Paths& p, const std::string& fields)
       : netstat_(p.proc("net/netstat")),
         snmp_(p.proc("net/snmp")),
@@ -26,31 +27,32 @@ class NetstatCollector final : public Collector {
         names_(Regex(fields)) {}
 
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string error;
+    parse::ParseErrors errors;
     stats_.values.clear();
     stats_.errors.clear();
     // Each parse keeps views into the text, so each file is emitted before the next is read.
     procfs::parse_netstat(reader_.read(netstat_), &stats_);
     emit(0, out);
-    note_errors(netstat_, &error);
+    note_errors(netstat_, errors);
     procfs::parse_netstat(reader_.read(snmp_), &stats_);
     emit(1, out);
-    note_errors(snmp_, &error);
+    note_errors(snmp_, errors);
     std::string_view text;
     int err = 0;
     if (reader_.try_read(snmp6_, &text, &err)) {
       procfs::parse_snmp6(text, &stats_);
       emit(2, out);
-      note_errors(snmp6_, &error);
+      note_errors(snmp6_, errors);
     } else if (err != ENOENT) {  // no IPv6 on this host is not an error
-      error = "read " + snmp6_ + ": " + std::strerror(err);
+      errors.add_file(snmp6_, std::string("read: ") + std::strerror(err));
     }
-    if (!error.empty()) throw CollectError(error);
+    throw_if_errors(netstat_, errors);
   }
 
  private:
-  void note_errors(const std::string& path, std::string* error) {
-    if (!stats_.errors.empty() && error->empty()) *error = path + ": " + stats_.errors.front();
+  // Each file's item errors, under its own path; stats_ is reused for the next file.
+  void note_errors(const std::string& path, parse::ParseErrors& errors) {
+    errors.append(path, stats_.errors);
     stats_.errors.clear();
   }
 
@@ -88,17 +90,16 @@ class NetstatCollector final : public Collector {
   FileReader reader_{16384};
 };
 
+std::unique_ptr<Collector> NetstatCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<NetstatCollector>(p, o.str("fields"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(netstat,
-                          {.name = "netstat",
-                           .default_enabled = true,
-                           .help = "Exposes network statistics from /proc/net/netstat.",
-                           .options = {{"fields", OptionKind::kRegex, std::string(kDefaultFields),
-                                        "Regexp of fields to return for netstat "
-                                        "collector."}},
-                           .make = [](const CollectorOptions& o, const Paths& p) {
-                             return std::make_unique<NetstatCollector>(p, o.str("fields"));
-                           }});
+VITALS_COLLECTOR(NetstatCollector, "netstat", true,
+                 "Exposes network statistics from /proc/net/netstat.",
+                 {{"fields", OptionKind::kRegex, std::string(kDefaultFields),
+                   "Regexp of fields to return for netstat "
+                   "collector."}});
 
 }  // namespace vitals

@@ -20,7 +20,7 @@ class NvmeCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     if (!sysfs::list_dir(dir_, &entries_)) return;  // no NVMe controllers
     Family& info = out.add(kInfo);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::string vals[4];
     static constexpr const char* kFiles[4] = {"serial", "model", "state", "firmware_rev"};
     for (const auto& e : entries_) {
@@ -31,7 +31,7 @@ class NvmeCollector final : public Collector {
         int err = 0;
         auto v = read_value(reader_, p, &err);
         if (!v) {
-          errors.push_back(p + ": " + std::strerror(err));
+          errors.add_file(p, std::strerror(err));
           ok = false;
           break;
         }
@@ -56,12 +56,6 @@ class NvmeCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(nvme, {.name = "nvme",
-                                 .default_enabled = true,
-                                 .help = "Exposes NVMe info from /sys/class/nvme/.",
-                                 .options = {},
-                                 .make = [](const CollectorOptions&, const Paths& p) {
-                                   return std::make_unique<NvmeCollector>(p);
-                                 }});
+VITALS_COLLECTOR(NvmeCollector, "nvme", true, "Exposes NVMe info from /sys/class/nvme/.");
 
 }  // namespace vitals

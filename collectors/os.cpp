@@ -75,18 +75,12 @@ class OsCollector final : public Collector {
   std::string cached_path_;
   int64_t mtime_s_ = 0, mtime_ns_ = 0, size_ = -1;
   std::map<std::string, std::string> fields_;
-  std::vector<std::string> errors_;
+  parse::ParseErrors errors_;
   FileReader reader_{2048};
 };
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(os, {.name = "os",
-                               .default_enabled = true,
-                               .help = "Expose OS release info",
-                               .options = {},
-                               .make = [](const CollectorOptions&, const Paths& p) {
-                                 return std::make_unique<OsCollector>(p);
-                               }});
+VITALS_COLLECTOR(OsCollector, "os", true, "Expose OS release info");
 
 }  // namespace vitals

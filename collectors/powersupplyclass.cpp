@@ -77,6 +77,7 @@ constexpr std::array<const char*, 11> kInfo{
 
 class PowerSupplyCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   PowerSupplyCollector(const Paths& p, const std::string& ignored)
       : dir_(p.sys("class/power_supply")), ignored_(ignored) {
     for (const auto& a : kNumeric) {
@@ -90,7 +91,7 @@ class PowerSupplyCollector final : public Collector {
     std::array<Family*, kNumeric.size()> fams{};
     Family& info = out.add("node_power_supply_info",
                            "info of /sys/class/power_supply/<power_supply>.", MetricType::kGauge);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::vector<std::string> values;
     std::vector<Label> labels;
     for (const auto& e : entries_) {
@@ -101,7 +102,7 @@ class PowerSupplyCollector final : public Collector {
         if (!v) continue;
         auto n = sysfs::parse_int_base0(*v);
         if (!n) {
-          errors.push_back(base + kNumeric[i].file + ": invalid value \"" + std::string(*v) + "\"");
+          errors.add_file(base + kNumeric[i].file, "invalid value \"" + std::string(*v) + "\"");
           continue;
         }
         if (!fams[i]) fams[i] = &out.add(names_[i], helps_[i], MetricType::kGauge);
@@ -124,14 +125,13 @@ class PowerSupplyCollector final : public Collector {
 
  private:
   // The attribute's trimmed text; nullopt when the supply does not have it.
-  std::optional<std::string_view> read_attr(const std::string& path,
-                                            std::vector<std::string>* errors) {
+  std::optional<std::string_view> read_attr(const std::string& path, parse::ParseErrors* errors) {
     std::string_view v;
     int err = 0;
     if (!reader_.try_read(path, &v, &err)) {
       if (err != ENOENT && err != EINVAL && err != EOPNOTSUPP && err != ENODATA && err != EACCES &&
           err != EAGAIN) {
-        errors->push_back(path + ": " + std::strerror(err));
+        errors->add_file(path, std::strerror(err));
       }
       return std::nullopt;
     }
@@ -145,19 +145,17 @@ class PowerSupplyCollector final : public Collector {
   std::vector<sysfs::DirEntry> entries_;
 };
 
+std::unique_ptr<Collector> PowerSupplyCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<PowerSupplyCollector>(p, o.str("ignored-supplies"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(powersupplyclass,
-                          {.name = "powersupplyclass",
-                           .default_enabled = true,
-                           .help = "Exposes Power Supply statistics from /sys/class/power_supply",
-                           .options = {{"ignored-supplies", OptionKind::kRegex, "^$",
-                                        "Regexp of power supplies to ignore for powersupplyclass "
-                                        "collector.",
-                                        "collector.powersupply.ignored-supplies"}},
-                           .make = [](const CollectorOptions& o, const Paths& p) {
-                             return std::make_unique<PowerSupplyCollector>(
-                                 p, o.str("ignored-supplies"));
-                           }});
+VITALS_COLLECTOR(PowerSupplyCollector, "powersupplyclass", true,
+                 "Exposes Power Supply statistics from /sys/class/power_supply",
+                 {{"ignored-supplies", OptionKind::kRegex, "^$",
+                   "Regexp of power supplies to ignore for powersupplyclass "
+                   "collector.",
+                   "collector.powersupply.ignored-supplies"}});
 
 }  // namespace vitals

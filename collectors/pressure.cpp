@@ -32,7 +32,7 @@ class PressureCollector final : public Collector {
   explicit PressureCollector(const Paths& p)
       : cpu_(p.proc("pressure/cpu")), io_(p.proc("pressure/io")), mem_(p.proc("pressure/memory")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string first_error;
+    parse::ParseErrors errors;
     auto read = [&](const std::string& path) -> procfs::Pressure {
       std::string_view text;
       int err = 0;
@@ -42,7 +42,7 @@ class PressureCollector final : public Collector {
                            " (pressure stall information unsupported?)");
       }
       auto p = procfs::parse_pressure(text);
-      if (!p.error.empty() && first_error.empty()) first_error = path + ": " + p.error;
+      errors.append(path, p.errors);
       return p;
     };
     auto emit = [&](const Desc& d, const std::optional<double>& us) {
@@ -56,7 +56,7 @@ class PressureCollector final : public Collector {
     auto mem = read(mem_);
     emit(kMemWaiting, mem.some_total_us);
     emit(kMemStalled, mem.full_total_us);
-    if (!first_error.empty()) throw CollectError(first_error);
+    throw_if_errors(cpu_, errors);
   }
 
  private:
@@ -66,13 +66,7 @@ class PressureCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(pressure, {.name = "pressure",
-                                     .default_enabled = true,
-                                     .help = "Exposes pressure stall statistics from "
-                                             "/proc/pressure/.",
-                                     .options = {},
-                                     .make = [](const CollectorOptions&, const Paths& p) {
-                                       return std::make_unique<PressureCollector>(p);
-                                     }});
+VITALS_COLLECTOR(PressureCollector, "pressure", true,
+                 "Exposes pressure stall statistics from /proc/pressure/.");
 
 }  // namespace vitals

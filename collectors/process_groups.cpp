@@ -92,6 +92,7 @@ class ProcessGroupsCollector final : public Collector {
   void collect(const CollectContext& ctx, MetricSet& out) override {
     if (btime_ == 0) read_btime();
     ++gen_;
+    errors_.clear();
     for (auto& [name, g] : groups_) g.reset();
     DIR* d = opendir(paths_.procfs.c_str());
     if (!d) throw CollectError(paths_.procfs + ": " + std::strerror(errno));
@@ -110,6 +111,7 @@ class ProcessGroupsCollector final : public Collector {
     }
     first_ = false;
     emit(out);
+    throw_if_errors(paths_.procfs, errors_);
   }
 
  private:
@@ -172,10 +174,20 @@ class ProcessGroupsCollector final : public Collector {
     path_ += '/';
     base_len_ = path_.size();
     std::string_view t;
-    if (!rd("stat", &t)) return;  // exited
-    std::string err;
-    auto st = procfs::parse_pid_stat(t, &err);
-    if (!st) return;  // a half-written or vanished process: skipped, not an error
+    if (!rd("stat", &t)) {
+      // A process that exited since the listing is normal; any other failure is an item error.
+      if (!vanished(err_)) errors_.add_file(path_, std::strerror(err_));
+      return;
+    }
+    // A malformed stat is an item error, reported with its file after the other processes'
+    // groups are emitted (as the processes collector does); a vanished process (no stat to
+    // read) is skipped silently above.
+    one_.clear();
+    auto st = procfs::parse_pid_stat(t, one_);
+    if (!st) {
+      errors_.append(path_, one_);
+      return;
+    }
     int ipid = std::atoi(pid);
     Proc& p = procs_[ipid];
     if (p.starttime != st->starttime) {  // new process (or a reused pid)
@@ -297,21 +309,18 @@ class ProcessGroupsCollector final : public Collector {
   FileReader reader_{4096, FileReader::Mode::kReopen};
   int err_ = 0;  // errno of the last failed read (try_read needs somewhere to put it)
   std::string path_;
+  parse::ParseErrors errors_;  // this scrape's item errors
+  parse::ParseErrors one_;     // the error of one stat file
   size_t base_len_ = 0;
 };
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    process_groups,
-    {.name = "process_groups",
-     .default_enabled = false,
-     .help = "Exposes per-program process groups (by comm) with process-exporter's metric names.",
-     .options = {{"max-groups", OptionKind::kInt, "1000",
-                  "Most groups kept; past it, groups without processes are dropped and new "
-                  "names are folded into the group \"_other\"."}},
-     .make = [](const CollectorOptions& o, const Paths& p) {
-       return std::make_unique<ProcessGroupsCollector>(o, p);
-     }});
+VITALS_COLLECTOR(
+    ProcessGroupsCollector, "process_groups", false,
+    "Exposes per-program process groups (by comm) with process-exporter's metric names.",
+    {{"max-groups", OptionKind::kInt, "1000",
+      "Most groups kept; past it, groups without processes are dropped and new "
+      "names are folded into the group \"_other\"."}});
 
 }  // namespace vitals

@@ -36,7 +36,9 @@ class ProcessesCollector final : public Collector {
   void collect(const CollectContext& ctx, MetricSet& out) override {
     std::array<double, 256> states{}, thread_states{};
     double pids = 0, threads = 0;
-    std::string first_error;
+    // A malformed stat is an item error (reported with its file, the other processes kept);
+    // a process that exits between the listing and the read is skipped silently.
+    parse::ParseErrors errors;
     DIR* d = ::opendir(proc_.c_str());
     if (!d) throw CollectError("opendir " + proc_ + ": " + std::strerror(errno));
     std::string path;
@@ -50,17 +52,21 @@ class ProcessesCollector final : public Collector {
       path += "/stat";
       std::string_view text;
       int err = 0;
-      if (!reader_.try_read(path, &text, &err)) continue;  // the process exited
-      std::string why;
-      auto s = procfs::parse_pid_stat(text, &why);
+      if (!reader_.try_read(path, &text, &err)) {
+        // A process that exited since the listing is normal; any other failure is an item error.
+        if (!vanished(err)) errors.add_file(path, std::strerror(err));
+        continue;
+      }
+      one_.clear();
+      auto s = procfs::parse_pid_stat(text, one_);
       if (!s) {
-        if (first_error.empty()) first_error = path + ": " + why;
+        errors.append(path, one_);
         continue;
       }
       ++pids;
       threads += s->num_threads;
       states[static_cast<unsigned char>(s->state)]++;
-      count_threads(name, *s, thread_states);
+      count_threads(name, *s, thread_states, errors);
     }
     ::closedir(d);
     out.add(kThreads).add(threads);
@@ -79,13 +85,17 @@ class ProcessesCollector final : public Collector {
       }
     }
     out.add(kPids).add(pids);
-    auto tmax = read_number(reader_, threads_max_);
-    if (!tmax) throw CollectError(threads_max_ + ": cannot read a number");
-    out.add(kMaxThreads).add(*tmax);
-    auto pmax = read_number(reader_, pid_max_);
-    if (!pmax) throw CollectError(pid_max_ + ": cannot read a number");
-    out.add(kMaxProcesses).add(*pmax);
-    if (!first_error.empty()) throw CollectError(first_error);
+    if (auto tmax = read_number(reader_, threads_max_)) {
+      out.add(kMaxThreads).add(*tmax);
+    } else {
+      errors.add_file(threads_max_, "cannot read a number");
+    }
+    if (auto pmax = read_number(reader_, pid_max_)) {
+      out.add(kMaxProcesses).add(*pmax);
+    } else {
+      errors.add_file(pid_max_, "cannot read a number");
+    }
+    throw_if_errors(proc_, errors);
   }
 
  private:
@@ -93,7 +103,7 @@ class ProcessesCollector final : public Collector {
   // thread has the process's state, so only multi-threaded processes' task directories are
   // read. Whether this procfs has task directories at all is learned from the first process.
   void count_threads(std::string_view pid, const procfs::PidStat& s,
-                     std::array<double, 256>& thread_states) {
+                     std::array<double, 256>& thread_states, parse::ParseErrors& errors) {
     task_dir_.assign(proc_);
     task_dir_ += '/';
     task_dir_.append(pid);
@@ -116,9 +126,11 @@ class ProcessesCollector final : public Collector {
       std::string_view text;
       int err = 0;
       if (!reader_.try_read(task_path_, &text, &err)) continue;
-      std::string why;
-      if (auto t = procfs::parse_pid_stat(text, &why)) {
+      one_.clear();
+      if (auto t = procfs::parse_pid_stat(text, one_)) {
         thread_states[static_cast<unsigned char>(t->state)]++;
+      } else {
+        errors.append(task_path_, one_);
       }
     }
     ::closedir(d);
@@ -127,17 +139,13 @@ class ProcessesCollector final : public Collector {
   std::string proc_, threads_max_, pid_max_;
   std::string task_dir_, task_path_;
   std::optional<bool> has_tasks_;
+  parse::ParseErrors one_;  // the error of one stat file
   FileReader reader_{1024, FileReader::Mode::kReopen};
 };
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(processes, {.name = "processes",
-                                      .default_enabled = false,
-                                      .help = "Exposes aggregate process statistics from /proc.",
-                                      .options = {},
-                                      .make = [](const CollectorOptions&, const Paths& p) {
-                                        return std::make_unique<ProcessesCollector>(p);
-                                      }});
+VITALS_COLLECTOR(ProcessesCollector, "processes", false,
+                 "Exposes aggregate process statistics from /proc.");
 
 }  // namespace vitals

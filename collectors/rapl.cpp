@@ -40,13 +40,14 @@ std::string sanitize_metric_name(std::string_view s) {
 
 class RaplCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   RaplCollector(const Paths& p, bool zone_label)
       : dir_(p.sys("class/powercap")), zone_label_(zone_label) {}
   void collect(const CollectContext&, MetricSet& out) override {
     if (!sysfs::list_dir(dir_, &entries_)) return;  // no powercap class
     std::map<std::string, int> seen;
     std::map<std::string, Family*> fams;
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     for (const auto& e : entries_) {
       if (!e.is_dir) continue;
       std::string base = dir_ + "/" + e.name;
@@ -57,13 +58,13 @@ class RaplCollector final : public Collector {
       auto uj = read_value(reader_, base + "/energy_uj", &err);
       if (!uj) {
         if (err != EACCES && err != EPERM) {
-          errors.push_back(base + "/energy_uj: " + std::strerror(err));
+          errors.add_file(base + "/energy_uj", std::strerror(err));
         }
         continue;
       }
       auto v = parse::to_u64(*uj);
       if (!v) {
-        errors.push_back(base + "/energy_uj: invalid value \"" + std::string(*uj) + "\"");
+        errors.add_file(base + "/energy_uj", "invalid value \"" + std::string(*uj) + "\"");
         continue;
       }
       double joules = static_cast<double>(*v) / 1000000.0;
@@ -94,17 +95,16 @@ class RaplCollector final : public Collector {
   std::vector<sysfs::DirEntry> entries_;
 };
 
+std::unique_ptr<Collector> RaplCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<RaplCollector>(p, o.boolean("enable-zone-label"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(rapl, {.name = "rapl",
-                                 .default_enabled = true,
-                                 .help = "Exposes various statistics from /sys/class/powercap.",
-                                 .options = {{"enable-zone-label", OptionKind::kBool, "false",
-                                              "Enables service unit metric "
-                                              "node_rapl_joules_total with a rapl_zone label."}},
-                                 .make = [](const CollectorOptions& o, const Paths& p) {
-                                   return std::make_unique<RaplCollector>(
-                                       p, o.boolean("enable-zone-label"));
-                                 }});
+VITALS_COLLECTOR(RaplCollector, "rapl", true,
+                 "Exposes various statistics from /sys/class/powercap.",
+                 {{"enable-zone-label", OptionKind::kBool, "false",
+                   "Enables service unit metric "
+                   "node_rapl_joules_total with a rapl_zone label."}});
 
 }  // namespace vitals

@@ -37,13 +37,7 @@ class SchedstatCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(schedstat, {.name = "schedstat",
-                                      .default_enabled = true,
-                                      .help = "Exposes scheduler statistics from "
-                                              "/proc/schedstat.",
-                                      .options = {},
-                                      .make = [](const CollectorOptions&, const Paths& p) {
-                                        return std::make_unique<SchedstatCollector>(p);
-                                      }});
+VITALS_COLLECTOR(SchedstatCollector, "schedstat", true,
+                 "Exposes scheduler statistics from /proc/schedstat.");
 
 }  // namespace vitals

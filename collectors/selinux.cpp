@@ -51,12 +51,6 @@ class SelinuxCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(selinux, {.name = "selinux",
-                                    .default_enabled = true,
-                                    .help = "Exposes SELinux statistics.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<SelinuxCollector>(p);
-                                    }});
+VITALS_COLLECTOR(SelinuxCollector, "selinux", true, "Exposes SELinux statistics.");
 
 }  // namespace vitals

@@ -79,6 +79,7 @@ struct Options {
 
 class SocketsCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   SocketsCollector(const Options& o, const Paths& p)
       : opt_(o), source_(o.mode, p), processes_(p.procfs) {}
 
@@ -278,7 +279,7 @@ class SocketsCollector final : public Collector {
   std::vector<net::PortCounts::Row> rows_;
 };
 
-std::unique_ptr<Collector> make_sockets(const CollectorOptions& o, const Paths& p) {
+std::unique_ptr<Collector> SocketsCollector::create(const CollectorOptions& o, const Paths& p) {
   Options opt;
   if (!net::parse_source_mode(o.str("source"), &opt.mode)) {
     throw std::invalid_argument("--collector.sockets.source: want auto, netlink or procfs, got \"" +
@@ -297,27 +298,22 @@ std::unique_ptr<Collector> make_sockets(const CollectorOptions& o, const Paths& 
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    sockets,
-    {.name = "sockets",
-     .default_enabled = true,
-     .help = "Exposes listening sockets (accept queues, UDP receive queues, drops) and TCP "
-             "connections per port and state.",
-     .options =
-         {{"source", OptionKind::kString, "auto",
-           "Where to read sockets: netlink (sock_diag), procfs (<path.procfs>/net/{tcp,udp}*) or "
-           "auto (netlink, falling back to procfs when sock_diag is unavailable)."},
-          {"max-ports", OptionKind::kInt, "50",
-           "Most ports with their own series per family; the rest are summed into "
-           "port=\"other\" (0: no limit)."},
-          {"port-include", OptionKind::kString, "",
-           "Only these ports, e.g. \"22,443,8000-8999\" (listener and inbound: local port; "
-           "outbound: remote port). Exclusive with port-exclude."},
-          {"port-exclude", OptionKind::kString, "",
-           "Leave out these ports, e.g. \"9100,32768-60999\"."},
-          {"processes", OptionKind::kBool, "false",
-           "Add a process label (the comm) to listeners, found through /proc/<pid>/fd; needs "
-           "root or CAP_SYS_PTRACE to see other users' processes."}},
-     .make = make_sockets});
+VITALS_COLLECTOR(
+    SocketsCollector, "sockets", true,
+    "Exposes listening sockets (accept queues, UDP receive queues, drops) and TCP connections per "
+    "port and state.",
+    {{"source", OptionKind::kString, "auto",
+      "Where to read sockets: netlink (sock_diag), procfs (<path.procfs>/net/{tcp,udp}*) or "
+      "auto (netlink, falling back to procfs when sock_diag is unavailable)."},
+     {"max-ports", OptionKind::kInt, "50",
+      "Most ports with their own series per family; the rest are summed into "
+      "port=\"other\" (0: no limit)."},
+     {"port-include", OptionKind::kString, "",
+      "Only these ports, e.g. \"22,443,8000-8999\" (listener and inbound: local port; "
+      "outbound: remote port). Exclusive with port-exclude."},
+     {"port-exclude", OptionKind::kString, "", "Leave out these ports, e.g. \"9100,32768-60999\"."},
+     {"processes", OptionKind::kBool, "false",
+      "Add a process label (the comm) to listeners, found through /proc/<pid>/fd; needs "
+      "root or CAP_SYS_PTRACE to see other users' processes."}});
 
 }  // namespace vitals

@@ -21,17 +21,17 @@ class SockstatCollector final : public Collector {
   }
 
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string error;
+    parse::ParseErrors errors;
     // IPv4 is required; a host without IPv6 has no sockstat6.
-    emit(procfs::parse_sockstat(reader_.read(v4_)), v4_, out, &error);
+    emit(procfs::parse_sockstat(reader_.read(v4_)), v4_, out, errors);
     std::string_view text;
     int err = 0;
     if (reader_.try_read(v6_, &text, &err)) {
-      emit(procfs::parse_sockstat(text), v6_, out, &error);
-    } else if (err != ENOENT && error.empty()) {
-      error = "read " + v6_ + ": " + std::strerror(err);
+      emit(procfs::parse_sockstat(text), v6_, out, errors);
+    } else if (err != ENOENT) {
+      errors.add_file(v6_, std::string("read: ") + std::strerror(err));
     }
-    if (!error.empty()) throw CollectError(error);
+    throw_if_errors(v4_, errors);
   }
 
  private:
@@ -52,13 +52,13 @@ class SockstatCollector final : public Collector {
   }
 
   void emit(const procfs::Sockstat& s, const std::string& path, MetricSet& out,
-            std::string* error) {
+            parse::ParseErrors& errors) {
     for (const auto& v : s.values) {
       add(v.protocol, v.key, v.value, out);
       // "mem" is in pages; node_exporter adds it in bytes too.
       if (v.key == "mem") add(v.protocol, "mem_bytes", v.value * page_size_, out);
     }
-    if (!s.errors.empty() && error->empty()) *error = path + ": " + s.errors.front();
+    errors.append(path, s.errors);
   }
 
   std::string v4_, v6_;
@@ -70,13 +70,7 @@ class SockstatCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(sockstat, {.name = "sockstat",
-                                     .default_enabled = true,
-                                     .help = "Exposes various statistics from "
-                                             "/proc/net/sockstat.",
-                                     .options = {},
-                                     .make = [](const CollectorOptions&, const Paths& p) {
-                                       return std::make_unique<SockstatCollector>(p);
-                                     }});
+VITALS_COLLECTOR(SockstatCollector, "sockstat", true,
+                 "Exposes various statistics from /proc/net/sockstat.");
 
 }  // namespace vitals

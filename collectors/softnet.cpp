@@ -43,12 +43,7 @@ class SoftnetCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(softnet, {.name = "softnet",
-                                    .default_enabled = true,
-                                    .help = "Exposes statistics from /proc/net/softnet_stat.",
-                                    .options = {},
-                                    .make = [](const CollectorOptions&, const Paths& p) {
-                                      return std::make_unique<SoftnetCollector>(p);
-                                    }});
+VITALS_COLLECTOR(SoftnetCollector, "softnet", true,
+                 "Exposes statistics from /proc/net/softnet_stat.");
 
 }  // namespace vitals

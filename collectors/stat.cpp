@@ -22,6 +22,7 @@ constexpr Desc kSoftirqs{"node_softirqs_total", "Number of softirq calls.", Metr
 
 class StatCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   StatCollector(const Paths& p, bool softirq) : path_(p.proc("stat")), softirq_(softirq) {}
   void collect(const CollectContext&, MetricSet& out) override {
     auto s = procfs::parse_stat(reader_.read(path_));
@@ -50,15 +51,13 @@ class StatCollector final : public Collector {
   FileReader reader_{16384};
 };
 
+std::unique_ptr<Collector> StatCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<StatCollector>(p, o.boolean("softirq"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(stat, {.name = "stat",
-                                 .default_enabled = true,
-                                 .help = "Exposes various statistics from /proc/stat.",
-                                 .options = {{"softirq", OptionKind::kBool, "false",
-                                              "Export softirq calls per vector."}},
-                                 .make = [](const CollectorOptions& o, const Paths& p) {
-                                   return std::make_unique<StatCollector>(p, o.boolean("softirq"));
-                                 }});
+VITALS_COLLECTOR(StatCollector, "stat", true, "Exposes various statistics from /proc/stat.",
+                 {{"softirq", OptionKind::kBool, "false", "Export softirq calls per vector."}});
 
 }  // namespace vitals

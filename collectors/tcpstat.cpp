@@ -21,6 +21,7 @@ constexpr Desc kStates{"node_tcp_connection_states", "Number of connection state
 
 class TcpstatCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   TcpstatCollector(net::SourceMode mode, const Paths& p)
       : source_(mode, p), tcp6_path_(p.proc("net/tcp6")) {}
 
@@ -73,18 +74,15 @@ net::SourceMode source_mode(const CollectorOptions& o) {
   return m;
 }
 
+std::unique_ptr<Collector> TcpstatCollector::create(const CollectorOptions& o, const Paths& p) {
+  return std::make_unique<TcpstatCollector>(source_mode(o), p);
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    tcpstat,
-    {.name = "tcpstat",
-     .default_enabled = false,
-     .help = "Exposes TCP connection status information.",
-     .options = {{"source", OptionKind::kString, "auto",
-                  "Where to read sockets: netlink (sock_diag), procfs (<path.procfs>/net/tcp*) "
-                  "or auto (netlink, falling back to procfs when sock_diag is unavailable)."}},
-     .make = [](const CollectorOptions& o, const Paths& p) {
-       return std::make_unique<TcpstatCollector>(source_mode(o), p);
-     }});
+VITALS_COLLECTOR(TcpstatCollector, "tcpstat", false, "Exposes TCP connection status information.",
+                 {{"source", OptionKind::kString, "auto",
+                   "Where to read sockets: netlink (sock_diag), procfs (<path.procfs>/net/tcp*) "
+                   "or auto (netlink, falling back to procfs when sock_diag is unavailable)."}});
 
 }  // namespace vitals

@@ -42,6 +42,7 @@ bool same_time(const timespec& a, const timespec& b) {
 
 class TextfileCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths&);
   explicit TextfileCollector(std::string dir) : dir_(std::move(dir)) {}
 
   void collect(const CollectContext&, MetricSet& out) override {
@@ -203,17 +204,15 @@ class TextfileCollector final : public Collector {
   std::map<std::string, CachedFile> cache_;
 };
 
+std::unique_ptr<Collector> TextfileCollector::create(const CollectorOptions& o, const Paths&) {
+  return std::make_unique<TextfileCollector>(o.str("directory"));
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(textfile,
-                          {.name = "textfile",
-                           .default_enabled = true,
-                           .help = "Read prometheus metrics from text files.",
-                           .options = {{"directory", OptionKind::kString, "",
-                                        "Directory to read text files with metrics "
-                                        "from."}},
-                           .make = [](const CollectorOptions& o, const Paths&) {
-                             return std::make_unique<TextfileCollector>(o.str("directory"));
-                           }});
+VITALS_COLLECTOR(TextfileCollector, "textfile", true, "Read prometheus metrics from text files.",
+                 {{"directory", OptionKind::kString, "",
+                   "Directory to read text files with metrics "
+                   "from."}});
 
 }  // namespace vitals

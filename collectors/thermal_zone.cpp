@@ -23,7 +23,7 @@ class ThermalZoneCollector final : public Collector {
     Family& temp = out.add(kTemp);
     Family& cur = out.add(kCur);
     Family& max = out.add(kMax);
-    std::vector<std::string> errors;
+    parse::ParseErrors errors;
     std::string type;
     for (const auto& e : entries_) {
       if (!e.is_dir) continue;
@@ -46,25 +46,25 @@ class ThermalZoneCollector final : public Collector {
   }
 
  private:
-  bool read_str(const std::string& path, std::string* out, std::vector<std::string>* errors) {
+  bool read_str(const std::string& path, std::string* out, parse::ParseErrors* errors) {
     int err = 0;
     auto v = read_value(reader_, path, &err);
     if (!v) {
-      errors->push_back(path + ": " + std::strerror(err));
+      errors->add_file(path, std::strerror(err));
       return false;
     }
     *out = sysfs::to_valid_utf8(sysfs::trim_space(*v));
     return true;
   }
-  std::optional<int64_t> read_int(const std::string& path, std::vector<std::string>* errors) {
+  std::optional<int64_t> read_int(const std::string& path, parse::ParseErrors* errors) {
     int err = 0;
     auto v = read_value(reader_, path, &err);
     if (!v) {
-      errors->push_back(path + ": " + std::strerror(err));
+      errors->add_file(path, std::strerror(err));
       return std::nullopt;
     }
     auto n = parse::to_i64(*v);
-    if (!n) errors->push_back(path + ": invalid value \"" + std::string(*v) + "\"");
+    if (!n) errors->add_file(path, "invalid value \"" + std::string(*v) + "\"");
     return n;
   }
 
@@ -75,13 +75,7 @@ class ThermalZoneCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(thermal_zone, {.name = "thermal_zone",
-                                         .default_enabled = true,
-                                         .help = "Exposes thermal zone & cooling device "
-                                                 "statistics from /sys/class/thermal.",
-                                         .options = {},
-                                         .make = [](const CollectorOptions&, const Paths& p) {
-                                           return std::make_unique<ThermalZoneCollector>(p);
-                                         }});
+VITALS_COLLECTOR(ThermalZoneCollector, "thermal_zone", true,
+                 "Exposes thermal zone & cooling device statistics from /sys/class/thermal.");
 
 }  // namespace vitals

@@ -78,12 +78,6 @@ class TimeCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(time, {.name = "time",
-                                 .default_enabled = true,
-                                 .help = "Exposes the current system time.",
-                                 .options = {},
-                                 .make = [](const CollectorOptions&, const Paths& p) {
-                                   return std::make_unique<TimeCollector>(p);
-                                 }});
+VITALS_COLLECTOR(TimeCollector, "time", true, "Exposes the current system time.");
 
 }  // namespace vitals

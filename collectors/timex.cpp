@@ -81,12 +81,6 @@ class TimexCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(timex, {.name = "timex",
-                                  .default_enabled = true,
-                                  .help = "Exposes selected adjtimex(2) system call stats.",
-                                  .options = {},
-                                  .make = [](const CollectorOptions&, const Paths&) {
-                                    return std::make_unique<TimexCollector>();
-                                  }});
+VITALS_COLLECTOR(TimexCollector, "timex", true, "Exposes selected adjtimex(2) system call stats.");
 
 }  // namespace vitals

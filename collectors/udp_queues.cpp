@@ -29,6 +29,7 @@ constexpr Desc kQueues{"node_udp_queues",
 
 class UdpQueuesCollector final : public Collector {
  public:
+  static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   UdpQueuesCollector(net::SourceMode mode, const Paths& p)
       : UdpQueuesCollector(mode, p, p.live_procfs()) {}
   // netlink answers for the namespace vitals runs in: auto takes it only on a live procfs.
@@ -92,25 +93,23 @@ class UdpQueuesCollector final : public Collector {
   FileReader reader_{1024};
 };
 
+std::unique_ptr<Collector> UdpQueuesCollector::create(const CollectorOptions& o, const Paths& p) {
+  net::SourceMode m;
+  if (!net::parse_source_mode(o.str("source"), &m)) {
+    throw std::invalid_argument(
+        "--collector.udp_queues.source: want auto, netlink or procfs, got \"" + o.str("source") +
+        "\"");
+  }
+  return std::make_unique<UdpQueuesCollector>(m, p);
+}
+
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(
-    udp_queues,
-    {.name = "udp_queues",
-     .default_enabled = true,
-     .help = "Exposes UDP total lengths of the rx_queue and tx_queue from /proc/net/udp and "
-             "/proc/net/udp6.",
-     .options = {{"source", OptionKind::kString, "auto",
-                  "auto (netlink sock_diag when --path.procfs is a procfs showing vitals' network "
-                  "namespace, else the files), netlink or procfs."}},
-     .make = [](const CollectorOptions& o, const Paths& p) {
-       net::SourceMode m;
-       if (!net::parse_source_mode(o.str("source"), &m)) {
-         throw std::invalid_argument(
-             "--collector.udp_queues.source: want auto, netlink or procfs, got \"" +
-             o.str("source") + "\"");
-       }
-       return std::make_unique<UdpQueuesCollector>(m, p);
-     }});
+VITALS_COLLECTOR(
+    UdpQueuesCollector, "udp_queues", true,
+    "Exposes UDP total lengths of the rx_queue and tx_queue from /proc/net/udp and /proc/net/udp6.",
+    {{"source", OptionKind::kString, "auto",
+      "auto (netlink sock_diag when --path.procfs is a procfs showing vitals' network "
+      "namespace, else the files), netlink or procfs."}});
 
 }  // namespace vitals

@@ -31,13 +31,7 @@ class UnameCollector final : public Collector {
 
 }  // namespace
 
-VITALS_REGISTER_COLLECTOR(uname, {.name = "uname",
-                                  .default_enabled = true,
-                                  .help = "Exposes system information as provided by the uname "
-                                          "system call.",
-                                  .options = {},
-                                  .make = [](const CollectorOptions&, const Paths&) {
-                                    return std::make_unique<UnameCollector>();
-                                  }});
+VITALS_COLLECTOR(UnameCollector, "uname", true,
+                 "Exposes system information as provided by the uname system call.");
 
 }  // namespace vitals

@@ -15,6 +15,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
   s.options = std::move(options);
   s.make = [](const CollectorOptions&, const Paths&) { return std::unique_ptr<Collector>(); };
   s.implemented = false;
+  s.source = "collectors/unimplemented.cpp";
   return s;
 }
 

@@ -1,6 +1,7 @@
 // Small helpers shared by collectors.
 #pragma once
 
+#include <cerrno>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,13 +14,17 @@
 
 namespace vitals {
 
-// After a collector has emitted what parsed, reports the lines that did not: the scrape keeps
-// the good values and the collector shows as failed with a message naming the file and line.
-inline void throw_if_errors(const std::string& path, const std::vector<std::string>& errors) {
-  if (errors.empty()) return;
-  std::string msg = path + ": " + errors.front();
-  if (errors.size() > 1) msg += " (and " + std::to_string(errors.size() - 1) + " more)";
-  throw CollectError(msg);
+// After a collector has emitted what parsed, reports the items that did not: the scrape keeps
+// the good values and the collector shows as failed with "PATH:LINE: message (and N more)"
+// (see core/collector.h for the rule). The one way collectors report bad input.
+inline void throw_if_errors(std::string_view path, const parse::ParseErrors& errors) {
+  if (!errors.empty()) throw CollectError(errors.message(path));
+}
+
+// A per-process or per-cgroup file that is gone (the process exited, the cgroup was removed
+// between listing and reading it): normal, not an error.
+inline bool vanished(int err) {
+  return err == ENOENT || err == ESRCH;
 }
 
 // node_exporter's device include/exclude semantics: with an include pattern only matching

@@ -14,18 +14,42 @@ std::vector<CollectorSpec>& registry() {
   return specs;
 }
 
+std::vector<std::string>& registry_errors() {
+  static std::vector<std::string> errors;
+  return errors;
+}
+
+// "collectors/meminfo.cpp" of a __FILE__ that may be absolute.
+std::string_view short_source(std::string_view f) {
+  size_t at = f.rfind("collectors/");
+  return at == std::string_view::npos ? f : f.substr(at);
+}
+
 }  // namespace
 
-bool CollectorRegistry::add(CollectorSpec spec) {
-  auto& r = registry();
+std::optional<std::string> CollectorRegistry::add_to(std::vector<CollectorSpec>& r,
+                                                     CollectorSpec spec) {
   auto it =
       std::lower_bound(r.begin(), r.end(), spec.name,
                        [](const CollectorSpec& s, const std::string& n) { return s.name < n; });
   if (it != r.end() && it->name == spec.name) {
-    throw std::logic_error("collector registered twice: " + spec.name);
+    return "collector " + spec.name + " registered twice (" + it->source + " and " + spec.source +
+           ")";
   }
   r.insert(it, std::move(spec));
-  return true;
+  return std::nullopt;
+}
+
+bool CollectorRegistry::add(CollectorSpec spec, std::string_view source) {
+  if (!source.empty()) spec.source = std::string(short_source(source));
+  if (spec.source.empty()) spec.source = "unknown source";
+  auto err = add_to(registry(), std::move(spec));
+  if (err) registry_errors().push_back(std::move(*err));
+  return !err;
+}
+
+const std::vector<std::string>& CollectorRegistry::errors() {
+  return registry_errors();
 }
 
 const std::vector<CollectorSpec>& CollectorRegistry::all() {

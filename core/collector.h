@@ -1,15 +1,17 @@
-// The collector framework. A collector is one .cpp file in collectors/ that registers a
-// CollectorSpec (name, default, options, factory) with VITALS_REGISTER_COLLECTOR: adding a
-// collector touches no central list. Its options become flags
-// --collector.<name>.<option> (and config-file keys of the same name).
+// The collector framework. A collector is one .cpp file in collectors/ that registers itself
+// with one VITALS_COLLECTOR(Class, name, default, help, options...) line: adding a collector
+// touches no central list. Its options become flags --collector.<name>.<option> (and
+// config-file keys of the same name).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/fs.h"
@@ -27,10 +29,17 @@ struct CollectContext {
 class Collector {
  public:
   virtual ~Collector() = default;
-  // Adds this collector's families to `out`. A failure of the whole collector is reported by
-  // throwing (CollectError or any std::exception); families added before the throw are kept.
-  // A bad item (one malformed line, one vanished file) should be logged and skipped instead.
-  // collect() is never called concurrently on one instance, so it may keep reusable buffers.
+  // Adds this collector's families to `out`. Failure is reported by throwing (CollectError or
+  // any std::exception); families added before the throw are kept, and the scrape shows
+  // node_scrape_collector_success{collector="X"} 0 with the message logged.
+  // Bad input has one rule: a malformed item (one line of a file, one per-device file) is
+  // skipped and recorded in a parse::ParseErrors; the collector emits every good value first,
+  // then throws with ParseErrors::message(path) ("PATH:LINE: message (and N more)", see
+  // throw_if_errors in collectors/util.h). A file whose absence is normal is not an error: a
+  // process or cgroup that vanishes mid-read (ENOENT/ESRCH on a per-pid or per-cgroup file) is
+  // skipped silently everywhere.
+  // collect() is never called concurrently on one instance, so it may keep reusable buffers,
+  // but never values of one item carried over to the next.
   virtual void collect(const CollectContext& ctx, MetricSet& out) = 0;
 };
 
@@ -77,18 +86,57 @@ struct CollectorSpec {
   // False for node_exporter collectors whose flags vitals accepts (so service files carry
   // over) but does not implement: enabling one logs a warning and runs nothing.
   bool implemented = true;
+  // The source file that registered it (for the duplicate-name message).
+  std::string source = {};
 };
 
 class CollectorRegistry {
  public:
-  static bool add(CollectorSpec spec);
+  // Registers `spec` (source: the registering file). A name registered twice is not added;
+  // the error is kept in errors(), which main() checks before anything else (a throw here
+  // would terminate before main, from a static initializer).
+  static bool add(CollectorSpec spec, std::string_view source = {});
   // All registered collectors, sorted by name.
   static const std::vector<CollectorSpec>& all();
   static const CollectorSpec* find(std::string_view name);
+  // "collector X registered twice (a.cpp and b.cpp)", one per refused registration.
+  static const std::vector<std::string>& errors();
+  // The testable core of add(): inserts `spec` into the sorted `specs`, or returns the error.
+  static std::optional<std::string> add_to(std::vector<CollectorSpec>& specs, CollectorSpec spec);
 };
 
-#define VITALS_REGISTER_COLLECTOR(ident, ...)             \
-  [[maybe_unused]] static const bool ident##_registered = \
-      ::vitals::CollectorRegistry::add(__VA_ARGS__)
+// The factory of a collector class: its static create(options, paths) when it has one (for
+// collectors that check or combine options first), else its constructor from
+// (const CollectorOptions&, const Paths&), from (const Paths&) or from nothing.
+template <class C>
+std::unique_ptr<Collector> make_collector(const CollectorOptions& o, const Paths& p) {
+  if constexpr (requires { C::create(o, p); }) {
+    return C::create(o, p);
+  } else if constexpr (std::is_constructible_v<C, const CollectorOptions&, const Paths&>) {
+    return std::make_unique<C>(o, p);
+  } else if constexpr (std::is_constructible_v<C, const Paths&>) {
+    return std::make_unique<C>(p);
+  } else {
+    return std::make_unique<C>();
+  }
+}
+
+template <class C>
+CollectorSpec collector_spec(std::string name, bool default_enabled, std::string help,
+                             std::vector<OptionDecl> options = {}) {
+  return {.name = std::move(name),
+          .default_enabled = default_enabled,
+          .help = std::move(help),
+          .options = std::move(options),
+          .make = &make_collector<C>};
+}
+
+// One declaration per collector, at the end of its .cpp (at namespace scope in vitals):
+//   VITALS_COLLECTOR(MeminfoCollector, "meminfo", true, "Exposes memory statistics.");
+//   VITALS_COLLECTOR(VmstatCollector, "vmstat", true, "help", {{"fields", ...}});
+#define VITALS_COLLECTOR(Class, name, default_enabled, help, ...)                              \
+  [[maybe_unused]] static const bool Class##_registered = ::vitals::CollectorRegistry::add(    \
+      ::vitals::collector_spec<Class>(name, default_enabled, help __VA_OPT__(, ) __VA_ARGS__), \
+      __FILE__)
 
 }  // namespace vitals

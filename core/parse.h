@@ -1,10 +1,14 @@
-// Allocation-free parsing helpers over std::string_view, for the pure parsers of kernel files.
+// Allocation-free parsing helpers over std::string_view, for the pure parsers of kernel files,
+// and the one result shape for bad input (ParseErrors) that every parser and collector uses.
 #pragma once
 
 #include <charconv>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vitals::parse {
 
@@ -82,5 +86,63 @@ inline std::optional<double> to_double(std::string_view s) {
   if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
 }
+
+// One bad item of a parsed file (or of a collector's walk over many files).
+struct ItemError {
+  int line = 0;           // 1-based line of the file; 0 when the error is not about one line
+  std::string message;    // what is wrong, quoting the bad text
+  std::string file = {};  // set by collectors that read many files; else the file is the caller's
+  // "line N: message" (or the message alone without a line).
+  std::string text() const;
+};
+
+// The errors a parser result (or a collector) carries: each bad item is skipped and recorded
+// here, the good values are kept. Empty (and allocation-free) when all went well.
+class ParseErrors {
+ public:
+  void add(int line, std::string message) { items_.push_back({line, std::move(message)}); }
+  // "<what> in "<text, cut at 100 bytes>"".
+  void add(int line, std::string_view what, std::string_view text);
+  // An error about `file` as a whole (a per-device file that cannot be read or parsed).
+  void add_file(std::string file, std::string message, int line = 0) {
+    items_.push_back({line, std::move(message), std::move(file)});
+  }
+  // Takes the errors of a parse of `file` (items that name their own file keep it).
+  void append(std::string_view file, const ParseErrors& from);
+  void clear() { items_.clear(); }
+  bool empty() const { return items_.empty(); }
+  size_t size() const { return items_.size(); }
+  const ItemError& operator[](size_t i) const { return items_[i]; }
+  const ItemError& front() const { return items_.front(); }
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+
+  // The collector's failure message: "PATH:LINE: message (and N more)", PATH being the first
+  // item's own file when it has one, else `path`; ":LINE" only when the item has a line.
+  std::string message(std::string_view path) const;
+
+ private:
+  std::vector<ItemError> items_;
+};
+
+// "KEY VALUE" lines (/proc/vmstat, cgroup cpu.stat, memory.stat, memory.events, ...): the one
+// key/value parser. Keys are views into the parsed text; blank lines are skipped; a line that
+// is not "KEY NUMBER" is an item error. parse_key_values reuses `out`'s storage.
+struct KeyValues {
+  struct Entry {
+    std::string_view key;
+    double value = 0;
+  };
+  std::vector<Entry> entries;
+  ParseErrors errors;
+  std::optional<double> get(std::string_view key) const {
+    for (const auto& e : entries) {
+      if (e.key == key) return e.value;
+    }
+    return std::nullopt;
+  }
+};
+
+void parse_key_values(std::string_view text, KeyValues& out);
 
 }  // namespace vitals::parse

@@ -5,11 +5,6 @@
 namespace vitals::cgroup {
 namespace {
 
-std::string line_error(int n, std::string_view what, std::string_view line) {
-  return "line " + std::to_string(n) + ": " + std::string(what) + " in \"" +
-         std::string(line.substr(0, 80)) + "\"";
-}
-
 // The whole text must be one token (surrounding whitespace and newline allowed).
 bool single_token(std::string_view text, std::string_view* tok) {
   std::string_view rest = parse::trim(text), t;
@@ -54,35 +49,6 @@ std::optional<CpuMax> parse_cpu_max(std::string_view text) {
   return m;
 }
 
-std::optional<double> FlatKeyed::get(std::string_view key) const {
-  for (const auto& e : entries) {
-    if (e.key == key) return e.value;
-  }
-  return std::nullopt;
-}
-
-void parse_flat_keyed(std::string_view text, FlatKeyed& out) {
-  out.entries.clear();
-  out.errors.clear();
-  std::string_view line;
-  int n = 0;
-  while (parse::next_line(text, line)) {
-    ++n;
-    std::string_view rest = line, key, val, more;
-    if (!parse::next_field(rest, key)) continue;  // blank line
-    if (!parse::next_field(rest, val) || parse::next_field(rest, more)) {
-      out.errors.push_back(line_error(n, "expected \"KEY VALUE\"", line));
-      continue;
-    }
-    auto v = parse::to_double(val);
-    if (!v) {
-      out.errors.push_back(line_error(n, "invalid value for " + std::string(key), line));
-      continue;
-    }
-    out.entries.push_back({key, *v});
-  }
-}
-
 void parse_nested_keyed(std::string_view text, NestedKeyed& out) {
   out.entries.clear();
   out.errors.clear();
@@ -97,7 +63,7 @@ void parse_nested_keyed(std::string_view text, NestedKeyed& out) {
       std::optional<double> v;
       if (eq != std::string_view::npos && eq > 0) v = parse::to_double(pair.substr(eq + 1));
       if (!v) {
-        out.errors.push_back(line_error(n, "invalid pair \"" + std::string(pair) + "\"", line));
+        out.errors.add(n, "invalid pair \"" + std::string(pair) + "\"", line);
         continue;
       }
       out.entries.push_back({key, pair.substr(0, eq), *v});
@@ -119,7 +85,7 @@ void parse_blkio(std::string_view text, Blkio& out) {
       std::optional<double> v;
       if (parse::next_field(rest, b) && !parse::next_field(rest, more)) v = parse::to_double(b);
       if (!v) {
-        out.errors.push_back(line_error(n, "invalid Total", line));
+        out.errors.add(n, "invalid Total", line);
         continue;
       }
       out.total = *v;
@@ -127,12 +93,12 @@ void parse_blkio(std::string_view text, Blkio& out) {
     }
     if (!parse::next_field(rest, b) || !parse::next_field(rest, c) ||
         parse::next_field(rest, more) || a.find(':') == std::string_view::npos) {
-      out.errors.push_back(line_error(n, "expected \"MAJ:MIN OP VALUE\"", line));
+      out.errors.add(n, "expected \"MAJ:MIN OP VALUE\"", line);
       continue;
     }
     auto v = parse::to_double(c);
     if (!v) {
-      out.errors.push_back(line_error(n, "invalid value", line));
+      out.errors.add(n, "invalid value", line);
       continue;
     }
     out.entries.push_back({a, b, *v});
@@ -149,7 +115,7 @@ Procs parse_procs(std::string_view text) {
     if (line.empty()) continue;
     auto v = parse::to_u64(line);
     if (!v || *v > 0x7fffffff) {
-      p.errors.push_back(line_error(n, "invalid pid", line));
+      p.errors.add(n, "invalid pid", line);
       continue;
     }
     if (!p.first_pid) p.first_pid = static_cast<int>(*v);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::cgroup {
 
 // A single-value file ("1234\n"): memory.current, pids.current, cpu.weight, cpuacct.usage,
@@ -29,20 +31,8 @@ struct CpuMax {
 };
 std::optional<CpuMax> parse_cpu_max(std::string_view text);
 
-// Flat keyed files ("KEY VALUE" per line): cpu.stat, memory.stat, memory.events,
-// memory.oom_control, cpuacct.stat. Keys are views into the parsed text. Lines that are not
-// "KEY NUMBER" are recorded in `errors` ("line N: ...") and skipped. parse_flat_keyed reuses
-// `out`'s storage.
-struct FlatKeyed {
-  struct Entry {
-    std::string_view key;
-    double value;
-  };
-  std::vector<Entry> entries;
-  std::vector<std::string> errors;
-  std::optional<double> get(std::string_view key) const;
-};
-void parse_flat_keyed(std::string_view text, FlatKeyed& out);
+// Flat keyed files ("KEY VALUE" per line: cpu.stat, memory.stat, memory.events,
+// memory.oom_control, cpuacct.stat) are read with parse::parse_key_values (core/parse.h).
 
 // Nested keyed files ("KEY SUB=VALUE SUB=VALUE ..." per line): io.stat. A line with a bad
 // SUB=VALUE pair keeps its good pairs and records an error.
@@ -53,7 +43,7 @@ struct NestedKeyed {
     double value;
   };
   std::vector<Entry> entries;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 void parse_nested_keyed(std::string_view text, NestedKeyed& out);
 
@@ -70,7 +60,7 @@ struct Blkio {
   };
   std::vector<Entry> entries;
   std::optional<double> total;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 void parse_blkio(std::string_view text, Blkio& out);
 
@@ -78,7 +68,7 @@ void parse_blkio(std::string_view text, Blkio& out);
 struct Procs {
   uint64_t count = 0;
   std::optional<int> first_pid;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 Procs parse_procs(std::string_view text);
 

@@ -86,7 +86,7 @@ class SocketSource {
       }
       if (have == buf_.size()) {
         ::close(fd);
-        throw CollectError(path + ": line " + std::to_string(lineno + 1) + " longer than " +
+        throw CollectError(path + ":" + std::to_string(lineno + 1) + ": longer than " +
                            std::to_string(buf_.size()) + " bytes");
       }
       ssize_t n = ::read(fd, buf_.data() + have, buf_.size() - have);
@@ -111,7 +111,7 @@ class SocketSource {
         }
         if (!procfs::parse_net_socket_line(line, kind, &s, &why)) {
           ::close(fd);
-          throw CollectError(path + ": line " + std::to_string(lineno) + ": " + why);
+          throw CollectError(path + ":" + std::to_string(lineno) + ": " + why);
         }
         if (r.states & state_bit(s.state)) fn(static_cast<const InetSocket&>(s));
       }

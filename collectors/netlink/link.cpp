@@ -108,9 +108,9 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
     nlmsghdr h;
     std::memcpy(&h, buf.data() + off, sizeof h);
     if (h.nlmsg_len < sizeof(nlmsghdr) || h.nlmsg_len > buf.size() - off) {
-      out->errors.push_back("truncated netlink message at offset " + std::to_string(off) +
-                            " (length " + std::to_string(h.nlmsg_len) + ", " +
-                            std::to_string(buf.size() - off) + " bytes left)");
+      out->errors.add(0, "truncated netlink message at offset " + std::to_string(off) +
+                             " (length " + std::to_string(h.nlmsg_len) + ", " +
+                             std::to_string(buf.size() - off) + " bytes left)");
       return;
     }
     const size_t msg_off = off;
@@ -126,7 +126,7 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
       if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
         std::memcpy(&err, msg + NLMSG_HDRLEN, sizeof err);
       }
-      out->errors.push_back("netlink error " + std::to_string(-err));
+      out->errors.add(0, "netlink error " + std::to_string(-err));
       out->done = true;
       return;
     }
@@ -134,8 +134,8 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
     auto where = [&] { return "RTM_NEWLINK at offset " + std::to_string(msg_off); };
     size_t attr_off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(ifinfomsg));
     if (h.nlmsg_len < attr_off) {
-      out->errors.push_back(where() + ": " + std::to_string(h.nlmsg_len) +
-                            " bytes, shorter than its header and ifinfomsg");
+      out->errors.add(0, where() + ": " + std::to_string(h.nlmsg_len) +
+                             " bytes, shorter than its header and ifinfomsg");
       continue;
     }
     ifinfomsg ifi;
@@ -145,7 +145,7 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
     l.type = ifi.ifi_type;
     l.flags = ifi.ifi_flags;
     auto fail = [&](const std::string& why) {
-      out->errors.push_back(where() + " (ifindex " + std::to_string(l.index) + "): " + why);
+      out->errors.add(0, where() + " (ifindex " + std::to_string(l.index) + "): " + why);
     };
     std::string why;
     while (attr_off + sizeof(rtattr) <= h.nlmsg_len) {

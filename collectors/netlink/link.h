@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::netlink {
 
 // The counters of struct rtnl_link_stats64 in the kernel's field order (linux/if_link.h).
@@ -53,7 +55,7 @@ struct LinkDump {
   std::vector<Link> links;   // every RTM_NEWLINK message with a name, in dump order
   bool done = false;         // NLMSG_DONE (or an NLMSG_ERROR ending the dump) seen
   bool interrupted = false;  // NLM_F_DUMP_INTR: the link list changed while it was dumped
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 // Parses one recv() buffer of a dump, appending to `out`. A malformed attribute is reported in

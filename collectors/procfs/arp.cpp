@@ -1,6 +1,5 @@
 #include "collectors/procfs/arp.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -21,7 +20,7 @@ Arp parse_arp(std::string_view text) {
       device = f;
     }
     if (fields != 6) {
-      a.errors.push_back(line_error(n, "expected 6 fields, got " + std::to_string(fields), line));
+      a.errors.add(n, "expected 6 fields, got " + std::to_string(fields), line);
       continue;
     }
     bool found = false;

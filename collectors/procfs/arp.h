@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // /proc/net/arp, reduced to what node_exporter reports: entries per device, in order of first
@@ -15,7 +17,7 @@ struct ArpDeviceCount {
 
 struct Arp {
   std::vector<ArpDeviceCount> devices;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Arp parse_arp(std::string_view text);

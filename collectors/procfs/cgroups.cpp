@@ -1,6 +1,5 @@
 #include "collectors/procfs/cgroups.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -17,12 +16,12 @@ Cgroups parse_cgroups(std::string_view text) {
     int got = 0;
     while (got < 4 && parse::next_field(rest, f[got])) ++got;
     if (got != 4 || parse::next_field(rest, extra)) {
-      c.errors.push_back(line_error(n, "expected 4 fields", line));
+      c.errors.add(n, "expected 4 fields", line);
       continue;
     }
     auto h = parse::to_u64(f[1]), num = parse::to_u64(f[2]), en = parse::to_u64(f[3]);
     if (!h || !num || !en) {
-      c.errors.push_back(line_error(n, "invalid number", line));
+      c.errors.add(n, "invalid number", line);
       continue;
     }
     c.subsystems.push_back({f[0], double(*h), double(*num), double(*en)});

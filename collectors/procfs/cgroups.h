@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One line of /proc/cgroups.
@@ -16,7 +18,7 @@ struct CgroupSummary {
 
 struct Cgroups {
   std::vector<CgroupSummary> subsystems;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Cgroups parse_cgroups(std::string_view text);

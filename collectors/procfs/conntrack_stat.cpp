@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -63,8 +62,8 @@ ConntrackStat parse_conntrack_stat(std::string_view text) {
       vals[i++] = *v;
     }
     if (!ok || i != cols) {
-      s.errors.push_back(line_error(
-          n, "expected " + std::to_string(cols) + " hex counters matching the header", line));
+      s.errors.add(n, "expected " + std::to_string(cols) + " hex counters matching the header",
+                   line);
       continue;
     }
     for (size_t c = 0; c < cols; ++c) {

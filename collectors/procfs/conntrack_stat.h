@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // /proc/net/stat/nf_conntrack: a header naming the columns, then one line of hex counters per
@@ -14,7 +16,7 @@ namespace vitals::procfs {
 struct ConntrackStat {
   std::optional<double> found, invalid, ignore, insert, insert_failed, drop, early_drop,
       search_restart;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 ConntrackStat parse_conntrack_stat(std::string_view text);

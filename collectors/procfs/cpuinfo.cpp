@@ -1,6 +1,5 @@
 #include "collectors/procfs/cpuinfo.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -26,7 +25,7 @@ CpuInfos parse_cpuinfo(std::string_view text) {
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
-      r.errors.push_back(line_error(n, "missing ':'", line));
+      r.errors.add(n, "missing ':'", line);
       continue;
     }
     std::string_view key = parse::trim(line.substr(0, colon));

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One processor block of /proc/cpuinfo (x86 field names). Absent fields stay empty.
@@ -15,7 +17,7 @@ struct CpuInfo {
 
 struct CpuInfos {
   std::vector<CpuInfo> cpus;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 CpuInfos parse_cpuinfo(std::string_view text);

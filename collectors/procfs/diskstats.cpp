@@ -12,20 +12,16 @@ Diskstats parse_diskstats(std::string_view text) {
     ++n;
     std::string_view rest = line, f;
     if (parse::trim(line).empty()) continue;
-    auto bad = [&](const std::string& what) {
-      d.errors.push_back("line " + std::to_string(n) + ": " + what + " in \"" +
-                         std::string(line.substr(0, 100)) + "\"");
-    };
     DiskStat s;
     std::string_view maj, min, name;
     if (!parse::next_field(rest, maj) || !parse::next_field(rest, min) ||
         !parse::next_field(rest, name)) {
-      bad("expected major, minor and name");
+      d.errors.add(n, "expected major, minor and name", line);
       continue;
     }
     auto ma = parse::to_u64(maj), mi = parse::to_u64(min);
     if (!ma || !mi || *ma > UINT32_MAX || *mi > UINT32_MAX) {
-      bad("invalid device number");
+      d.errors.add(n, "invalid device number", line);
       continue;
     }
     s.major = static_cast<uint32_t>(*ma);
@@ -36,7 +32,7 @@ Diskstats parse_diskstats(std::string_view text) {
       if (s.count == static_cast<int>(s.stats.size())) break;  // newer kernels: ignore extras
       auto v = parse::to_u64(f);
       if (!v) {
-        bad("invalid counter \"" + std::string(f) + "\"");
+        d.errors.add(n, "invalid counter \"" + std::string(f) + "\"", line);
         ok = false;
         break;
       }
@@ -44,7 +40,7 @@ Diskstats parse_diskstats(std::string_view text) {
     }
     if (!ok) continue;
     if (s.count < 11) {
-      bad("expected at least 11 counters, got " + std::to_string(s.count));
+      d.errors.add(n, "expected at least 11 counters, got " + std::to_string(s.count), line);
       continue;
     }
     d.disks.push_back(std::move(s));

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One line of /proc/diskstats: major, minor, name, then 11 (before 4.18), 15 (4.18+) or 17
@@ -22,7 +24,7 @@ struct DiskStat {
 
 struct Diskstats {
   std::vector<DiskStat> disks;
-  std::vector<std::string> errors;  // "line N: ..."
+  parse::ParseErrors errors;  // "line N: ..."
 };
 
 Diskstats parse_diskstats(std::string_view text);

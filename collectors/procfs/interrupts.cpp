@@ -1,6 +1,5 @@
 #include "collectors/procfs/interrupts.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -25,7 +24,7 @@ Interrupts parse_interrupts(std::string_view text) {
     std::string_view rest = line, f;
     while (parse::next_field(rest, f)) {
       if (f.substr(0, 3) != "CPU") {
-        r.errors.push_back(line_error(n, "invalid header", line));
+        r.errors.add(n, "invalid header", line);
         return r;
       }
       ++r.cpus;
@@ -36,7 +35,7 @@ Interrupts parse_interrupts(std::string_view text) {
     std::string_view rest = line, name;
     if (!parse::next_field(rest, name)) continue;
     if (name.back() != ':') {
-      r.errors.push_back(line_error(n, "missing ':' after the interrupt name", line));
+      r.errors.add(n, "missing ':' after the interrupt name", line);
       continue;
     }
     name.remove_suffix(1);
@@ -56,7 +55,7 @@ Interrupts parse_interrupts(std::string_view text) {
       ++got;
     }
     if (bad) {
-      r.errors.push_back(line_error(n, "invalid per-CPU count", line));
+      r.errors.add(n, "invalid per-CPU count", line);
       continue;
     }
     // Lines such as "ERR: 0" carry one total and no per-CPU columns; node_exporter skips

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One line of /proc/interrupts: its name ("0", "NMI"), one count per CPU column, and the
@@ -19,7 +21,7 @@ struct InterruptLine {
 struct Interrupts {
   int cpus = 0;
   std::vector<InterruptLine> lines;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Interrupts parse_interrupts(std::string_view text);

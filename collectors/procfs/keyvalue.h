@@ -4,21 +4,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
-// "name value" lines (/proc/vmstat).
-struct KeyValue {
-  std::string_view key;  // points into the parsed text
-  double value = 0;
-};
-
-struct KeyValues {
-  std::vector<KeyValue> values;
-  std::vector<std::string> errors;
-};
-
-// Appends to `out` (cleared first).
-void parse_key_values(std::string_view text, KeyValues* out);
+// "name value" files (/proc/vmstat) use parse::parse_key_values (core/parse.h).
 
 // /proc/sys/fs/file-nr: "allocated unused maximum".
 struct FileNr {

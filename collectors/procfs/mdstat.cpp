@@ -62,10 +62,7 @@ Mdstat parse_mdstat(std::string_view text) {
         l.substr(0, 13) == "Personalities" || l.substr(0, 6) == "unused") {
       continue;
     }
-    auto bad = [&](const std::string& what) {
-      r.errors.push_back("line " + std::to_string(i + 1) + ": " + what + " in \"" +
-                         std::string(l.substr(0, 100)) + "\"");
-    };
+    const int n = static_cast<int>(i + 1);
     // Fields split on spaces and ':' ("md0 : active raid1 ...").
     std::vector<std::string_view> fields;
     size_t p = 0;
@@ -77,11 +74,11 @@ Mdstat parse_mdstat(std::string_view text) {
       p = q;
     }
     if (fields.size() < 3) {
-      bad("expected at least 3 fields on an md device line");
+      r.errors.add(n, "expected at least 3 fields on an md device line", l);
       continue;
     }
     if (i + 3 >= lines.size()) {
-      bad("too few lines for md device " + std::string(fields[0]));
+      r.errors.add(n, "too few lines for md device " + std::string(fields[0]), l);
       continue;
     }
     MdStat m;
@@ -93,12 +90,12 @@ Mdstat parse_mdstat(std::string_view text) {
     std::string_view size_field;
     std::string_view sr = status;
     if (!parse::next_field(sr, size_field)) {
-      bad("missing status line for " + m.name);
+      r.errors.add(n, "missing status line for " + m.name, l);
       continue;
     }
     auto size = parse::to_u64(size_field);
     if (!size) {
-      bad("invalid block count \"" + std::string(size_field) + "\" for " + m.name);
+      r.errors.add(n, "invalid block count \"" + std::string(size_field) + "\" for " + m.name, l);
       continue;
     }
     m.blocks_total = static_cast<int64_t>(*size);
@@ -107,7 +104,7 @@ Mdstat parse_mdstat(std::string_view text) {
     } else if (contains(l, "inactive")) {
       m.disks_total = m.disks_active = 0;
     } else if (!status_counts(status, &m.disks_total, &m.disks_active)) {
-      bad("no [total/active] [U_] status for " + m.name);
+      r.errors.add(n, "no [total/active] [U_] status for " + m.name, l);
       continue;
     }
     size_t sync_idx = i + 2;
@@ -129,7 +126,8 @@ Mdstat parse_mdstat(std::string_view text) {
                           ? std::nullopt
                           : parse::to_u64(sync.substr(open + 1, slash - open - 1));
         if (!synced) {
-          bad("invalid sync line \"" + std::string(sync.substr(0, 100)) + "\" for " + m.name);
+          r.errors.add(
+              n, "invalid sync line \"" + std::string(sync.substr(0, 100)) + "\" for " + m.name, l);
           continue;
         }
         m.blocks_synced = static_cast<int64_t>(*synced);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 struct MdStat {
@@ -24,7 +26,7 @@ struct MdStat {
 
 struct Mdstat {
   std::vector<MdStat> devices;
-  std::vector<std::string> errors;  // "line N: ..."
+  parse::ParseErrors errors;  // "line N: ..."
 };
 
 Mdstat parse_mdstat(std::string_view text);

@@ -14,26 +14,24 @@ Meminfo parse_meminfo(std::string_view text) {
     std::string_view rest = line, key, val, unit, extra;
     parse::next_field(rest, key);
     if (key.empty() || key.back() != ':') {
-      m.errors.push_back("line " + std::to_string(n) + ": missing ':' in \"" + std::string(line) +
-                         "\"");
+      m.errors.add(n, "missing ':'", line);
       continue;
     }
     key.remove_suffix(1);
     if (!parse::next_field(rest, val)) {
-      m.errors.push_back("line " + std::to_string(n) + ": no value for " + std::string(key));
+      m.errors.add(n, "no value for " + std::string(key), line);
       continue;
     }
     auto v = parse::to_double(val);
     if (!v) {
-      m.errors.push_back("line " + std::to_string(n) + ": invalid value \"" + std::string(val) +
-                         "\" for " + std::string(key));
+      m.errors.add(n, "invalid value \"" + std::string(val) + "\" for " + std::string(key), line);
       continue;
     }
     MeminfoEntry e{key, *v, false};
     if (parse::next_field(rest, unit)) {
       if (unit != "kB" || parse::next_field(rest, extra)) {
-        m.errors.push_back("line " + std::to_string(n) + ": unexpected unit \"" +
-                           std::string(unit) + "\" for " + std::string(key));
+        m.errors.add(n, "unexpected unit \"" + std::string(unit) + "\" for " + std::string(key),
+                     line);
         continue;
       }
       e.kb = true;

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // /proc/meminfo: "Key:   value [kB]" lines, in file order.
@@ -15,7 +17,7 @@ struct MeminfoEntry {
 
 struct Meminfo {
   std::vector<MeminfoEntry> entries;  // views into the parsed text
-  std::vector<std::string> errors;    // one per malformed line: "line N: ..."
+  parse::ParseErrors errors;          // one per malformed line: "line N: ..."
 };
 
 Meminfo parse_meminfo(std::string_view text);

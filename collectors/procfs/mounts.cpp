@@ -5,18 +5,21 @@
 namespace vitals::procfs {
 namespace {
 
-void replace_all(std::string& s, std::string_view from, std::string_view to) {
-  // Copies into a new string rather than calling std::string::replace in place: shorter, and
-  // GCC 12 at -O3 warns (-Wrestrict) about the in-place replace's memcpy.
-  if (s.find(from) == std::string::npos) return;
+// The mount point with the kernel's octal escapes of space (\040) and tab (\011) decoded, by
+// copying (an in-place std::string::replace trips GCC 12's -Wrestrict false positive).
+std::string unescape_mount_point(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  std::string_view in = s;
-  for (size_t p; (p = in.find(from)) != std::string_view::npos; in.remove_prefix(p + from.size())) {
-    out.append(in.substr(0, p)).append(to);
+  for (size_t i = 0; i < s.size(); ++i) {
+    std::string_view at = s.substr(i, 4);
+    if (at == "\\040" || at == "\\011") {
+      out.push_back(at == "\\040" ? ' ' : '\t');
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
   }
-  out.append(in);
-  s = std::move(out);
+  return out;
 }
 
 }  // namespace
@@ -32,13 +35,10 @@ Mounts parse_mounts(std::string_view text) {
     int got = 0;
     while (got < 4 && parse::next_field(rest, f[got])) ++got;
     if (got < 4) {
-      r.errors.push_back("line " + std::to_string(n) + ": malformed mount point information \"" +
-                         std::string(line.substr(0, 100)) + "\"");
+      r.errors.add(n, "malformed mount point information", line);
       continue;
     }
-    Mount m{std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3])};
-    replace_all(m.mount_point, "\\040", " ");
-    replace_all(m.mount_point, "\\011", "\t");
+    Mount m{std::string(f[0]), unescape_mount_point(f[1]), std::string(f[2]), std::string(f[3])};
     r.mounts.push_back(std::move(m));
   }
   return r;

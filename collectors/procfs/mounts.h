@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 struct Mount {
@@ -17,7 +19,7 @@ struct Mount {
 
 struct Mounts {
   std::vector<Mount> mounts;
-  std::vector<std::string> errors;  // "line N: ..."
+  parse::ParseErrors errors;  // "line N: ..."
 };
 
 Mounts parse_mounts(std::string_view text);

@@ -1,6 +1,5 @@
 #include "collectors/procfs/netdev.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -15,7 +14,7 @@ void parse_net_dev(std::string_view text, NetDev* out) {
     if (n <= 2 || parse::trim(line).empty()) continue;  // two header lines
     size_t colon = line.rfind(':');
     if (colon == std::string_view::npos) {
-      out->errors.push_back(line_error(n, "missing ':' after the device name", line));
+      out->errors.add(n, "missing ':' after the device name", line);
       continue;
     }
     NetDevLine d;
@@ -32,7 +31,7 @@ void parse_net_dev(std::string_view text, NetDev* out) {
       d.values[i++] = double(*v);
     }
     if (!ok || i != d.values.size()) {
-      out->errors.push_back(line_error(n, "expected a device name and 16 counters", line));
+      out->errors.add(n, "expected a device name and 16 counters", line);
       continue;
     }
     out->devices.push_back(d);

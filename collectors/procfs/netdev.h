@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // The 16 counters of one /proc/net/dev line, in the file's column order.
@@ -21,7 +23,7 @@ struct NetDevLine {
 
 struct NetDev {
   std::vector<NetDevLine> devices;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 // Appends to `out` (cleared first), so a collector can reuse its vectors.

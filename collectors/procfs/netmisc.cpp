@@ -3,7 +3,6 @@
 #include <charconv>
 #include <optional>
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -27,7 +26,7 @@ Sockstat parse_sockstat(std::string_view text) {
     std::string_view rest = line, proto, key, val;
     if (!parse::next_field(rest, proto)) continue;
     if (proto.back() != ':') {
-      s.errors.push_back(line_error(n, "missing ':' after the protocol", line));
+      s.errors.add(n, "missing ':' after the protocol", line);
       continue;
     }
     proto.remove_suffix(1);
@@ -44,7 +43,7 @@ Sockstat parse_sockstat(std::string_view text) {
     }
     if (!ok) {
       s.values.resize(first);
-      s.errors.push_back(line_error(n, "expected name/number pairs", line));
+      s.errors.add(n, "expected name/number pairs", line);
     }
   }
   return s;
@@ -68,7 +67,7 @@ Softnet parse_softnet(std::string_view text) {
     if (got < 3) {
       // Keep the CPU numbering of the lines that follow.
       s.cpus.push_back({});
-      s.errors.push_back(line_error(n, "expected at least 3 hex counters", line));
+      s.errors.add(n, "expected at least 3 hex counters", line);
       continue;
     }
     s.cpus.push_back({double(*v[0]), double(*v[1]), double(*v[2])});

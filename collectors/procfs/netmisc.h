@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // /proc/net/sockstat{,6}: "TCP: inuse 4 orphan 0 ..." -> ("TCP", "inuse", 4), ...
@@ -16,7 +18,7 @@ struct SockstatValue {
 
 struct Sockstat {
   std::vector<SockstatValue> values;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Sockstat parse_sockstat(std::string_view text);
@@ -31,7 +33,7 @@ struct SoftnetCpu {
 
 struct Softnet {
   std::vector<SoftnetCpu> cpus;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Softnet parse_softnet(std::string_view text);

@@ -1,6 +1,5 @@
 #include "collectors/procfs/netstat.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -12,7 +11,7 @@ void parse_netstat(std::string_view text, NetStats* out) {
     ++n;
     if (parse::trim(names_line).empty()) continue;
     if (!parse::next_line(text, values_line)) {
-      out->errors.push_back(line_error(n, "header without a values line", names_line));
+      out->errors.add(n, "header without a values line", names_line);
       break;
     }
     ++n;
@@ -20,7 +19,7 @@ void parse_netstat(std::string_view text, NetStats* out) {
     parse::next_field(names, proto);
     parse::next_field(values, proto2);
     if (proto.empty() || proto.back() != ':' || proto != proto2) {
-      out->errors.push_back(line_error(n, "values line does not match its header", values_line));
+      out->errors.add(n, "values line does not match its header", values_line);
       continue;
     }
     proto.remove_suffix(1);
@@ -42,7 +41,7 @@ void parse_netstat(std::string_view text, NetStats* out) {
     }
     if (!ok || parse::next_field(values, val)) {
       out->values.resize(first);
-      out->errors.push_back(line_error(n, "values do not match the header's names", values_line));
+      out->errors.add(n, "values do not match the header's names", values_line);
     }
   }
 }
@@ -55,7 +54,7 @@ void parse_snmp6(std::string_view text, NetStats* out) {
     std::string_view rest = line, key, val;
     if (!parse::next_field(rest, key)) continue;
     if (!parse::next_field(rest, val)) {
-      out->errors.push_back(line_error(n, "missing value", line));
+      out->errors.add(n, "missing value", line);
       continue;
     }
     auto v = parse::to_double(val);
@@ -65,7 +64,7 @@ void parse_snmp6(std::string_view text, NetStats* out) {
     size_t six = key.find('6');
     if (six == std::string_view::npos) continue;
     if (!v || six + 1 >= key.size()) {
-      out->errors.push_back(line_error(n, "invalid counter", line));
+      out->errors.add(n, "invalid counter", line);
       continue;
     }
     out->values.push_back({key.substr(0, six + 1), key.substr(six + 1), *v});

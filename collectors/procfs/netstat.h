@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One counter of /proc/net/netstat, /proc/net/snmp ("Tcp" + "ActiveOpens") or
@@ -16,7 +18,7 @@ struct NetStatValue {
 
 struct NetStats {
   std::vector<NetStatValue> values;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 // /proc/net/netstat and /proc/net/snmp: pairs of lines "Proto: names..." / "Proto: values...".

@@ -77,6 +77,13 @@ std::optional<PidStat> parse_pid_stat(std::string_view text, std::string* error)
   return s;
 }
 
+std::optional<PidStat> parse_pid_stat(std::string_view text, parse::ParseErrors& errors) {
+  std::string why;
+  auto s = parse_pid_stat(text, &why);
+  if (!s) errors.add(1, why, parse::trim(text));
+  return s;
+}
+
 namespace {
 
 // "Key:\tVALUE [kB]" -> VALUE (times 1024 when kB).

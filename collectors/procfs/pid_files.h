@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // /proc/<pid>/stat (proc(5) field numbers in comments). The comm may hold spaces and ')'.
@@ -24,7 +26,9 @@ struct PidStat {
   double vsize = 0;        // 23, bytes
   double rss = 0;          // 24, pages
 };
-// nullopt with `error` set when the line is malformed or short.
+// nullopt when the line is malformed or short, with the item error (line 1) added to `errors`.
+std::optional<PidStat> parse_pid_stat(std::string_view text, parse::ParseErrors& errors);
+// The same with the error as text, for the agent's own /proc/self (collectors/self).
 std::optional<PidStat> parse_pid_stat(std::string_view text, std::string* error);
 
 // The fields of /proc/<pid>/status that process-exporter reports.

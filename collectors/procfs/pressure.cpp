@@ -1,6 +1,5 @@
 #include "collectors/procfs/pressure.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -19,7 +18,7 @@ Pressure parse_pressure(std::string_view text) {
     else if (kind == "full")
       target = &p.full_total_us;
     else {
-      if (p.error.empty()) p.error = line_error(n, "unknown pressure line", line);
+      p.errors.add(n, "unknown pressure line", line);
       continue;
     }
     std::optional<double> total;
@@ -27,7 +26,7 @@ Pressure parse_pressure(std::string_view text) {
       if (f.substr(0, 6) == "total=") total = parse::to_u64(f.substr(6));
     }
     if (!total) {
-      if (p.error.empty()) p.error = line_error(n, "missing or invalid total=", line);
+      p.errors.add(n, "missing or invalid total=", line);
       continue;
     }
     *target = total;

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One /proc/pressure/<resource> file: the "total=" stall time (microseconds) of its "some" and
@@ -11,7 +13,7 @@ namespace vitals::procfs {
 struct Pressure {
   std::optional<double> some_total_us;
   std::optional<double> full_total_us;
-  std::string error;  // empty when every line parsed
+  parse::ParseErrors errors;
 };
 
 Pressure parse_pressure(std::string_view text);

@@ -1,6 +1,5 @@
 #include "collectors/procfs/schedstat.h"
 
-#include "collectors/procfs/errors.h"
 #include "core/parse.h"
 
 namespace vitals::procfs {
@@ -26,7 +25,7 @@ Schedstat parse_schedstat(std::string_view text) {
         v[got++] = double(*x);
     }
     if (!ok || got < 9) {
-      s.errors.push_back(line_error(n, "expected a cpu number and 9 counters", line));
+      s.errors.add(n, "expected a cpu number and 9 counters", line);
       continue;
     }
     c.running_ns = v[6];

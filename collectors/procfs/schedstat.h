@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // The "cpuN" lines of /proc/schedstat (version 15): fields 7, 8 and 9.
@@ -16,7 +18,7 @@ struct SchedstatCpu {
 
 struct Schedstat {
   std::vector<SchedstatCpu> cpus;
-  std::vector<std::string> errors;
+  parse::ParseErrors errors;
 };
 
 Schedstat parse_schedstat(std::string_view text);

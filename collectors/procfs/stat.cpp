@@ -20,10 +20,6 @@ Stat parse_stat(std::string_view text) {
   Stat s;
   std::string_view line;
   int n = 0;
-  auto bad = [&](std::string_view what, std::string_view l) {
-    s.errors.push_back("line " + std::to_string(n) + ": " + std::string(what) + " in \"" +
-                       std::string(l.substr(0, 80)) + "\"");
-  };
   while (parse::next_line(text, line)) {
     ++n;
     std::string_view rest = line, key;
@@ -33,7 +29,7 @@ Stat parse_stat(std::string_view text) {
       if (key.size() > 3) {
         auto idx = parse::to_u64(key.substr(3));
         if (!idx) {
-          bad("invalid cpu name", line);
+          s.errors.add(n, "invalid cpu name", line);
           continue;
         }
         c.cpu = static_cast<int>(*idx);
@@ -49,7 +45,7 @@ Stat parse_stat(std::string_view text) {
         c.ticks[c.fields++] = *v;
       }
       if (!ok || c.fields < 4) {
-        bad("invalid cpu times", line);
+        s.errors.add(n, "invalid cpu times", line);
         continue;
       }
       if (c.cpu < 0) {
@@ -77,7 +73,7 @@ Stat parse_stat(std::string_view text) {
       target = &s.softirq_total;
     if (!target) continue;  // lines this parser does not know are not errors
     if (!first_number(rest, &v)) {
-      bad("invalid value", line);
+      s.errors.add(n, "invalid value", line);
       continue;
     }
     *target = v;
@@ -95,7 +91,7 @@ Stat parse_stat(std::string_view text) {
         vec.push_back(*x);
       }
       if (!ok) {
-        bad("invalid softirq counts", line);
+        s.errors.add(n, "invalid softirq counts", line);
         continue;
       }
       s.softirqs = std::move(vec);

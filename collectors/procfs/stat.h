@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::procfs {
 
 // One "cpu" or "cpuN" line of /proc/stat, in USER_HZ ticks. Fields the kernel did not print
@@ -33,8 +35,8 @@ struct Stat {
   std::optional<double> procs_running;
   std::optional<double> procs_blocked;
   std::optional<double> softirq_total;
-  std::vector<double> softirqs;     // per vector, in kSoftirqVectors order
-  std::vector<std::string> errors;  // one per malformed line: "line N: ..."
+  std::vector<double> softirqs;  // per vector, in kSoftirqVectors order
+  parse::ParseErrors errors;     // one per malformed line: "line N: ..."
 };
 
 Stat parse_stat(std::string_view text);

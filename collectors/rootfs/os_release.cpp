@@ -14,8 +14,7 @@ OsRelease parse_os_release(std::string_view text) {
     if (l.empty() || l.front() == '#') continue;
     size_t eq = l.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      r.errors.push_back("line " + std::to_string(n) + ": expected KEY=value in \"" +
-                         std::string(l.substr(0, 80)) + "\"");
+      r.errors.add(n, "expected KEY=value", l);
       continue;
     }
     std::string key(parse::trim(l.substr(0, eq)));
@@ -48,7 +47,7 @@ OsRelease parse_os_release(std::string_view text) {
       val.assign(raw);
     }
     if (!ok) {
-      r.errors.push_back("line " + std::to_string(n) + ": unterminated quote for " + key);
+      r.errors.add(n, "unterminated quote for " + key, l);
       continue;
     }
     r.fields[key] = std::move(val);

@@ -7,11 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parse.h"
+
 namespace vitals::rootfs {
 
 struct OsRelease {
   std::map<std::string, std::string> fields;
-  std::vector<std::string> errors;  // "line N: ..."
+  parse::ParseErrors errors;  // "line N: ..."
 };
 
 OsRelease parse_os_release(std::string_view text);

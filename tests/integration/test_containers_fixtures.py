@@ -147,12 +147,35 @@ class ContainersFixtures(unittest.TestCase):
             agent.stop()
             log = agent.output()
         self.assertEqual(success(fams), 0.0)
-        self.assertIn("memory.stat: line 3: invalid value for kernel", log)
+        self.assertIn(f"docker-{DOCKER}.scope/memory.stat:3: invalid value for kernel", log)
         d = f"/system.slice/docker-{DOCKER}.scope"
         # the good lines of the bad file and every other file are still there
         self.assertIn(d, ids(got["container_memory_rss"]))
         self.assertIn(d, ids(got["container_oom_events_total"]))
         self.assertEqual(len(ids(got["container_cpu_usage_seconds_total"])), 8)
+
+    def test_vanished_cpu_stat_keeps_nothing_of_the_previous_cgroup(self):
+        # ssh.service follows the throttled docker scope in path order. With a quota of its own
+        # and its cpu.stat gone (removed mid-walk), it must have no throttling series at all,
+        # not the docker scope's 45 periods / 3.6 s.
+        root = self.tree("v2")
+        ssh = os.path.join(root, "sys/fs/cgroup/system.slice/ssh.service")
+        with open(os.path.join(ssh, "cgroup.controllers"), "w") as f:
+            f.write("cpu memory pids\n")
+        with open(os.path.join(ssh, "cpu.max"), "w") as f:
+            f.write("20000 100000\n")
+        os.remove(os.path.join(ssh, "cpu.stat"))
+        got, fams = container_families(scrape(root))
+        self.assertEqual(success(fams), 1.0)  # a vanished file is not an error
+        docker = f"/system.slice/docker-{DOCKER}.scope"
+        quota = got["container_spec_cpu_quota"]
+        self.assertEqual(quota.samples[("container_spec_cpu_quota", frozenset(
+            {"id": "/system.slice/ssh.service", "image": "", "name": "ssh.service"}.items()))], 20000)
+        for name in ("container_cpu_cfs_periods_total", "container_cpu_cfs_throttled_periods_total",
+                     "container_cpu_cfs_throttled_seconds_total"):
+            self.assertIn(docker, ids(got[name]), name)
+            self.assertNotIn("/system.slice/ssh.service", ids(got[name]), name)
+        self.assertNotIn("/system.slice/ssh.service", ids(got["container_cpu_usage_seconds_total"]))
 
     def test_cap_keeps_shallowest(self):
         text = scrape(self.tree("v2"), "--collector.containers.max-cgroups=3")

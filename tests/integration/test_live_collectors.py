@@ -165,9 +165,19 @@ class LiveCollectors(unittest.TestCase):
                         "  bad0: 1 2 3\n")
             with open(os.path.join(root, "loadavg"), "w") as f:
                 f.write("0.5 0.25 0.125 1/100 42\n")
+            with open(os.path.join(root, "meminfo"), "w") as f:
+                f.write("MemTotal: 1000 kB\nMemFree: lots kB\nCached: 20 kB\n")
+            with open(os.path.join(root, "stat"), "w") as f:
+                f.write("cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nctxt many\n"
+                        "btime 1700000000\nprocesses 42\nprocs_running 2\nprocs_blocked 0\n")
+            with open(os.path.join(root, "diskstats"), "w") as f:
+                f.write("   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n"
+                        "   8       x sdb 1 2 3 4 5 6 7 8 9 10 11\n"
+                        "   8      16 sdc 5 2 3 4 5 6 7 8 9 10 11\n")
             with Agent("--collector.disable-defaults", f"--path.procfs={root}",
                        "--collector.arp", "--collector.vmstat", "--collector.loadavg",
-                       "--collector.netdev") as agent:
+                       "--collector.netdev", "--collector.meminfo", "--collector.stat",
+                       "--collector.diskstats") as agent:
                 fams = parse_exposition(agent.scrape())
                 log = agent.output()
         self.assertEqual(success(fams, "arp"), 0.0)
@@ -183,9 +193,55 @@ class LiveCollectors(unittest.TestCase):
         self.assertEqual(value(fams, "node_network_receive_bytes_total", device="eth9"), 100.0)
         self.assertEqual(value(fams, "node_network_transmit_packets_total", device="eth9"), 4.0)
         self.assertNotIn("node_network_receive_nohandler_total", fams)
-        self.assertIn("net/arp: line 3: expected 6 fields", log)
-        self.assertIn("vmstat: line 2", log)
-        self.assertIn("net/dev: line 4: expected a device name and 16 counters", log)
+        # One bad line each: the collector fails, its good values stay, the log names file:line.
+        for c in ("meminfo", "stat", "diskstats"):
+            self.assertEqual(success(fams, c), 0.0, c)
+        self.assertEqual(value(fams, "node_memory_MemTotal_bytes"), 1000 * 1024)
+        self.assertEqual(value(fams, "node_memory_Cached_bytes"), 20 * 1024)
+        self.assertNotIn("node_memory_MemFree_bytes", fams)
+        self.assertEqual(value(fams, "node_boot_time_seconds"), 1700000000)
+        self.assertEqual(value(fams, "node_forks_total"), 42)
+        self.assertNotIn("node_context_switches_total", fams)
+        self.assertEqual(value(fams, "node_disk_reads_completed_total", device="sda"), 1)
+        self.assertEqual(value(fams, "node_disk_reads_completed_total", device="sdc"), 5)
+        self.assertEqual(len(fams["node_disk_reads_completed_total"].samples), 2)
+        self.assertIn("net/arp:3: expected 6 fields", log)
+        self.assertIn("vmstat:2: expected", log)
+        self.assertIn("net/dev:4: expected a device name and 16 counters", log)
+        self.assertIn("meminfo:2: invalid value", log)
+        self.assertIn("/stat:3: invalid value in", log)
+        self.assertIn("diskstats:2: invalid device number", log)
+
+    def test_malformed_pid_stat_same_in_processes_and_process_groups(self):
+        # processes and process_groups treat a malformed /proc/<pid>/stat alike: an item error
+        # naming the file and line (the collector fails), the other processes still counted.
+        good = "{pid} (worker) S 1 1 1 0 -1 0 5 0 2 0 100 50 0 0 20 0 {threads} 0 500 1000 10\n"
+        with tempfile.TemporaryDirectory() as root:
+            for pid, text in (("1", good.format(pid=1, threads=1)),
+                              ("7", good.format(pid=7, threads=3)),
+                              ("9", "9 (broken) S 1 1\n")):
+                os.makedirs(os.path.join(root, pid))
+                with open(os.path.join(root, pid, "stat"), "w") as f:
+                    f.write(text)
+            os.makedirs(os.path.join(root, "sys", "kernel"))
+            with open(os.path.join(root, "sys", "kernel", "threads-max"), "w") as f:
+                f.write("1000\n")
+            with open(os.path.join(root, "sys", "kernel", "pid_max"), "w") as f:
+                f.write("4096\n")
+            with open(os.path.join(root, "stat"), "w") as f:
+                f.write("btime 1700000000\n")
+            with Agent("--collector.disable-defaults", f"--path.procfs={root}",
+                       "--collector.processes", "--collector.process_groups") as agent:
+                fams = parse_exposition(agent.scrape())
+                log = agent.output()
+        self.assertEqual(success(fams, "processes"), 0.0)
+        self.assertEqual(success(fams, "process_groups"), 0.0)
+        self.assertEqual(value(fams, "node_processes_pids"), 2)
+        self.assertEqual(value(fams, "node_processes_threads"), 4)
+        self.assertEqual(value(fams, "node_processes_max_processes"), 4096)
+        self.assertEqual(value(fams, "namedprocess_namegroup_num_procs", groupname="worker"), 2)
+        self.assertNotIn("broken", str(fams["namedprocess_namegroup_num_procs"].samples))
+        self.assertEqual(log.count("/9/stat:1: expected at least 24 fields"), 2, log)
 
 
 if __name__ == "__main__":

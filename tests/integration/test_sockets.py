@@ -540,7 +540,7 @@ class MalformedProcNet(unittest.TestCase):
                 self.assertNotIn("node_tcp_connections", fams)
                 self.assertNotIn("node_tcp_connection_states", fams)
                 log = agent.output()
-            self.assertIn("net/tcp: line 4: invalid tx_queue:rx_queue", log)
+            self.assertIn("net/tcp:4: invalid tx_queue:rx_queue", log)
         finally:
             shutil.rmtree(root)
 

@@ -63,8 +63,9 @@ TEST(CgroupCpuMax, Table) {
 }
 
 TEST(CgroupFlatKeyed, ParsesAndKeepsZero) {
-  FlatKeyed f;
-  parse_flat_keyed("usage_usec 2626547598\nuser_usec 2425053390\nsystem_usec 0\nnr_periods 7\n", f);
+  parse::KeyValues f;
+  parse::parse_key_values(
+      "usage_usec 2626547598\nuser_usec 2425053390\nsystem_usec 0\nnr_periods 7\n", f);
   EXPECT_TRUE(f.errors.empty());
   ASSERT_EQ(f.entries.size(), 4u);
   EXPECT_EQ(f.get("usage_usec"), 2626547598.0);
@@ -73,22 +74,22 @@ TEST(CgroupFlatKeyed, ParsesAndKeepsZero) {
 }
 
 TEST(CgroupFlatKeyed, BadLinesReportedOthersKept) {
-  FlatKeyed f;
-  parse_flat_keyed("cache 10\nrss\nmapped_file x\n\ninactive_file 5\nswap 1 2\n", f);
+  parse::KeyValues f;
+  parse::parse_key_values("cache 10\nrss\nmapped_file x\n\ninactive_file 5\nswap 1 2\n", f);
   ASSERT_EQ(f.entries.size(), 2u);
   EXPECT_EQ(f.get("cache"), 10.0);
   EXPECT_EQ(f.get("inactive_file"), 5.0);
   ASSERT_EQ(f.errors.size(), 3u);
-  EXPECT_NE(f.errors[0].find("line 2"), std::string::npos) << f.errors[0];
-  EXPECT_NE(f.errors[1].find("line 3: invalid value for mapped_file"), std::string::npos)
-      << f.errors[1];
-  EXPECT_NE(f.errors[2].find("line 6"), std::string::npos) << f.errors[2];
+  EXPECT_NE(f.errors[0].text().find("line 2"), std::string::npos) << f.errors[0].text();
+  EXPECT_NE(f.errors[1].text().find("line 3: invalid value for mapped_file"), std::string::npos)
+      << f.errors[1].text();
+  EXPECT_NE(f.errors[2].text().find("line 6"), std::string::npos) << f.errors[2].text();
 }
 
 TEST(CgroupFlatKeyed, ReusesStorage) {
-  FlatKeyed f;
-  parse_flat_keyed("a 1\nb 2\n", f);
-  parse_flat_keyed("c 3\n", f);
+  parse::KeyValues f;
+  parse::parse_key_values("a 1\nb 2\n", f);
+  parse::parse_key_values("c 3\n", f);
   ASSERT_EQ(f.entries.size(), 1u);
   EXPECT_EQ(f.get("a"), std::nullopt);
   EXPECT_EQ(f.get("c"), 3.0);
@@ -116,7 +117,8 @@ TEST(CgroupNestedKeyed, BadPairsSkipped) {
   ASSERT_EQ(n.entries.size(), 2u);
   EXPECT_EQ(n.entries[1].sub, "wios");
   ASSERT_EQ(n.errors.size(), 3u);
-  EXPECT_NE(n.errors[0].find("line 1: invalid pair \"wbytes\""), std::string::npos) << n.errors[0];
+  EXPECT_NE(n.errors[0].text().find("line 1: invalid pair \"wbytes\""), std::string::npos)
+      << n.errors[0].text();
 }
 
 TEST(CgroupBlkio, Recursive) {

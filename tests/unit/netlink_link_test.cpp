@@ -126,8 +126,9 @@ TEST(LinkDump, TruncatedAndErrorMessages) {
   parse_link_dump(buf, &dump);
   ASSERT_EQ(dump.links.size(), 1u);  // the whole first message is kept
   ASSERT_EQ(dump.errors.size(), 1u);
-  EXPECT_EQ(dump.errors[0], "truncated netlink message at offset " + std::to_string(good.size()) +
-                                " (length " + std::to_string(good.size()) + ", 20 bytes left)");
+  EXPECT_EQ(dump.errors[0].text(), "truncated netlink message at offset " +
+                                       std::to_string(good.size()) + " (length " +
+                                       std::to_string(good.size()) + ", 20 bytes left)");
 
   std::vector<uint8_t> err(NLMSG_SPACE(sizeof(nlmsgerr)));
   nlmsghdr h{};
@@ -140,7 +141,7 @@ TEST(LinkDump, TruncatedAndErrorMessages) {
   parse_link_dump(err, &d2);
   EXPECT_TRUE(d2.done);
   ASSERT_EQ(d2.errors.size(), 1u);
-  EXPECT_EQ(d2.errors[0], "netlink error " + std::to_string(EPERM));
+  EXPECT_EQ(d2.errors[0].text(), "netlink error " + std::to_string(EPERM));
 }
 
 TEST(LinkDump, AllLinkAttributes) {
@@ -167,7 +168,7 @@ TEST(LinkDump, AllLinkAttributes) {
                  .bytes();
   LinkDump dump;
   parse_link_dump(buf, &dump);
-  ASSERT_TRUE(dump.errors.empty()) << dump.errors[0];
+  ASSERT_TRUE(dump.errors.empty()) << dump.errors[0].text();
   ASSERT_EQ(dump.links.size(), 1u);
   const Link& l = dump.links[0];
   EXPECT_EQ(l.index, 7);
@@ -197,7 +198,7 @@ TEST(LinkDump, AbsentAttributes) {
   auto buf = Msg(1, IFF_LOOPBACK, ARPHRD_NONE).str(IFLA_IFNAME, "tun0").bytes();
   LinkDump dump;
   parse_link_dump(buf, &dump);
-  ASSERT_TRUE(dump.errors.empty()) << dump.errors[0];
+  ASSERT_TRUE(dump.errors.empty()) << dump.errors[0].text();
   ASSERT_EQ(dump.links.size(), 1u);
   const Link& l = dump.links[0];
   EXPECT_EQ(l.name, "tun0");
@@ -222,9 +223,9 @@ TEST(LinkDump, BadAttributeLengthIsReportedAndSkipped) {
   LinkDump dump;
   parse_link_dump(buf, &dump);
   ASSERT_EQ(dump.errors.size(), 2u);
-  EXPECT_EQ(dump.errors[0],
+  EXPECT_EQ(dump.errors[0].text(),
             "RTM_NEWLINK at offset 0 (ifindex 3): IFLA_MTU payload is 2 bytes, want 4");
-  EXPECT_EQ(dump.errors[1],
+  EXPECT_EQ(dump.errors[1].text(),
             "RTM_NEWLINK at offset 0 (ifindex 3): IFLA_CARRIER payload is 4 bytes, want 1");
   ASSERT_EQ(dump.links.size(), 2u);
   EXPECT_FALSE(dump.links[0].mtu);
@@ -238,7 +239,7 @@ TEST(LinkDump, BadAttributeLengthIsReportedAndSkipped) {
   LinkDump d2;
   parse_link_dump(Msg(5).str(IFLA_IFNAME, "ib0").attr(IFLA_ADDRESS, big.data(), 33).bytes(), &d2);
   ASSERT_EQ(d2.errors.size(), 1u);
-  EXPECT_EQ(d2.errors[0],
+  EXPECT_EQ(d2.errors[0].text(),
             "RTM_NEWLINK at offset 0 (ifindex 5): IFLA_ADDRESS payload is 33 bytes, more than "
             "MAX_ADDR_LEN (32)");
   ASSERT_EQ(d2.links.size(), 1u);
@@ -258,9 +259,9 @@ TEST(LinkDump, BrokenAttributeChainKeepsWhatCameBefore) {
   parse_link_dump(buf, &dump);
   ASSERT_EQ(dump.errors.size(), 1u);
   const size_t at = first.size() - raw.size();  // byte of the bad attribute in its message
-  EXPECT_EQ(dump.errors[0], "RTM_NEWLINK at offset 0 (ifindex 9): attribute type " +
-                                std::to_string(IFLA_MTU) + " at byte " + std::to_string(at) +
-                                " has length 200, 8 bytes left in the message");
+  EXPECT_EQ(dump.errors[0].text(), "RTM_NEWLINK at offset 0 (ifindex 9): attribute type " +
+                                       std::to_string(IFLA_MTU) + " at byte " + std::to_string(at) +
+                                       " has length 200, 8 bytes left in the message");
   ASSERT_EQ(dump.links.size(), 2u);
   EXPECT_EQ(dump.links[0].name, "br0");
   EXPECT_EQ(dump.links[0].group, 7u);
@@ -282,10 +283,10 @@ TEST(LinkDump, ShortMessageAndMissingName) {
   LinkDump dump;
   parse_link_dump(buf, &dump);
   ASSERT_EQ(dump.errors.size(), 2u);
-  EXPECT_EQ(dump.errors[0],
+  EXPECT_EQ(dump.errors[0].text(),
             "RTM_NEWLINK at offset 0: 24 bytes, shorter than its header and "
             "ifinfomsg");
-  EXPECT_EQ(dump.errors[1], "RTM_NEWLINK at offset 24 (ifindex 12): no IFLA_IFNAME");
+  EXPECT_EQ(dump.errors[1].text(), "RTM_NEWLINK at offset 24 (ifindex 12): no IFLA_IFNAME");
   ASSERT_EQ(dump.links.size(), 1u);
   EXPECT_EQ(dump.links[0].name, "ok0");
 }
@@ -300,7 +301,7 @@ TEST(LinkDump, InterruptedDumpIsFlagged) {
 Link parse_one(const std::vector<uint8_t>& b) {
   LinkDump dump;
   parse_link_dump(b, &dump);
-  EXPECT_TRUE(dump.errors.empty()) << dump.errors[0];
+  EXPECT_TRUE(dump.errors.empty()) << dump.errors[0].text();
   EXPECT_EQ(dump.links.size(), 1u);
   return dump.links.empty() ? Link{} : dump.links[0];
 }

@@ -67,10 +67,11 @@ TEST(Meminfo, BadLineIsReportedAndOthersKept) {
   EXPECT_EQ(m.entries[0].key, "MemTotal");
   EXPECT_EQ(m.entries[1].key, "Buffers");
   ASSERT_EQ(m.errors.size(), 3u);
-  EXPECT_NE(m.errors[0].find("line 2"), std::string::npos) << m.errors[0];
-  EXPECT_NE(m.errors[1].find("line 3: invalid value \"abc\" for MemFree"), std::string::npos)
-      << m.errors[1];
-  EXPECT_NE(m.errors[2].find("line 4: unexpected unit \"MB\""), std::string::npos) << m.errors[2];
+  EXPECT_NE(m.errors[0].text().find("line 2"), std::string::npos) << m.errors[0].text();
+  EXPECT_NE(m.errors[1].text().find("line 3: invalid value \"abc\" for MemFree"), std::string::npos)
+      << m.errors[1].text();
+  EXPECT_NE(m.errors[2].text().find("line 4: unexpected unit \"MB\""), std::string::npos)
+      << m.errors[2].text();
 }
 
 TEST(Stat, ParsesKnownLines) {
@@ -121,9 +122,12 @@ TEST(Stat, MalformedLinesAreErrorsWithLineNumbers) {
       "cpuX 1 2 3 4\n");
   EXPECT_EQ(*s.boot_time, 77);
   ASSERT_EQ(s.errors.size(), 3u);
-  EXPECT_NE(s.errors[0].find("line 1: invalid cpu times"), std::string::npos) << s.errors[0];
-  EXPECT_NE(s.errors[1].find("line 2: invalid value"), std::string::npos) << s.errors[1];
-  EXPECT_NE(s.errors[2].find("line 4: invalid cpu name"), std::string::npos) << s.errors[2];
+  EXPECT_NE(s.errors[0].text().find("line 1: invalid cpu times"), std::string::npos)
+      << s.errors[0].text();
+  EXPECT_NE(s.errors[1].text().find("line 2: invalid value"), std::string::npos)
+      << s.errors[1].text();
+  EXPECT_NE(s.errors[2].text().find("line 4: invalid cpu name"), std::string::npos)
+      << s.errors[2].text();
 }
 
 }  // namespace

@@ -20,8 +20,8 @@
 namespace vitals::procfs {
 namespace {
 
-bool has(const std::vector<std::string>& errors, size_t i, std::string_view part) {
-  return i < errors.size() && errors[i].find(part) != std::string::npos;
+bool has(const parse::ParseErrors& errors, size_t i, std::string_view part) {
+  return i < errors.size() && errors[i].text().find(part) != std::string::npos;
 }
 
 TEST(Arp, CountsPerDeviceAndReportsBadLines) {
@@ -37,7 +37,7 @@ TEST(Arp, CountsPerDeviceAndReportsBadLines) {
   EXPECT_EQ(a.devices[1].device, "eth1");
   EXPECT_EQ(a.devices[1].entries, 1);
   ASSERT_EQ(a.errors.size(), 1u);
-  EXPECT_TRUE(has(a.errors, 0, "line 4: expected 6 fields, got 3")) << a.errors[0];
+  EXPECT_TRUE(has(a.errors, 0, "line 4: expected 6 fields, got 3")) << a.errors[0].text();
 }
 
 TEST(Arp, HeaderOnlyIsEmpty) {
@@ -88,7 +88,7 @@ TEST(ConntrackStat, OldKernelColumnsAndBadLines) {
   EXPECT_EQ(*s.invalid, 4);
   EXPECT_FALSE(s.search_restart);
   ASSERT_EQ(s.errors.size(), 2u);
-  EXPECT_TRUE(has(s.errors, 0, "line 3: expected 3 hex counters")) << s.errors[0];
+  EXPECT_TRUE(has(s.errors, 0, "line 3: expected 3 hex counters")) << s.errors[0].text();
   EXPECT_TRUE(has(s.errors, 1, "line 4"));
 }
 
@@ -217,7 +217,7 @@ TEST(Netstat, HeaderValuePairs) {
   EXPECT_EQ(s.values[3].value, -1);  // MaxConn
   EXPECT_EQ(s.values[5].protocol, "Ip");
   ASSERT_EQ(s.errors.size(), 1u);  // the Udp pair lost a value; Ip after it is kept
-  EXPECT_TRUE(has(s.errors, 0, "line 6: values do not match")) << s.errors[0];
+  EXPECT_TRUE(has(s.errors, 0, "line 6: values do not match")) << s.errors[0].text();
 }
 
 TEST(Netstat, MismatchedProtocolAndMissingValuesLine) {
@@ -264,9 +264,11 @@ TEST(Pressure, SomeAndFull) {
     auto p = parse_pressure(c.text);
     EXPECT_EQ(p.some_total_us, c.some) << c.text;
     EXPECT_EQ(p.full_total_us, c.full) << c.text;
-    EXPECT_NE(p.error.find(c.error), std::string::npos) << c.text << " -> " << p.error;
     if (!*c.error) {
-      EXPECT_TRUE(p.error.empty()) << p.error;
+      EXPECT_TRUE(p.errors.empty()) << p.errors.message("pressure");
+    } else {
+      ASSERT_FALSE(p.errors.empty()) << c.text;
+      EXPECT_NE(p.errors[0].text().find(c.error), std::string::npos) << c.text;
     }
   }
 }
@@ -354,13 +356,13 @@ TEST(Softnet, HexColumnsKeepCpuNumbering) {
 }
 
 TEST(KeyValues, Vmstat) {
-  KeyValues kv;
-  parse_key_values("nr_free_pages 12\npgfault 2320168809\nbroken\noom_kill x\nx 1 2\n", &kv);
-  ASSERT_EQ(kv.values.size(), 2u);
-  EXPECT_EQ(kv.values[1].key, "pgfault");
-  EXPECT_EQ(kv.values[1].value, 2320168809.0);
+  parse::KeyValues kv;
+  parse::parse_key_values("nr_free_pages 12\npgfault 2320168809\nbroken\noom_kill x\nx 1 2\n", kv);
+  ASSERT_EQ(kv.entries.size(), 2u);
+  EXPECT_EQ(kv.entries[1].key, "pgfault");
+  EXPECT_EQ(kv.entries[1].value, 2320168809.0);
   ASSERT_EQ(kv.errors.size(), 3u);
-  EXPECT_TRUE(has(kv.errors, 0, "line 3: expected \"name value\""));
+  EXPECT_TRUE(has(kv.errors, 0, "line 3: expected \"KEY VALUE\""));
   EXPECT_TRUE(has(kv.errors, 1, "line 4: invalid value"));
   EXPECT_TRUE(has(kv.errors, 2, "line 5"));
 }

@@ -233,7 +233,7 @@ TEST(Diskstats, ParsesAllKernelLayouts) {
       "1925173784 11130\n"
       "   8      32 sdc 126552 141 1657779 14 11822 1895 172905 1007 0 10730 17070 18851 0 "
       "125173784 11130 1555 1944\n");
-  ASSERT_TRUE(d.errors.empty()) << d.errors[0];
+  ASSERT_TRUE(d.errors.empty()) << d.errors[0].text();
   ASSERT_EQ(d.disks.size(), 3u);
   EXPECT_EQ(d.disks[0].name, "sda");
   EXPECT_EQ(d.disks[0].count, 11);
@@ -256,12 +256,15 @@ TEST(Diskstats, MalformedLinesAreReportedOthersKept) {
   ASSERT_EQ(d.disks.size(), 2u);
   EXPECT_EQ(d.disks[1].name, "sda5");
   ASSERT_EQ(d.errors.size(), 4u);
-  EXPECT_NE(d.errors[0].find("line 2: expected at least 11 counters, got 3"), std::string::npos)
-      << d.errors[0];
-  EXPECT_NE(d.errors[1].find("line 3: invalid device number"), std::string::npos) << d.errors[1];
-  EXPECT_NE(d.errors[2].find("line 4: invalid counter \"zz\""), std::string::npos) << d.errors[2];
-  EXPECT_NE(d.errors[3].find("line 5: expected major, minor and name"), std::string::npos)
-      << d.errors[3];
+  EXPECT_NE(d.errors[0].text().find("line 2: expected at least 11 counters, got 3"),
+            std::string::npos)
+      << d.errors[0].text();
+  EXPECT_NE(d.errors[1].text().find("line 3: invalid device number"), std::string::npos)
+      << d.errors[1].text();
+  EXPECT_NE(d.errors[2].text().find("line 4: invalid counter \"zz\""), std::string::npos)
+      << d.errors[2].text();
+  EXPECT_NE(d.errors[3].text().find("line 5: expected major, minor and name"), std::string::npos)
+      << d.errors[3].text();
 }
 
 TEST(Diskstats, UdevProperties) {
@@ -300,7 +303,7 @@ TEST(Mdstat, StatesAndCounts) {
       "        7932 blocks super external:imsm\n"
       "\n"
       "unused devices: <none>\n");
-  ASSERT_TRUE(m.errors.empty()) << m.errors[0];
+  ASSERT_TRUE(m.errors.empty()) << m.errors[0].text();
   ASSERT_EQ(m.devices.size(), 6u);
   const auto& md3 = m.devices[0];
   EXPECT_EQ(md3.activity_state, "active");
@@ -342,12 +345,14 @@ TEST(Mdstat, BadDeviceIsReportedOthersKept) {
   ASSERT_EQ(m.devices.size(), 1u);
   EXPECT_EQ(m.devices[0].name, "md1");
   ASSERT_EQ(m.errors.size(), 3u);
-  EXPECT_NE(m.errors[0].find("line 1: invalid block count \"notanumber\" for md0"),
+  EXPECT_NE(m.errors[0].text().find("line 1: invalid block count \"notanumber\" for md0"),
             std::string::npos)
-      << m.errors[0];
-  EXPECT_NE(m.errors[1].find("line 7: no [total/active] [U_] status for md2"), std::string::npos)
-      << m.errors[1];
-  EXPECT_NE(m.errors[2].find("line 10: invalid sync line"), std::string::npos) << m.errors[2];
+      << m.errors[0].text();
+  EXPECT_NE(m.errors[1].text().find("line 7: no [total/active] [U_] status for md2"),
+            std::string::npos)
+      << m.errors[1].text();
+  EXPECT_NE(m.errors[2].text().find("line 10: invalid sync line"), std::string::npos)
+      << m.errors[2].text();
 }
 
 TEST(Mounts, ParsesEscapesAndOptions) {
@@ -361,7 +366,8 @@ TEST(Mounts, ParsesEscapesAndOptions) {
   EXPECT_EQ(m.mounts[1].fs_type, "nfs4");
   EXPECT_EQ(m.mounts[2].mount_point, "/tab\ted");
   ASSERT_EQ(m.errors.size(), 1u);
-  EXPECT_NE(m.errors[0].find("line 3: malformed mount point information"), std::string::npos);
+  EXPECT_NE(m.errors[0].text().find("line 3: malformed mount point information"),
+            std::string::npos);
   EXPECT_TRUE(procfs::mount_read_only("ro,noatime"));
   EXPECT_TRUE(procfs::mount_read_only("noatime,ro"));
   EXPECT_FALSE(procfs::mount_read_only("rw,errors=remount-ro"));
@@ -388,8 +394,9 @@ TEST(OsRelease, QuotesEscapesAndErrors) {
   EXPECT_EQ(r.fields["VERSION_ID"], "20.04");
   EXPECT_FALSE(r.fields.count("BAD"));
   ASSERT_EQ(r.errors.size(), 2u);
-  EXPECT_NE(r.errors[0].find("line 7: expected KEY=value"), std::string::npos) << r.errors[0];
-  EXPECT_NE(r.errors[1].find("line 8: unterminated quote for BAD"), std::string::npos);
+  EXPECT_NE(r.errors[0].text().find("line 7: expected KEY=value"), std::string::npos)
+      << r.errors[0].text();
+  EXPECT_NE(r.errors[1].text().find("line 8: unterminated quote for BAD"), std::string::npos);
   EXPECT_DOUBLE_EQ(rootfs::os_version_number("20.04"), 20.04);
   EXPECT_DOUBLE_EQ(rootfs::os_version_number("12"), 12);
   EXPECT_DOUBLE_EQ(rootfs::os_version_number("22.04.1"), 22.04);
