@@ -13,7 +13,6 @@
 #include "apm/module.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/resident.h"
 #include "core/scraper.h"
 #include "core/worker_pool.h"
 #include "exporter/http_server.h"
@@ -94,15 +93,6 @@ int main(int argc, char** argv) {
   vitals::apm::ApmModule apm(config.apm);
   web.add_producer(apm.aggregator());
   web.add_producer(apm.receiver());
-  // Start-up and the first scrape touch code and symbol tables that later scrapes never use
-  // again; unmap them once (core/resident.h), so the resident set is what the agent uses.
-  if (config.drop_startup_pages) {
-    web.set_after_first_scrape([] {
-      auto dropped = vitals::drop_clean_file_pages();
-      vitals::log::debug("start-up pages unmapped", {{"mappings", std::to_string(dropped.mappings)},
-                                                     {"bytes", std::to_string(dropped.bytes)}});
-    });
-  }
   web.install(*server);
   if (!server->start(&err)) {
     vitals::log::error("cannot start", {{"err", err}});
