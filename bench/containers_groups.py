@@ -17,6 +17,7 @@ import time
 
 CLK = os.sysconf("SC_CLK_TCK")
 PE = "/usr/bin/prometheus-process-exporter"
+NO_APM = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
 
 
 def free_port():
@@ -108,9 +109,11 @@ def main():
         cfg.write('process_names:\n  - name: "{{.Comm}}"\n    cmdline:\n    - ".*"\n')
         cfg.close()
         for name, argv in [
+            # Without the APM span listeners: two agents would both claim their ports.
             ("vitals containers", [a.vitals, "--collector.disable-defaults", "--collector.containers",
-                                   "--collector.containers.max-cgroups=5000"]),
-            ("vitals process_groups", [a.vitals, "--collector.disable-defaults", "--collector.process_groups"]),
+                                   "--collector.containers.max-cgroups=5000"] + NO_APM),
+            ("vitals process_groups", [a.vitals, "--collector.disable-defaults",
+                                       "--collector.process_groups"] + NO_APM),
             ("process-exporter (default: threads, smaps)", [PE, "-config.path", cfg.name]),
             ("process-exporter -threads=false -gather-smaps=false", [PE, "-config.path", cfg.name,
                                                                       "-threads=false", "-gather-smaps=false"]),

@@ -184,11 +184,13 @@ def main():
     subprocess.run(["g++", "-O2", "-std=c++20", "-o", floor_bin,
                     os.path.join(HERE, "sock_diag_floor.cpp")], check=True)
 
+    # Without the APM span listeners: two agents would both claim their ports.
+    no_apm = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
     vitals = [args.vitals, "--collector.disable-defaults", "--collector.sockets",
-              "--collector.tcpstat", "--web.disable-exporter-metrics"]
+              "--collector.tcpstat", "--web.disable-exporter-metrics"] + no_apm
     v = Server(19100, vitals)
     empty = Server(19101, [args.vitals, "--collector.disable-defaults",
-                           "--web.disable-exporter-metrics"])
+                           "--web.disable-exporter-metrics"] + no_apm)
     ne = Server(19102, [NODE_EXPORTER, "--collector.disable-defaults", "--collector.tcpstat",
                         "--web.disable-exporter-metrics"])
     v.get("/metrics")
