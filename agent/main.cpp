@@ -16,7 +16,6 @@
 #include "core/config.h"
 #include "core/fs_metrics.h"
 #include "core/log.h"
-#include "core/resident.h"
 #include "core/scraper.h"
 #include "core/self_metrics.h"
 #include "core/worker_pool.h"
@@ -117,15 +116,6 @@ int main(int argc, char** argv) {
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);
   self->set_exporter_metrics(!config.disable_exporter_metrics);
   web.add_producer(self);
-  // Start-up and the first scrape touch code and symbol tables that later scrapes never use
-  // again; unmap them once (core/resident.h), so the resident set is what the agent uses.
-  if (config.drop_startup_pages) {
-    web.set_after_first_scrape([] {
-      auto dropped = vitals::drop_clean_file_pages();
-      vitals::log::debug("start-up pages unmapped", {{"mappings", std::to_string(dropped.mappings)},
-                                                     {"bytes", std::to_string(dropped.bytes)}});
-    });
-  }
   web.install(*server);
   if (!server->start(&err)) {
     vitals::log::error("cannot start", {{"err", err}});

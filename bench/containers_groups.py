@@ -2,7 +2,8 @@
 """Issue 5's benchmark: with N processes spread over M cgroups (made here, removed afterwards),
 CPU time per scrape of vitals' containers collector, of its process_groups collector, and of
 Debian's prometheus-process-exporter 0.7.10 grouping every process by comm, scraped alternately
-in one run.  Run as root from the repo root:  bench/containers_groups.py [--procs 2000]
+in one run, and each one's memory after the run: RSS, anonymous (RssAnon) and private (USS =
+Private_Clean + Private_Dirty of smaps_rollup).  Run as root from the repo root:  bench/containers_groups.py [--procs 2000]
 [--cgroups 500] [--scrapes 50]"""
 
 import argparse
@@ -16,6 +17,7 @@ import time
 
 CLK = os.sysconf("SC_CLK_TCK")
 PE = "/usr/bin/prometheus-process-exporter"
+NO_APM = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
 
 
 def free_port():
@@ -28,6 +30,22 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         rest = f.read().rsplit(")", 1)[1].split()
     return (int(rest[11]) + int(rest[12])) / CLK
+
+
+def memory_mb(pid):
+    """(RSS, anonymous, private) MB of a process."""
+    m = {"USS": 0}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                m[k] = int(v.split()[0]) / 1024
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Private_Clean", "Private_Dirty"):
+                m["USS"] += int(v.split()[0]) / 1024
+    return m["VmRSS"], m["RssAnon"], m["USS"]
 
 
 def scrape(port):
@@ -91,9 +109,11 @@ def main():
         cfg.write('process_names:\n  - name: "{{.Comm}}"\n    cmdline:\n    - ".*"\n')
         cfg.close()
         for name, argv in [
+            # Without the APM span listeners: two agents would both claim their ports.
             ("vitals containers", [a.vitals, "--collector.disable-defaults", "--collector.containers",
-                                   "--collector.containers.max-cgroups=5000"]),
-            ("vitals process_groups", [a.vitals, "--collector.disable-defaults", "--collector.process_groups"]),
+                                   "--collector.containers.max-cgroups=5000"] + NO_APM),
+            ("vitals process_groups", [a.vitals, "--collector.disable-defaults",
+                                       "--collector.process_groups"] + NO_APM),
             ("process-exporter (default: threads, smaps)", [PE, "-config.path", cfg.name]),
             ("process-exporter -threads=false -gather-smaps=false", [PE, "-config.path", cfg.name,
                                                                       "-threads=false", "-gather-smaps=false"]),
@@ -109,10 +129,13 @@ def main():
             for t in targets:
                 sizes[t.name] = len(t.timed())
         print(f"{nprocs} processes, {a.cgroups} cgroups in each of {len(roots)} hierarchies, {a.scrapes} scrapes each\n")
-        print("| target | CPU ms per scrape | µs per process | response bytes |\n|---|---|---|---|")
+        print("| target | CPU ms per scrape | µs per process | response bytes | RSS MB | anon MB | USS MB |\n"
+              "|---|---|---|---|---|---|---|")
         for t in targets:
             ms = t.cpu / a.scrapes * 1000
-            print(f"| {t.name} | {ms:.1f} | {ms * 1000 / nprocs:.0f} | {sizes[t.name]} |")
+            rss, anon, uss = memory_mb(t.proc.pid)
+            print(f"| {t.name} | {ms:.1f} | {ms * 1000 / nprocs:.0f} | {sizes[t.name]} | {rss:.1f} | "
+                  f"{anon:.1f} | {uss:.1f} |")
         pg = targets[1].cpu
         for t in targets[2:]:
             print(f"process_groups / {t.name}: {pg / t.cpu:.3f}")

@@ -1,6 +1,12 @@
 #!/usr/bin/env python3
 """Scrape cost of an exporter: CPU time per scrape (utime+stime of the exporter process over the
-run, from /proc/PID/stat), median and p99 latency, resident memory after the run, series count.
+run, from /proc/PID/stat), median and p99 latency, memory after the run, series count.
+
+Memory is given three ways: RSS (VmRSS: every resident page, including clean file pages of code
+that the kernel can drop and fault back at will), anon (RssAnon from /proc/PID/status: heap,
+stacks, copied-on-write data: what only this process can hold) and USS (Private_Clean +
+Private_Dirty from /proc/PID/smaps_rollup: the pages no other process shares, i.e. what the
+machine gets back when the process ends).
 
 usage: bench/scrape_cost.py [--scrapes N] [--vitals BIN] [--node-exporter BIN] [-- extra vitals flags]
 With --node-exporter, both run side by side (same collector set flags are the caller's job) and
@@ -16,7 +22,6 @@ import sys
 import time
 
 CLK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def free_port():
@@ -31,9 +36,20 @@ def cpu_seconds(pid):
     return (int(rest[11]) + int(rest[12])) / CLK
 
 
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * PAGE
+def memory_bytes(pid):
+    """(RSS, anonymous, private) bytes of a process."""
+    m = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                m[k] = int(v.split()[0]) * 1024
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Private_Clean", "Private_Dirty"):
+                m["USS"] = m.get("USS", 0) + int(v.split()[0]) * 1024
+    return m["VmRSS"], m["RssAnon"], m["USS"]
 
 
 class Target:
@@ -103,17 +119,21 @@ def main():
         cpu = (cpu_seconds(t.proc.pid) - t.cpu0) / a.scrapes
         lat = sorted(t.lat)
         rows.append((t.name, cpu * 1e3, statistics.median(lat) * 1e3,
-                     lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3, rss_bytes(t.proc.pid) / 1e6,
-                     t.series()))
+                     lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3,
+                     *(b / 1e6 for b in memory_bytes(t.proc.pid)), t.series()))
     for t in targets:
         t.stop()
-    print(f"{'exporter':<15}{'CPU ms/scrape':>15}{'median ms':>12}{'p99 ms':>10}{'RSS MB':>9}{'series':>8}")
+    print(f"{'exporter':<15}{'CPU ms/scrape':>15}{'median ms':>12}{'p99 ms':>10}{'RSS MB':>9}"
+          f"{'anon MB':>9}{'USS MB':>9}{'series':>8}")
     for r in rows:
-        print(f"{r[0]:<15}{r[1]:>15.3f}{r[2]:>12.3f}{r[3]:>10.3f}{r[4]:>9.1f}{r[5]:>8}")
+        print(f"{r[0]:<15}{r[1]:>15.3f}{r[2]:>12.3f}{r[3]:>10.3f}{r[4]:>9.2f}{r[5]:>9.2f}{r[6]:>9.2f}"
+              f"{r[7]:>8}")
     if len(rows) == 2:
         v, n = rows
-        print(f"{'ratio v/ne':<15}{v[1]/n[1]:>15.2f}{v[2]/n[2]:>12.2f}{v[3]/n[3]:>10.2f}{v[4]/n[4]:>9.2f}")
-    print(f"({a.scrapes} scrapes each, alternating, gzip; CPU = utime+stime of the exporter process)")
+        print(f"{'ratio v/ne':<15}" + "".join(f"{v[i]/n[i]:>{w}.2f}" for i, w in
+                                             ((1, 15), (2, 12), (3, 10), (4, 9), (5, 9), (6, 9))))
+    print(f"({a.scrapes} scrapes each, alternating, gzip; CPU = utime+stime of the exporter process; "
+          "anon = RssAnon, USS = Private_Clean+Private_Dirty of smaps_rollup)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ time, since the machine may be busy) per scrape or run of:
   node_exporter     node_exporter 1.5.0 --collector.tcpstat only
   ss -s, ss -tan    one run each (process start included), output to /dev/null
 
-and vitals' resident memory before any connection and at 100,000. Each measurement is repeated
+and the memory of vitals (sockets + tcpstat) and of node_exporter before any connection and at
+the largest size: RSS (VmRSS), anonymous (RssAnon) and private (USS = Private_Clean +
+Private_Dirty of smaps_rollup). Each measurement is repeated
 in three interleaved rounds and the median reported (the rounds go to stderr).
 
     sudo python3 bench/sockets_bench.py [--vitals build/vitals] [--sizes 20000,100000]
@@ -64,12 +66,20 @@ def cpu_of(pid):
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
-def rss_kib(pid):
+def memory_kib(pid):
+    """(RSS, anonymous, private) KiB of a process."""
+    m = {"USS": 0}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                m[k] = int(v.split()[0])
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Private_Clean", "Private_Dirty"):
+                m["USS"] += int(v.split()[0])
+    return m["VmRSS"], m["RssAnon"], m["USS"]
 
 
 def listening(port):
@@ -174,15 +184,18 @@ def main():
     subprocess.run(["g++", "-O2", "-std=c++20", "-o", floor_bin,
                     os.path.join(HERE, "sock_diag_floor.cpp")], check=True)
 
+    # Without the APM span listeners: two agents would both claim their ports.
+    no_apm = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
     vitals = [args.vitals, "--collector.disable-defaults", "--collector.sockets",
-              "--collector.tcpstat", "--web.disable-exporter-metrics"]
+              "--collector.tcpstat", "--web.disable-exporter-metrics"] + no_apm
     v = Server(19100, vitals)
     empty = Server(19101, [args.vitals, "--collector.disable-defaults",
-                           "--web.disable-exporter-metrics"])
+                           "--web.disable-exporter-metrics"] + no_apm)
     ne = Server(19102, [NODE_EXPORTER, "--collector.disable-defaults", "--collector.tcpstat",
                         "--web.disable-exporter-metrics"])
     v.get("/metrics")
-    rss_before = rss_kib(v.proc.pid)
+    ne.get("/metrics")
+    mem_before = {"vitals": memory_kib(v.proc.pid), "node_exporter": memory_kib(ne.proc.pid)}
     holders = []
     held = 0
     rows = []
@@ -215,7 +228,7 @@ def main():
                   file=sys.stderr)
             rows.append((size, sockets, 0, m["floor"], m["tcpstat"], m["sockets"], m["base"],
                          m["ne"], m["ss_s"], m["ss_tan"]))
-        rss_after = rss_kib(v.proc.pid)
+        mem_after = {"vitals": memory_kib(v.proc.pid), "node_exporter": memory_kib(ne.proc.pid)}
     finally:
         for h in holders:
             h.stdin.close()
@@ -248,8 +261,12 @@ def main():
         print(f"marginal CPU per TCP socket between the sizes: floor {per(f0, f1):.2f} us, "
               f"vitals tcpstat {per(t0, t1):.2f} us, vitals sockets {per(k0, k1):.2f} us, "
               f"node_exporter tcpstat {per(n0, n1):.2f} us")
-    print(f"vitals VmRSS: {rss_before} KiB before any connection, {rss_after} KiB at "
-          f"{rows[-1][0]:,} connections (growth {rss_after - rss_before} KiB)")
+    print()
+    print(f"| KiB | RSS before | anon before | USS before | RSS at {rows[-1][0]:,} | anon at "
+          f"{rows[-1][0]:,} | USS at {rows[-1][0]:,} |")
+    print("|---|---|---|---|---|---|---|")
+    for name in ("vitals", "node_exporter"):
+        print(f"| {name} | " + " | ".join(str(x) for x in mem_before[name] + mem_after[name]) + " |")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,6 @@ void build(po::options_description& d) {
     ("collector.timeout", po::value<std::string>()->default_value("5s"), "Deadline of each collector in a scrape; a collector past it is reported failed (node_scrape_collector_success 0).")
     ("collector.workers", po::value<int>()->default_value(4), "Worker threads that run collectors.")
     ("collector.max-threads", po::value<int>()->default_value(16), "Most worker threads, counting ones stuck past their deadline (for example in a hung statfs).")
-    ("runtime.drop-startup-pages", po::value<bool>()->default_value(true), "After the first scrape, unmap the pages of read-only file mappings (code, symbol tables) so that code that ran only at start-up leaves the resident set; they fault back in from the page cache if used again.")
     ("collector.keep-open-files", po::value<int>()->default_value(256), "Most procfs/sysfs files kept open between scrapes and re-read with pread (the kernel regenerates them on each read); 0 opens and closes every file each time.")
     ("log.level", po::value<std::string>()->default_value("info"), "Only log messages with the given severity or above: debug, info, warn, error.")
     ("log.format", po::value<std::string>()->default_value("logfmt"), "Output format of log messages: logfmt or json.");
@@ -339,7 +338,6 @@ ConfigResult parse_config(int argc, const char* const* argv) {
   if (c.collector_max_threads < c.collector_workers || c.collector_max_threads > 1024) {
     return fail("flag --collector.max-threads: must be between --collector.workers and 1024");
   }
-  c.drop_startup_pages = vm["runtime.drop-startup-pages"].as<bool>();
   c.collector_keep_open_files = vm["collector.keep-open-files"].as<int>();
   if (c.collector_keep_open_files < 0 || c.collector_keep_open_files > 65536) {
     return fail("flag --collector.keep-open-files: must be between 0 and 65536");

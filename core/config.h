@@ -28,7 +28,6 @@ struct Config {
   int collector_workers = 4;
   int collector_max_threads = 16;
   int collector_keep_open_files = 256;
-  bool drop_startup_pages = true;
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kLogfmt;
   std::string config_file;

@@ -211,7 +211,6 @@ void Web::handle_metrics(HttpRequest& req, HttpResponse& resp) {
     resp.headers.emplace_back("Allow", "GET, HEAD");
     return;
   }
-  if (scrapes_started_.fetch_add(1) == 1 && after_first_) after_first_();
   WebOptions o = options();
   int now = in_flight_.fetch_add(1) + 1;
   struct Guard {

@@ -40,9 +40,6 @@ class Web {
   void add_producer(std::shared_ptr<MetricProducer> p) { producers_.push_back(std::move(p)); }
   // promhttp_metric_handler_* and vitals_web_max_requests (core/self_metrics.h).
   std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
-  // Runs `hook` once, when the second /metrics request starts: the first one has then run
-  // (and bound) everything a scrape needs. Set before the server starts.
-  void set_after_first_scrape(std::function<void()> hook) { after_first_ = std::move(hook); }
 
   // Builds the whole scrape body for the given request parameters (for tests and benchmarks).
   // Returns the HTTP status; on error `body` holds the message.
@@ -59,9 +56,7 @@ class Web {
   WebOptions opts_;
   std::atomic<bool> ready_{false};
   std::atomic<int> in_flight_{0};
-  std::atomic<size_t> last_size_{0};
-  std::function<void()> after_first_;
-  std::atomic<int> scrapes_started_{0};  // bytes of the last /metrics text, to size the next
+  std::atomic<size_t> last_size_{0};  // bytes of the last /metrics text, to size the next
   std::vector<std::shared_ptr<MetricProducer>> producers_;
   // One set per producer, kept from the last scrape for the next (a burst of concurrent
   // scrapes makes more and drops them).
