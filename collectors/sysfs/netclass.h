@@ -1,7 +1,8 @@
 // The facts the netclass collector reports about one network interface, independent of where
-// they come from: today the /sys/class/net/<iface>/ attribute files; a netlink RTM_GETLINK
-// dump can fill the same struct when --path.sysfs is the live /sys (one message per interface
-// instead of ~22 file reads).
+// they come from: the /sys/class/net/<iface>/ attribute files, or a netlink RTM_GETLINK dump
+// when --path.sysfs shows vitals' network namespace (one message per interface instead of ~22
+// file reads). Not only a parser: emit_netclass() below also writes the families, so both
+// sources share one writer.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
-// Small pure helpers shared by the sysfs-side collectors: directory listing that resolves
-// symlinks (sysfs class directories are symlinks into /sys/devices), value parsing with the
-// semantics node_exporter's procfs library uses, and UTF-8 sanitising of label values.
+// Helpers shared by the sysfs-side collectors. Two do I/O: directory listing that resolves
+// symlinks (sysfs class directories are symlinks into /sys/devices) and one-read attribute
+// files; the rest are pure: value parsing with the semantics node_exporter's procfs library
+// uses, and UTF-8 sanitising of label values.
 #pragma once
 
 #include <cstdint>
