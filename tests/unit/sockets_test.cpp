@@ -536,7 +536,7 @@ TEST(SocketsCollectors, BadProcNetLineFailsWithoutCounts) {
       c->collect(ctx, out);
       ADD_FAILURE() << name << ": no error";
     } catch (const CollectError& e) {
-      EXPECT_NE(std::string(e.what()).find("net/tcp: line 3: expected at least 10 fields, got 7"),
+      EXPECT_NE(std::string(e.what()).find("net/tcp:3: expected at least 10 fields, got 7"),
                 std::string::npos)
           << e.what();
     }
