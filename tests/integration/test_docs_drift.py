@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 
 from ne_fixture import FixtureTree, fixture_args
-from vitals_testlib import VITALS_BIN, Agent, free_port, parse_exposition, wait_until
+from vitals_testlib import main, VITALS_BIN, Agent, free_port, parse_exposition, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 README = os.path.join(ROOT, "README.md")
@@ -372,4 +372,4 @@ class MetricNames(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    main()

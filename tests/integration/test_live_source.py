@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 from ne_fixture import FixtureTree, fixture_args
-from vitals_testlib import Agent, parse_exposition
+from vitals_testlib import main, Agent, parse_exposition
 
 NET = ["--collector.disable-defaults", "--log.level=debug", "--collector.netdev",
        "--collector.udp_queues", "--collector.netclass"]
@@ -118,4 +118,4 @@ class LiveSource(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    main()
