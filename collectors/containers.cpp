@@ -399,7 +399,13 @@ class ContainersCollector final : public Collector {
     path_ += '/';
     path_ += file;
     int err = 0;
-    return reader_.try_read(path_, text, &err);
+    if (reader_.try_read(path_, text, &err)) return true;
+    // Absent is normal: a cgroup that vanished mid-walk, a controller that is not enabled, a
+    // file this kernel does not have. Any other failure is the cgroup's item error.
+    if (!vanished(err) && err != ENODEV && err != EOPNOTSUPP) {
+      bad(std::string("cannot read: ") + std::strerror(err));
+    }
+    return false;
   }
 
   // Item errors of the file just read (path_): the cgroup's other values are still emitted.
