@@ -1,9 +1,8 @@
 // Serialization cost per series of the three exposition formats (with and without gzip at the
 // agent's default level 1), and the APM duration histogram's memory per series, classic and
 // native. Prints one line per measurement; docs/formats.md quotes them. For the protobuf
-// format it also runs the hand-written writer the agent used before protozero::pbf_writer
-// (bench/protobuf_hand.h), checks the bytes are identical and times the two alternately (min
-// and median of 41 runs each).
+// format it also runs the same writer over protozero::pbf_writer (bench/protobuf_protozero.h),
+// checks the bytes are identical and times the two alternately (min and median of 41 runs each).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,7 +14,7 @@
 #include <vector>
 
 #include "apm/aggregator.h"
-#include "bench/protobuf_hand.h"
+#include "bench/protobuf_protozero.h"
 #include "exporter/gzip.h"
 #include "exporter/openmetrics_format.h"
 #include "exporter/protobuf_format.h"
@@ -61,14 +60,14 @@ double best_ns(const std::function<void()>& fn, int reps) {
   return best;
 }
 
-// Hand-written vs protozero (the agent's) protobuf writer: identical bytes, then alternating timed
+// The agent's hand-written vs a protozero protobuf writer: identical bytes, then alternating timed
 // runs.
 void compare_protobuf(const char* what, const Gathered& g, size_t series) {
   std::string a, b;
   a.reserve(8 << 20);
   b.reserve(8 << 20);
-  bench::hand::write_protobuf(g.families, a);
-  write_protobuf(g.families, b);
+  write_protobuf(g.families, a);
+  bench::pz::write_protobuf_protozero(g.families, b);
   if (a != b) {
     std::fprintf(stderr, "%s: protozero output differs from the hand-written writer's\n", what);
     std::exit(1);
@@ -81,9 +80,9 @@ void compare_protobuf(const char* what, const Gathered& g, size_t series) {
       out.clear();
       auto t0 = std::chrono::steady_clock::now();
       if (which) {
-        write_protobuf(g.families, out);
+        bench::pz::write_protobuf_protozero(g.families, out);
       } else {
-        bench::hand::write_protobuf(g.families, out);
+        write_protobuf(g.families, out);
       }
       auto t1 = std::chrono::steady_clock::now();
       (which ? pz : hand)
