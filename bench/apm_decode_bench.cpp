@@ -1,14 +1,22 @@
-// Decode plus aggregate on one core, beside libprotobuf parsing the same payload.
+// Decode plus aggregate on one core, beside libprotobuf parsing the same payload, and the
+// hand-written decoder beside the same decoder over protozero::pbf_reader (bench/otlp_protozero.h).
 //   build/bench/apm_decode_bench --benchmark_counters_tabular=true
+// Hand-written vs protozero, alternating, with repetitions (docs/apm.md):
+//   build/bench/apm_decode_bench --benchmark_filter='DecodeOnly' --benchmark_repetitions=10
+//     --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+//   (one command line)
 #include <benchmark/benchmark.h>
 #include <google/protobuf/arena.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "apm/aggregator.h"
 #include "apm/decode.h"
 #include "apm/receiver.h"
 #include "bench/otlp_gen.h"
+#include "bench/otlp_protozero.h"
 #include "exporter/gzip.h"
 
 namespace {
@@ -114,6 +122,68 @@ void BM_HandDecodeOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_HandDecodeOnly)->Arg(0)->Arg(1);
 
+void BM_ProtozeroDecodeOnly(benchmark::State& state) {
+  const auto& p = state.range(0) ? payloads_10k().raw : payloads().raw;
+  auto dims = bench::bench_dimensions();
+  NullSink sink;
+  apm::SpanBatch batch;
+  size_t i = 0;
+  std::string err;
+  for (auto _ : state) {
+    apm::DecodeStats st;
+    batch.begin(&sink, &st);
+    bool ok = bench::pz::decode_otlp_protozero(p[i++ % p.size()], dims, batch, &err);
+    benchmark::DoNotOptimize(ok);
+  }
+  report(state, p);
+}
+BENCHMARK(BM_ProtozeroDecodeOnly)->Arg(0)->Arg(1);
+
+// Keeps every record's fields, to check the two decoders agree.
+class CopySink : public apm::SpanSink {
+ public:
+  void consume(std::span<const apm::SpanRecord> s) override {
+    for (const auto& r : s) {
+      std::string k;
+      k.append(r.service).append("|").append(r.name).append("|");
+      k += std::to_string(r.kind) + "," + std::to_string(r.status) + "," +
+           std::to_string(r.has_parent) + "," + std::to_string(r.trace_id_len) + "," +
+           std::to_string(r.span_id_len) + "," + std::to_string(r.start_ns) + "," +
+           std::to_string(r.end_ns) + "|";
+      k.append(reinterpret_cast<const char*>(r.trace_id.data()), 16);
+      k.append(reinterpret_cast<const char*>(r.span_id.data()), 8);
+      if (r.has_parent) k.append(reinterpret_cast<const char*>(r.parent_span_id.data()), 8);
+      for (auto d : r.dims) k.append("|").append(d);
+      out.push_back(std::move(k));
+    }
+  }
+  std::vector<std::string> out;
+};
+
+// Exits non-zero unless the protozero decoder yields the hand-written decoder's records.
+void check_same_records() {
+  auto dims = bench::bench_dimensions();
+  size_t spans = 0;
+  for (const auto* set : {&payloads().raw, &payloads_10k().raw}) {
+    for (const std::string& body : *set) {
+      CopySink a, b;
+      apm::SpanBatch batch;
+      apm::DecodeStats sa, sb;
+      std::string err;
+      batch.begin(&a, &sa);
+      bool oka = apm::decode_otlp_proto(body, dims, batch, &err);
+      batch.begin(&b, &sb);
+      bool okb = bench::pz::decode_otlp_protozero(body, dims, batch, &err);
+      if (!oka || !okb || a.out != b.out || a.out.size() != kSpansPerRequest) {
+        std::fprintf(stderr, "protozero decoder disagrees with the hand-written one\n");
+        std::exit(1);
+      }
+      spans += a.out.size();
+    }
+  }
+  std::fprintf(stderr, "protozero and hand-written decoders agree on %zu spans\n", spans);
+}
+
 void BM_HandDecodeAggregate(benchmark::State& state) {
   const auto& p = payloads().raw;
   apm::AggregatorOptions o;
@@ -185,4 +255,11 @@ BENCHMARK(BM_GunzipOnly);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  check_same_records();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

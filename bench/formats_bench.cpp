@@ -1,16 +1,20 @@
 // Serialization cost per series of the three exposition formats (with and without gzip at the
 // agent's default level 1), and the APM duration histogram's memory per series, classic and
-// native. Prints one line per measurement; docs/formats.md quotes them.
+// native. Prints one line per measurement; docs/formats.md quotes them. For the protobuf
+// format it also runs the same writer over protozero::pbf_writer (bench/protobuf_protozero.h),
+// checks the bytes are identical and times the two alternately (min and median of 41 runs each).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "apm/aggregator.h"
+#include "bench/protobuf_protozero.h"
 #include "exporter/gzip.h"
 #include "exporter/openmetrics_format.h"
 #include "exporter/protobuf_format.h"
@@ -56,6 +60,48 @@ double best_ns(const std::function<void()>& fn, int reps) {
   return best;
 }
 
+// The agent's hand-written vs a protozero protobuf writer: identical bytes, then alternating timed
+// runs.
+void compare_protobuf(const char* what, const Gathered& g, size_t series) {
+  std::string a, b;
+  a.reserve(8 << 20);
+  b.reserve(8 << 20);
+  write_protobuf(g.families, a);
+  bench::pz::write_protobuf_protozero(g.families, b);
+  if (a != b) {
+    std::fprintf(stderr, "%s: protozero output differs from the hand-written writer's\n", what);
+    std::exit(1);
+  }
+  constexpr int kRuns = 41;
+  std::vector<double> hand, pz;
+  for (int r = 0; r < kRuns; ++r) {
+    for (int which = 0; which < 2; ++which) {
+      std::string& out = which ? b : a;
+      out.clear();
+      auto t0 = std::chrono::steady_clock::now();
+      if (which) {
+        bench::pz::write_protobuf_protozero(g.families, out);
+      } else {
+        write_protobuf(g.families, out);
+      }
+      auto t1 = std::chrono::steady_clock::now();
+      (which ? pz : hand)
+          .push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() /
+                     static_cast<double>(series));
+    }
+  }
+  auto stats = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return std::pair{v.front(), v[v.size() / 2]};
+  };
+  auto [hmin, hmed] = stats(hand);
+  auto [pmin, pmed] = stats(pz);
+  std::printf(
+      "%-22s protobuf hand-written min %6.1f median %6.1f ns/series; protozero min %6.1f "
+      "median %6.1f ns/series (%zu identical bytes)\n",
+      what, hmin, hmed, pmin, pmed, a.size());
+}
+
 void run(const char* what, const MetricSet& set, size_t series) {
   std::vector<const MetricSet*> sets = {&set};
   Gathered g = gather(sets);
@@ -86,6 +132,7 @@ void run(const char* what, const MetricSet& set, size_t series) {
                 w.name, plain / static_cast<double>(series), zipped / static_cast<double>(series),
                 bytes, gz.size());
   }
+  compare_protobuf(what, g, series);
 }
 
 }  // namespace
