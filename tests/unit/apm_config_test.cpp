@@ -6,19 +6,13 @@
 
 #include "apm/options.h"
 #include "core/config.h"
+#include "tests/unit/parse_args.h"
 
 namespace vitals {
 namespace {
 
-ConfigResult parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "vitals");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data());
-}
-
 TEST(ApmConfig, Defaults) {
-  auto r = parse({});
+  auto r = parse_args({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, ":4318");
@@ -32,9 +26,9 @@ TEST(ApmConfig, Defaults) {
 }
 
 TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
-  auto r = parse({"--apm.otlp.listen-address=", "--apm.zipkin.listen-address=127.0.0.1:1",
-                  "--apm.dimension=http.route", "--apm.dimension", "http.request.method",
-                  "--apm.buckets=0.1, 1,10", "--apm.max-series=5", "--apm.series-expiry=1m"});
+  auto r = parse_args({"--apm.otlp.listen-address=", "--apm.zipkin.listen-address=127.0.0.1:1",
+                       "--apm.dimension=http.route", "--apm.dimension", "http.request.method",
+                       "--apm.buckets=0.1, 1,10", "--apm.max-series=5", "--apm.series-expiry=1m"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, "");
@@ -62,13 +56,13 @@ TEST(ApmConfig, BadValuesNameTheFlag) {
       {"--apm.service-graph.wait=0s", "flag --apm.service-graph.wait: invalid duration"},
   };
   for (const auto& c : cases) {
-    auto r = parse({c.arg});
+    auto r = parse_args({c.arg});
     EXPECT_EQ(r.action, ConfigResult::kError) << c.arg;
     EXPECT_NE(r.text.find(c.want), std::string::npos) << c.arg << " -> " << r.text;
   }
   std::vector<std::string> nine;
   for (int i = 0; i < 9; ++i) nine.push_back("--apm.dimension=d" + std::to_string(i));
-  auto r = parse(nine);
+  auto r = parse_args(nine);
   EXPECT_EQ(r.text, "flag --apm.dimension: at most 8 dimensions");
 }
 
@@ -80,12 +74,12 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
   }
   ASSERT_NE(apm, nullptr);
   EXPECT_EQ(apm->options.size(), 14u);
-  auto r = parse({"--help"});
+  auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);
   EXPECT_NE(r.text.find("--apm.native-histograms [=arg(=1)] (=0)"), std::string::npos);
   // A value that is no integer gets Boost's message, naming the flag.
-  r = parse({"--apm.max-series=x"});
+  r = parse_args({"--apm.max-series=x"});
   EXPECT_EQ(r.action, ConfigResult::kError);
   EXPECT_EQ(r.text, "the argument ('x') for option '--apm.max-series' is invalid") << r.text;
 }
@@ -99,18 +93,18 @@ TEST(ApmConfig, ConfigFileKeysAndReloadComparison) {
     std::ofstream f(path);
     f << "apm.max-series = 7\napm.dimension = http.route\n";
   }
-  auto a = parse({std::string("--config.file=") + path});
+  auto a = parse_args({std::string("--config.file=") + path});
   ASSERT_EQ(a.action, ConfigResult::kRun) << a.text;
   EXPECT_EQ(apm::apm_config(a.config).max_series, 7);
   EXPECT_EQ(apm::apm_config(a.config).dimensions, std::vector<std::string>{"http.route"});
   // The command line wins over the file.
-  auto b = parse({std::string("--config.file=") + path, "--apm.max-series=8"});
+  auto b = parse_args({std::string("--config.file=") + path, "--apm.max-series=8"});
   ASSERT_EQ(b.action, ConfigResult::kRun) << b.text;
   EXPECT_EQ(apm::apm_config(b.config).max_series, 8);
   std::remove(path);
   // What SIGHUP compares to warn "--apm.* flags change only on restart".
   EXPECT_FALSE(a.config.module_options.at("apm") == b.config.module_options.at("apm"));
-  auto c = parse({"--apm.max-series=7", "--apm.dimension=http.route"});
+  auto c = parse_args({"--apm.max-series=7", "--apm.dimension=http.route"});
   EXPECT_TRUE(a.config.module_options.at("apm") == c.config.module_options.at("apm"));
 }
 

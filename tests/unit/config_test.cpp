@@ -6,16 +6,10 @@
 #include <fstream>
 
 #include "core/duration.h"
+#include "tests/unit/parse_args.h"
 
 namespace vitals {
 namespace {
-
-ConfigResult parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "vitals");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data());
-}
 
 bool enabled(const Config& c, const std::string& n) {
   return std::find(c.enabled_collectors.begin(), c.enabled_collectors.end(), n) !=
@@ -23,7 +17,7 @@ bool enabled(const Config& c, const std::string& n) {
 }
 
 TEST(Config, Defaults) {
-  auto r = parse({});
+  auto r = parse_args({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.listen_addresses, std::vector<std::string>{":9100"});
   EXPECT_EQ(r.config.telemetry_path, "/metrics");
@@ -36,11 +30,11 @@ TEST(Config, Defaults) {
 }
 
 TEST(Config, FlagsAsNodeExporterNamesThem) {
-  auto r =
-      parse({"--web.listen-address=127.0.0.1:1234", "--web.listen-address", ":5678",
-             "--web.telemetry-path=/m", "--path.procfs=/p", "--path.sysfs=/s", "--path.rootfs=/r",
-             "--path.udev.data=/u", "--no-collector.loadavg", "--collector.stat.softirq",
-             "--log.level=debug", "--log.format=json", "--collector.timeout=250ms"});
+  auto r = parse_args({"--web.listen-address=127.0.0.1:1234", "--web.listen-address", ":5678",
+                       "--web.telemetry-path=/m", "--path.procfs=/p", "--path.sysfs=/s",
+                       "--path.rootfs=/r", "--path.udev.data=/u", "--no-collector.loadavg",
+                       "--collector.stat.softirq", "--log.level=debug", "--log.format=json",
+                       "--collector.timeout=250ms"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.listen_addresses, (std::vector<std::string>{"127.0.0.1:1234", ":5678"}));
   EXPECT_EQ(r.config.telemetry_path, "/m");
@@ -57,7 +51,7 @@ TEST(Config, FlagsAsNodeExporterNamesThem) {
 }
 
 TEST(Config, DisableDefaults) {
-  auto r = parse({"--collector.disable-defaults", "--collector.meminfo"});
+  auto r = parse_args({"--collector.disable-defaults", "--collector.meminfo"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.enabled_collectors, std::vector<std::string>{"meminfo"});
 }
@@ -82,7 +76,7 @@ TEST(Config, ErrorsNameTheFlag) {
       {{"--config.file=/nonexistent/vitals.conf"}, "flag --config.file: cannot open"},
   };
   for (const auto& c : cases) {
-    auto r = parse(c.args);
+    auto r = parse_args(c.args);
     EXPECT_EQ(r.action, ConfigResult::kError) << c.args[0];
     EXPECT_NE(r.text.find(c.want), std::string::npos) << c.args[0] << " -> " << r.text;
     EXPECT_EQ(r.text.find('\n'), std::string::npos) << "one line: " << r.text;
@@ -106,7 +100,7 @@ TEST(Config, ConfigFileAndCommandLineWins) {
       "loadavg = false\n"
       "[collector.stat]\n"
       "softirq = true\n");
-  auto r = parse({"--config.file=" + path, "--log.level=error"});
+  auto r = parse_args({"--config.file=" + path, "--log.level=error"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.telemetry_path, "/from-file");
   EXPECT_EQ(r.config.log_level, log::Level::kError);  // command line wins
@@ -117,7 +111,7 @@ TEST(Config, ConfigFileAndCommandLineWins) {
 
 TEST(Config, ConfigFileErrorsNameTheFile) {
   std::string path = write_temp("no.such.key = 1\n");
-  auto r = parse({"--config.file=" + path});
+  auto r = parse_args({"--config.file=" + path});
   EXPECT_EQ(r.action, ConfigResult::kError);
   EXPECT_NE(r.text.find("config file " + path), std::string::npos) << r.text;
   EXPECT_NE(r.text.find("no.such.key"), std::string::npos) << r.text;
@@ -125,11 +119,11 @@ TEST(Config, ConfigFileErrorsNameTheFile) {
 }
 
 TEST(Config, HelpAndVersion) {
-  auto h = parse({"--help"});
+  auto h = parse_args({"--help"});
   EXPECT_EQ(h.action, ConfigResult::kHelp);
   EXPECT_NE(h.text.find("--web.listen-address"), std::string::npos);
   EXPECT_NE(h.text.find("--collector.stat.softirq"), std::string::npos);
-  auto v = parse({"--version"});
+  auto v = parse_args({"--version"});
   EXPECT_EQ(v.action, ConfigResult::kVersion);
   EXPECT_NE(v.text.find("vitals version"), std::string::npos);
 }

@@ -15,6 +15,7 @@
 #include "exporter/text_format.h"
 #include "model/native_histogram.h"
 #include "proto/metrics.pb.h"
+#include "tests/unit/parse_args.h"
 
 namespace vitals {
 namespace {
@@ -522,13 +523,6 @@ TEST(ApmFormats, SchemaIsLoweredPastMaxBuckets) {
 
 namespace vitals {
 namespace {
-
-ConfigResult parse_args(std::vector<std::string> args) {
-  args.insert(args.begin(), "vitals");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data());
-}
 
 TEST(NativeHistogramFlags, DefaultsAndValues) {
   auto r = parse_args({});

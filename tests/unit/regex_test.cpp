@@ -10,16 +10,10 @@
 #include "collectors/name_cache.h"
 #include "collectors/util.h"
 #include "core/config.h"
+#include "tests/unit/parse_args.h"
 
 namespace vitals {
 namespace {
-
-ConfigResult parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "vitals");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return parse_config(static_cast<int>(argv.size()), argv.data());
-}
 
 TEST(Regex, PartialMatchAsGoMatchString) {
   Regex re("b+");
@@ -122,21 +116,21 @@ TEST(Regex, NameCacheFilters) {
 }
 
 TEST(Regex, ConfigAcceptsGoSyntax) {
-  auto r = parse({"--collector.netdev.device-exclude=(?i)^LO$",
-                  "--collector.netclass.ignored-devices=^\\pL+$",
-                  "--collector.netstat.fields=^(?P<proto>Tcp|Udp)_.*"});
+  auto r = parse_args({"--collector.netdev.device-exclude=(?i)^LO$",
+                       "--collector.netclass.ignored-devices=^\\pL+$",
+                       "--collector.netstat.fields=^(?P<proto>Tcp|Udp)_.*"});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.collector_options.at("netdev").str("device-exclude"), "(?i)^LO$");
   EXPECT_TRUE(r.config.collector_options.at("netdev").regex("device-exclude").search("lo"));
 }
 
 TEST(Regex, ConfigRefusesInvalidWithOneLine) {
-  auto r = parse({"--collector.netdev.device-exclude=(lo"});
+  auto r = parse_args({"--collector.netdev.device-exclude=(lo"});
   ASSERT_EQ(r.action, ConfigResult::kError);
   EXPECT_EQ(r.text, "flag --collector.netdev.device-exclude: invalid regex \"(lo\": " +
                         Regex::error("(lo"));
   EXPECT_EQ(r.text.find('\n'), std::string::npos) << r.text;
-  r = parse({"--collector.filesystem.mount-points-exclude=(?=/proc)"});
+  r = parse_args({"--collector.filesystem.mount-points-exclude=(?=/proc)"});
   ASSERT_EQ(r.action, ConfigResult::kError);
   EXPECT_NE(r.text.find("flag --collector.filesystem.mount-points-exclude: invalid regex"),
             std::string::npos)
