@@ -10,7 +10,7 @@ ne=/usr/bin/prometheus-node-exporter
 command -v strace >/dev/null || { echo "needs strace (apt-get install strace)"; exit 2; }
 [ -x build/bench/read_floor ] || cmake --build build --target read_floor >/dev/null
 tmp=$(mktemp -d)
-trap 'kill $nepid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $nepid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 $ne --web.listen-address=127.0.0.1:$port >/dev/null 2>&1 &
 nepid=$!
