@@ -3,6 +3,7 @@ not hold up the scrape past the deadline, the other collectors still answer, and
 not pile up threads or descriptors over repeated scrapes. Also: the request limit, and SIGTERM
 while a scrape is in flight."""
 
+import errno
 import os
 import re
 import shutil
@@ -36,7 +37,17 @@ class HangTree:
         tmp = os.path.join(self.dir, "loadavg.new")
         with open(tmp, "w") as f:
             f.write(text)
-        fd = os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)  # a reader is waiting: no ENXIO
+        # Wait for the reader: a scrape counted "in flight" may not have reached open() yet
+        # (ENXIO until it has).
+        def open_writer():
+            try:
+                return os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+                return None
+
+        fd = wait_until(open_writer, timeout=30, what="the collector to open the FIFO")
         os.rename(tmp, self.fifo)
         os.write(fd, text.encode())
         os.close(fd)
