@@ -1,5 +1,7 @@
 #include "apm/span.h"
 
+#include "core/parse.h"
+
 namespace vitals::apm {
 
 std::string_view span_kind_label(uint8_t kind) {
@@ -77,21 +79,12 @@ void SpanBatch::commit() {
   if (++n_ == kCapacity) flush();
 }
 
-namespace {
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 bool decode_hex_id(std::string_view hex, uint8_t* out, size_t cap, uint8_t* len) {
   if (hex.size() % 2 != 0 || hex.size() / 2 > cap) return false;
   size_t n = hex.size() / 2;
   for (size_t i = 0; i < n; ++i) {
-    int hi = hexval(hex[2 * i]);
-    int lo = hexval(hex[2 * i + 1]);
+    int hi = parse::hex_digit(hex[2 * i]);
+    int lo = parse::hex_digit(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

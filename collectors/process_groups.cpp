@@ -173,21 +173,11 @@ class ProcessGroupsCollector final : public Collector {
     path_ += pid;
     path_ += '/';
     base_len_ = path_.size();
-    std::string_view t;
-    if (!rd("stat", &t)) {
-      // A process that exited since the listing is normal; any other failure is an item error.
-      if (!vanished(err_)) errors_.add_file(path_, std::strerror(err_));
-      return;
-    }
-    // A malformed stat is an item error, reported with its file after the other processes'
-    // groups are emitted (as the processes collector does); a vanished process (no stat to
-    // read) is skipped silently above.
-    one_.clear();
-    auto st = procfs::parse_pid_stat(t, one_);
-    if (!st) {
-      errors_.append(path_, one_);
-      return;
-    }
+    // A vanished process is skipped; an unreadable or malformed stat is an item error, reported
+    // with its file after the other processes' groups are emitted (as processes does).
+    path_ += "stat";
+    auto st = read_pid_stat(reader_, path_, one_, errors_);
+    if (!st) return;
     int ipid = std::atoi(pid);
     Proc& p = procs_[ipid];
     if (p.starttime != st->starttime) {  // new process (or a reused pid)
@@ -207,6 +197,7 @@ class ProcessGroupsCollector final : public Collector {
     double threads = st->num_threads, rss = st->rss * page_, vsize = st->vsize;
     double start = btime_ + st->starttime / hz_;
     double swap = 0;
+    std::string_view t;
     if (rd("status", &t)) {
       auto s = procfs::parse_pid_status(t);
       c[kVol] = s.voluntary_ctxt_switches.value_or(0);

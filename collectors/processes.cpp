@@ -50,19 +50,8 @@ class ProcessesCollector final : public Collector {
       path += '/';
       path.append(name);
       path += "/stat";
-      std::string_view text;
-      int err = 0;
-      if (!reader_.try_read(path, &text, &err)) {
-        // A process that exited since the listing is normal; any other failure is an item error.
-        if (!vanished(err)) errors.add_file(path, std::strerror(err));
-        continue;
-      }
-      one_.clear();
-      auto s = procfs::parse_pid_stat(text, one_);
-      if (!s) {
-        errors.append(path, one_);
-        continue;
-      }
+      auto s = read_pid_stat(reader_, path, one_, errors);
+      if (!s) continue;
       ++pids;
       threads += s->num_threads;
       states[static_cast<unsigned char>(s->state)]++;

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "collectors/procfs/pid_files.h"
 #include "core/collector.h"
 #include "core/fs.h"
 #include "core/parse.h"
@@ -25,6 +27,25 @@ inline void throw_if_errors(std::string_view path, const parse::ParseErrors& err
 // between listing and reading it): normal, not an error.
 inline bool vanished(int err) {
   return err == ENOENT || err == ESRCH;
+}
+
+// Reads and parses the /proc/<pid>/stat at `path` the one way processes and process_groups
+// treat it: nullopt when the process has gone since the listing (silently), or when the file
+// cannot be read or does not parse (an item error naming `path` in `errors`). `scratch` is the
+// caller's reused list for the parser's errors. The result's comm points into `r`'s buffer.
+inline std::optional<procfs::PidStat> read_pid_stat(FileReader& r, const std::string& path,
+                                                    parse::ParseErrors& scratch,
+                                                    parse::ParseErrors& errors) {
+  std::string_view text;
+  int err = 0;
+  if (!r.try_read(path, &text, &err)) {
+    if (!vanished(err)) errors.add_file(path, std::strerror(err));
+    return std::nullopt;
+  }
+  scratch.clear();
+  auto st = procfs::parse_pid_stat(text, scratch);
+  if (!st) errors.append(path, scratch);
+  return st;
 }
 
 // node_exporter's device include/exclude semantics: with an include pattern only matching

@@ -52,6 +52,14 @@ inline bool next_field(std::string_view& s, std::string_view& field) {
   return true;
 }
 
+// The value of one hexadecimal digit, -1 when `c` is none.
+inline int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 inline std::optional<uint64_t> to_u64(std::string_view s) {
   uint64_t v;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

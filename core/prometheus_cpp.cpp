@@ -58,22 +58,27 @@ void append_prometheus_cpp(const std::vector<prometheus::MetricFamily>& in, Metr
   }
 }
 
-prometheus::MetricFamily gauge_family(std::string name, std::string help, double value) {
+namespace {
+
+prometheus::MetricFamily one_value(prometheus::MetricType type, std::string name, std::string help,
+                                   double value) {
   prometheus::MetricFamily f;
   f.name = std::move(name);
   f.help = std::move(help);
-  f.type = prometheus::MetricType::Gauge;
-  f.metric.emplace_back().gauge.value = value;
+  f.type = type;
+  auto& m = f.metric.emplace_back();
+  (type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value) = value;
   return f;
 }
 
+}  // namespace
+
+prometheus::MetricFamily gauge_family(std::string name, std::string help, double value) {
+  return one_value(prometheus::MetricType::Gauge, std::move(name), std::move(help), value);
+}
+
 prometheus::MetricFamily counter_family(std::string name, std::string help, double value) {
-  prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = prometheus::MetricType::Counter;
-  f.metric.emplace_back().counter.value = value;
-  return f;
+  return one_value(prometheus::MetricType::Counter, std::move(name), std::move(help), value);
 }
 
 }  // namespace vitals

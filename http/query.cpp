@@ -1,16 +1,8 @@
 #include "http/query.h"
 
+#include "core/parse.h"
+
 namespace vitals {
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string url_decode(std::string_view s) {
   std::string out;
@@ -18,8 +10,10 @@ std::string url_decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+    } else if (s[i] == '%' && i + 2 < s.size() && parse::hex_digit(s[i + 1]) >= 0 &&
+               parse::hex_digit(s[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(parse::hex_digit(s[i + 1]) * 16 + parse::hex_digit(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);
