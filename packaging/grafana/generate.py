@@ -239,7 +239,8 @@ def host():
     b.add(stat("Memory", targets((f"node_memory_MemTotal_bytes{{{S}}}", "{{instance}}")),
                unit="bytes"), w=4, h=4)
     b.add(gauge("CPU busy", targets((
-        "1 - avg by (instance) (" + rate("node_cpu_seconds_total", 'mode=~"idle|iowait|steal"') + ")",
+        "1 - avg by (instance) (sum by (instance, cpu) ("
+        + rate("node_cpu_seconds_total", 'mode=~"idle|iowait|steal"') + "))",
         "{{instance}}"))), w=4, h=4)
     b.add(gauge("Memory used", targets((
         f"1 - node_memory_MemAvailable_bytes{{{S}}} / node_memory_MemTotal_bytes{{{S}}}",

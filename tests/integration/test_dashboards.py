@@ -403,8 +403,16 @@ class DashboardQueries(unittest.TestCase):
                     else:
                         samples = [data[1]]
                     ok = any(v != "NaN" for v in samples)
+                    if ok and panel.get("fieldConfig", {}).get("defaults", {}).get("max") == 1:
+                        # a share (0..1): rate extrapolation may overshoot a little, a wrong
+                        # division would not stay within this
+                        values_ = [float(v) for v in samples if v != "NaN"]
+                        if not -0.01 <= min(values_) <= max(values_) <= 1.2:
+                            ok = False
+                            samples = [f"share out of range: {min(values_)}..{max(values_)}"]
                     results.append((where, expr, ok, "" if ok else
-                                    ("only NaN" if samples else "no data")))
+                                    (str(samples[0]) if samples and samples[0] != "NaN" else
+                                     "only NaN" if samples else "no data")))
                     if t.get("exemplar"):
                         body = prom.api("query_exemplars", query=expr, start=str(prom.start),
                                         end=str(time.time()))
