@@ -209,14 +209,14 @@ def query_var(name, label, query, multi=True, include_all=True, hide=0, sort=1):
             "datasource": DS, "definition": query,
             "query": {"query": query, "refId": f"PrometheusVariableQueryEditor-{name}"},
             "refresh": 2, "multi": multi, "includeAll": include_all, "hide": hide, "sort": sort,
-            "current": {"selected": True, "text": ["All"], "value": ["$__all"]} if include_all
-            else {}, "options": [], "regex": ""}
+            "current": {"selected": True, "text": ["All"], "value": ["$__all"]}, "options": [],
+            "regex": ""}
 
 
 def standard_variables():
     return [
         {"type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
-         "current": {}, "hide": 0, "includeAll": False, "multi": False, "options": [],
+         "hide": 0, "includeAll": False, "multi": False, "options": [],
          "refresh": 1, "regex": ""},
         # vitals_build_info is always served (also with --web.disable-exporter-metrics).
         query_var("job", "Job", "label_values(vitals_build_info, job)"),
