@@ -271,6 +271,20 @@ def machine_notes():
     return notes
 
 
+def stop_traffic(p, log_path):
+    if p is None:
+        return
+    if p.poll() is not None:  # it ended by itself: say why
+        with open(log_path) as f:
+            print(f"traffic.js exited with {p.returncode}:\n{f.read()[-3000:]}", file=sys.stderr)
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root (cgroups, network namespace)")
 class DashboardQueries(unittest.TestCase):
     def test_every_query_returns_data(self):
@@ -282,42 +296,40 @@ class DashboardQueries(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="vitals-dash-")
         work = Workload()
         traffic = prom = None
+        traffic_log = os.path.join(tmp, "traffic.log")
         try:
             cgroup = work.cgroup()
             notes += work.notes
             listen_port = work.sockets()
             otlp, zipkin = free_port(), free_port()
-            traffic_log = open(os.path.join(tmp, "traffic.log"), "w")
             with Agent("--collector.process_groups",
                        f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
                        f"--apm.zipkin.listen-address=127.0.0.1:{zipkin}") as agent:
-                traffic = subprocess.Popen(
-                    [node, "traffic.js"], cwd=CLIENTS,
-                    env=dict(os.environ, OTLP_URL=f"http://127.0.0.1:{otlp}",
-                             ZIPKIN_URL=f"http://127.0.0.1:{zipkin}"),
-                    stdout=traffic_log, stderr=subprocess.STDOUT)
-                # One refused request (wrong content type: 415) and one rejected span, so the
-                # refusal and rejection series exist.
+                with open(traffic_log, "w") as log:
+                    traffic = subprocess.Popen(
+                        [node, "traffic.js"], cwd=CLIENTS,
+                        env=dict(os.environ, OTLP_URL=f"http://127.0.0.1:{otlp}",
+                                 ZIPKIN_URL=f"http://127.0.0.1:{zipkin}"),
+                        stdout=log, stderr=subprocess.STDOUT)
+                # One refused request (wrong content type: 415), so the refusal series exists.
                 r = http_request(otlp, "/v1/traces", method="POST",
                                  headers={"Content-Type": "text/plain"})
                 self.assertEqual(r.status, 415)
                 prom = Prometheus(prom_bin, tmp, agent.port)
-                self.check(prom, agent, cgroup, listen_port, notes)
-        finally:
-            if traffic:
-                traffic.send_signal(signal.SIGTERM)
                 try:
-                    traffic.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    traffic.kill()
-                    traffic.wait()
-                traffic_log.close()
+                    self.check(prom, cgroup, listen_port, notes)
+                finally:
+                    # stopped while the agent still takes its last spans
+                    stop_traffic(traffic, traffic_log)
+                    traffic = None
+        finally:
+            stop_traffic(traffic, traffic_log)
             if prom:
                 prom.stop()
             work.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def check(self, prom, agent, cgroup, listen_port, notes):
+    def check(self, prom, cgroup, listen_port, notes):
         def query(q):
             body = prom.api("query", query=q)
             return body["data"]["result"] if body["status"] == "success" else []
@@ -328,6 +340,15 @@ class DashboardQueries(unittest.TestCase):
                    what="the test cgroup in Prometheus")
         wait_until(lambda: query("traces_service_graph_request_total"), timeout=60,
                    what="service graph edges")
+        # The workload is what the agent reports: three connections wait in the listener's
+        # accept queue, one client end sits in TIME_WAIT, the quota throttles the busy cgroup.
+        p = f'port="{listen_port}"'
+        wait_until(lambda: query(f"node_tcp_listen_queue_length{{{p}}} == 3"), timeout=30,
+                   what="3 connections in the test listener's accept queue")
+        wait_until(lambda: query(f'node_tcp_connections{{direction="outbound",{p},state="time_wait"}} >= 1'),
+                   timeout=30, what="the TIME_WAIT connection")
+        wait_until(lambda: query(f'container_cpu_cfs_throttled_periods_total{{id="{cgroup}"}} > 0'),
+                   timeout=30, what="the test cgroup throttled")
 
         boards = {}
         for name in sorted(os.listdir(DASHBOARDS)):
