@@ -20,13 +20,13 @@ struct ApmConfig {
   // turns that receiver off, with a warning and vitals_apm_receiver_up 0.
   bool otlp_address_default = true;
   bool zipkin_address_default = true;
-  std::vector<std::string> dimensions;          // span/resource attribute keys
-  std::vector<double> buckets;                  // seconds, ascending; empty: the default
+  std::vector<std::string> dimensions;  // span/resource attribute keys
+  std::vector<double> buckets;          // seconds, ascending; empty: the default
   int64_t max_series = 10000;
   std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
   int64_t max_request_bytes = 4 << 20;
-  int max_concurrent_requests = 4;  // requests decoded at once; more get 429
-  int max_connections = 32;         // HTTP threads per APM listener
+  int max_concurrent_requests = 4;      // requests decoded at once; more get 429
+  int max_connections = 32;             // HTTP threads per APM listener
   int max_connections_per_source = 16;  // 0: no limit
   // From the --web.* server flags, which apply to every listener.
   int read_header_timeout_ms = 5000;

@@ -326,7 +326,8 @@ ConfigResult parse_config(int argc, const char* const* argv) {
   {
     const std::string& t = vm["web.read-header-timeout"].as<std::string>();
     std::chrono::nanoseconds d{};
-    if (!parse_duration(t, &d) || d < std::chrono::milliseconds(100) || d > std::chrono::minutes(10)) {
+    if (!parse_duration(t, &d) || d < std::chrono::milliseconds(100) ||
+        d > std::chrono::minutes(10)) {
       return fail("flag --web.read-header-timeout: invalid duration \"" + t +
                   "\" (want 100ms to 10m, e.g. 5s)");
     }

@@ -1,5 +1,6 @@
-// HttpServer on civetweb 1.15, built from Debian's source package into the agent (http/CMakeLists.txt:
-// IPv6, OpenSSL 3 linked directly). Kept to this file; the TLS context setup is http/tls.cpp.
+// HttpServer on civetweb 1.15, built from Debian's source package into the agent
+// (http/CMakeLists.txt: IPv6, OpenSSL 3 linked directly). Kept to this file; the TLS context setup
+// is http/tls.cpp.
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
@@ -35,26 +36,29 @@ struct HttpMetricsRegistry {
   prometheus::Family<prometheus::Gauge>& connections =
       prometheus::BuildGauge()
           .Name("vitals_web_connections")
-          .Help("Open connections of the HTTP listener: accepted and not yet closed, waiting or "
-                "served (each one served holds a server thread).")
+          .Help(
+              "Open connections of the HTTP listener: accepted and not yet closed, waiting or "
+              "served (each one served holds a server thread).")
           .Register(*registry);
   prometheus::Family<prometheus::Gauge>& max =
       prometheus::BuildGauge()
           .Name("vitals_web_connections_max")
-          .Help("Server threads of the HTTP listener, the most connections served at once "
-                "(--web.max-connections, --apm.max-connections).")
+          .Help(
+              "Server threads of the HTTP listener, the most connections served at once "
+              "(--web.max-connections, --apm.max-connections).")
           .Register(*registry);
   prometheus::Family<prometheus::Counter>& refused =
       prometheus::BuildCounter()
           .Name("vitals_web_connections_refused_total")
-          .Help("Connections the HTTP listener closed at accept, by reason (per_source_limit: "
-                "the client address already held --web.max-connections-per-source).")
+          .Help(
+              "Connections the HTTP listener closed at accept, by reason (per_source_limit: "
+              "the client address already held --web.max-connections-per-source).")
           .Register(*registry);
 };
 
 HttpMetricsRegistry& http_metrics_registry() {
   static HttpMetricsRegistry* r = new HttpMetricsRegistry();  // never destroyed: servers may
-  return *r;                                                   // outlive static destruction
+  return *r;                                                  // outlive static destruction
 }
 
 struct ListenerMetrics {
@@ -117,25 +121,13 @@ class CivetServer final : public HttpServer {
     std::string req_timeout = std::to_string(opts_.request_timeout_ms);
     std::string ka_timeout = std::to_string(opts_.keep_alive_timeout_ms);
     std::string header_bytes = std::to_string(opts_.max_header_bytes);
-    const char* options[] = {"listening_ports",
-                             ports.c_str(),
-                             "num_threads",
-                             threads.c_str(),
-                             "request_timeout_ms",
-                             req_timeout.c_str(),
-                             "keep_alive_timeout_ms",
-                             ka_timeout.c_str(),
-                             "enable_keep_alive",
-                             "yes",
-                             "tcp_nodelay",
-                             "1",
-                             "max_request_size",
-                             header_bytes.c_str(),
+    const char* options[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
+                             "request_timeout_ms", req_timeout.c_str(), "keep_alive_timeout_ms",
+                             ka_timeout.c_str(), "enable_keep_alive", "yes", "tcp_nodelay", "1",
+                             "max_request_size", header_bytes.c_str(),
                              // Connections waiting for accept() while every thread is busy
                              // (the kernel caps it at net.core.somaxconn).
-                             "listen_backlog",
-                             "1024",
-                             nullptr};
+                             "listen_backlog", "1024", nullptr};
     mg_callbacks cb{};
     cb.log_message = [](const mg_connection*, const char* msg) {
       log::debug("http server", {{"msg", msg ? msg : ""}});
@@ -304,8 +296,8 @@ class CivetServer final : public HttpServer {
     addrinfo* res = nullptr;
     int gai = getaddrinfo(la.host.c_str(), nullptr, &hints, &res);
     if (gai != 0) {
-      *error = "cannot resolve \"" + la.host + "\" of listen address " + addr + ": " +
-               gai_strerror(gai);
+      *error =
+          "cannot resolve \"" + la.host + "\" of listen address " + addr + ": " + gai_strerror(gai);
       return false;
     }
     bool v6ok = ipv6_available();
