@@ -121,13 +121,20 @@ class CivetServer final : public HttpServer {
     std::string req_timeout = std::to_string(opts_.request_timeout_ms);
     std::string ka_timeout = std::to_string(opts_.keep_alive_timeout_ms);
     std::string header_bytes = std::to_string(opts_.max_header_bytes);
-    const char* options[] = {"listening_ports", ports.c_str(), "num_threads", threads.c_str(),
-                             "request_timeout_ms", req_timeout.c_str(), "keep_alive_timeout_ms",
-                             ka_timeout.c_str(), "enable_keep_alive", "yes", "tcp_nodelay", "1",
-                             "max_request_size", header_bytes.c_str(),
-                             // Connections waiting for accept() while every thread is busy
-                             // (the kernel caps it at net.core.somaxconn).
-                             "listen_backlog", "1024", nullptr};
+    // clang-format off
+    const char* options[] = {
+        "listening_ports", ports.c_str(),
+        "num_threads", threads.c_str(),
+        "request_timeout_ms", req_timeout.c_str(),  // header read; longest body/write stall
+        "keep_alive_timeout_ms", ka_timeout.c_str(),
+        "enable_keep_alive", "yes",
+        "tcp_nodelay", "1",
+        "max_request_size", header_bytes.c_str(),  // request line and headers
+        // Connections waiting for accept() while every thread is busy (the kernel caps it at
+        // net.core.somaxconn).
+        "listen_backlog", "1024",
+        nullptr};
+    // clang-format on
     mg_callbacks cb{};
     cb.log_message = [](const mg_connection*, const char* msg) {
       log::debug("http server", {{"msg", msg ? msg : ""}});
@@ -210,9 +217,12 @@ class CivetServer final : public HttpServer {
       *error = "this build's civetweb has no IPv6 (built without USE_IPV6)";
       return false;
     }
+    if (!mg_check_feature(MG_FEATURES_SSL)) {
+      *error = "this build's civetweb has no TLS (built with NO_SSL)";
+      return false;
+    }
     if (tls && (inited & MG_FEATURES_SSL) == 0) {
-      *error = mg_check_feature(MG_FEATURES_SSL) ? "OpenSSL failed to initialize"
-                                                 : "this build's civetweb has no TLS";
+      *error = "OpenSSL failed to initialize";
       return false;
     }
     return true;
