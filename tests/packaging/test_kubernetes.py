@@ -73,7 +73,7 @@ class KubernetesManifestsTest(unittest.TestCase):
         self.assertTrue(sc["readOnlyRootFilesystem"])
         self.assertFalse(sc["allowPrivilegeEscalation"])
         self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
-        self.assertEqual(sorted(sc["capabilities"]["add"]), ["DAC_READ_SEARCH", "SYS_PTRACE"])
+        self.assertEqual(sc["capabilities"]["add"], ["DAC_READ_SEARCH"])
         for k in ("requests", "limits"):
             self.assertEqual(sorted(c["resources"][k]), ["cpu", "memory"])
         # /host mounts: read-only, from the host's paths, and what the --path.* flags read.
