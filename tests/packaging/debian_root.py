@@ -4,7 +4,8 @@ debootstrap (as /work/shared/tools/fresh-machine.sh uses it) takes minutes: retr
 packages ~4 min and installing them ~3 min on the project's busy 2-core machine. So the
 installed root (minbase plus the packages asked for: the .deb's Depends) is made once and kept
 as a tarball in the cache directory ($VITALS_TEST_CACHE, default /var/cache/vitals-tests),
-named by the package list; each test unpacks a copy (~5 s) and mounts /proc, /sys and /dev
+named by the package list, with a list of what it holds beside it (any tarball that holds the
+packages asked for is used); each test unpacks a copy (~5 s) and mounts /proc, /sys and /dev
 into it. Needs root and network access to the Debian mirror only when the tarball is missing.
 
     python3 tests/packaging/debian_root.py PACKAGE...   # make the tarball (prints its path)
@@ -39,6 +40,16 @@ def tarball(packages):
     path = os.path.join(CACHE, f"debian-{SUITE}-minbase-{key}.tar.gz")
     if os.path.exists(path):
         return path
+    # Any cached root that has every package asked for will do (a .packages file lists what
+    # is installed in the tarball of the same name).
+    if os.path.isdir(CACHE):
+        for name in sorted(os.listdir(CACHE)):
+            if name.startswith(f"debian-{SUITE}-minbase-") and name.endswith(".packages"):
+                with open(os.path.join(CACHE, name)) as f:
+                    have = set(f.read().split())
+                tar = os.path.join(CACHE, name[:-len(".packages")] + ".tar.gz")
+                if set(packages) <= have and os.path.exists(tar):
+                    return tar
     os.makedirs(CACHE, exist_ok=True)
     work = tempfile.mkdtemp(prefix="debian-root.", dir=CACHE)
     try:
@@ -56,8 +67,10 @@ def tarball(packages):
                 p = os.path.join(root, d, name)
                 if os.path.isfile(p):
                     os.unlink(p)
+        installed = subprocess.run(["chroot", root, "dpkg-query", "-W", "-f=${Package}\\n"],
+                                   check=True, capture_output=True, text=True).stdout
         with open(os.path.join(CACHE, f"debian-{SUITE}-minbase-{key}.packages"), "w") as f:
-            f.write("\n".join(packages) + "\n")
+            f.write(installed)
         subprocess.check_call(["tar", "-C", root, "-czf", path + ".part", "."])
         os.rename(path + ".part", path)
         return path
