@@ -104,6 +104,16 @@ class PackageTest(unittest.TestCase):
             self.assertEqual(fh.read(), sh(VITALS_BIN, "--print-config"))
         with open(os.path.join(data, "etc/default/vitals")) as fh:
             self.assertIn('\nVITALS_ARGS=""\n', fh.read())
+        # The hardened unit (packaging/systemd/vitals.service) runs as the package's user and
+        # reads the package's two files.
+        with open(os.path.join(data, "lib/systemd/system/vitals.service")) as fh:
+            unit = fh.read()
+        self.assertIn("\nWantedBy=multi-user.target\n", unit)
+        if os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__)))), "packaging", "systemd", "vitals.service")):
+            for line in ("User=vitals", "Group=vitals", "EnvironmentFile=-/etc/default/vitals",
+                         "ExecStart=/usr/bin/vitals --config.file=/etc/vitals/vitals.conf $VITALS_ARGS"):
+                self.assertIn(f"\n{line}\n", unit)
         # Stripped: no .debug_info section, and the file says so.
         self.assertNotIn(".debug_info", sh("readelf", "-S", os.path.join(data, "usr/bin/vitals")))
         with open(os.path.join(data, "usr/share/doc/vitals/copyright")) as fh:
