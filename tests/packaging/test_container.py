@@ -96,6 +96,28 @@ class ContainerImageTest(unittest.TestCase):
         self.assertEqual(sorted(c["ExposedPorts"]), ["4318/tcp", "9100/tcp", "9411/tcp"])
         self.assertEqual(self.config["os"], "linux")
 
+    def test_containerfile_matches(self):
+        """The Containerfile's last stage declares what build-image.sh builds (the Containerfile
+        itself is not built here: its first stage pulls debian:12 from a registry)."""
+        with open(os.path.join(ROOT, "packaging", "container", "Containerfile")) as f:
+            lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        last = lines[max(i for i, line in enumerate(lines) if line.startswith("FROM "))]
+        self.assertEqual(last, "FROM scratch")
+        final = lines[lines.index(last) + 1:]
+        directives = {}
+        for line in final:
+            word, _, rest = line.partition(" ")
+            directives.setdefault(word, []).append(rest)
+        c = self.config["config"]
+        self.assertEqual(directives["COPY"], ["--from=build /rootfs/ /"])
+        self.assertEqual(directives["USER"], [c["User"]])
+        self.assertEqual(sorted(p for e in directives["EXPOSE"] for p in e.split()),
+                         sorted(p.split("/")[0] for p in c["ExposedPorts"]))
+        self.assertEqual(json.loads(directives["ENTRYPOINT"][0]), c["Entrypoint"])
+        self.assertEqual(json.loads(directives["CMD"][0]), c["Cmd"])
+        self.assertIn("packaging/container/rootfs.sh build-release/vitals /rootfs",
+                      " ".join(lines))
+
     def test_contents(self):
         """Only the binary, the libraries it loads, the loader, passwd/group, the licences."""
         files = []
