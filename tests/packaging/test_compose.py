@@ -1,4 +1,5 @@
-"""packaging/compose: compose.yaml is valid YAML of the compose format's shape; every relative
+"""packaging/compose: compose.yaml passes `docker-compose config` (Debian's docker-compose 1.29:
+the compose file format's schema, checked offline, no engine needed); every relative
 path it mounts exists (the rules and Grafana files come from packaging/prometheus and
 packaging/grafana); its Prometheus configuration, with the rules mounted where the compose file
 puts them, passes `promtool check config` (rules included); Grafana's provisioning points at
@@ -44,6 +45,22 @@ class ComposeTest(unittest.TestCase):
         missing = [d for d in SIBLINGS if not os.path.isdir(d)]
         if missing:
             raise unittest.SkipTest(f"{', '.join(missing)} not in this tree yet")
+
+    def test_schema(self):
+        dc = require_tool("docker-compose", "docker-compose")
+        r = subprocess.run([dc, "-f", os.path.join(COMPOSE_DIR, "compose.yaml"), "config", "-q"],
+                           capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        # And the check does refuse what is wrong.
+        with tempfile.TemporaryDirectory() as d:
+            bad = dict(self.compose, services=dict(self.services))
+            bad["services"]["vitals"] = dict(self.services["vitals"], read_only="very")
+            with open(os.path.join(d, "compose.yaml"), "w") as f:
+                yaml.safe_dump(bad, f)
+            r = subprocess.run([dc, "-f", os.path.join(d, "compose.yaml"), "config", "-q"],
+                               capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("read_only", r.stderr)
 
     def test_shape(self):
         self.assertEqual(sorted(self.services), ["grafana", "prometheus", "vitals"])
