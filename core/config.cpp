@@ -39,6 +39,7 @@ void build(po::options_description& d) {
     ("help,h", po::bool_switch(), "Show this help and exit.")
     ("version", po::bool_switch(), "Show the version and exit.")
     ("list-collectors", po::bool_switch(), "List the collectors (name, default, implemented) and exit.")
+    ("print-config", po::bool_switch(), "Print a config file with every option commented out at its default, with its help, and exit.")
     ("config.file", po::value<std::string>(), "Config file (INI: key = value, [section] prefixes keys). The command line wins over it.")
     ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable (default: :9100).")
     ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"), "Path under which to expose metrics.")
@@ -179,6 +180,65 @@ bool check_value(const std::string& flag, OptionKind kind, const std::string& v,
   }
 }
 
+// Wraps `text` into "# " comment lines of at most `width` columns (a longer word stays whole).
+void comment(std::string& out, const std::string& text, size_t width = 98) {
+  std::istringstream words(text);
+  std::string line, w;
+  while (words >> w) {
+    if (!line.empty() && line.size() + 1 + w.size() > width - 2) {
+      out += "# " + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + w;
+  }
+  if (!line.empty()) out += "# " + line + "\n";
+}
+
+// The config file with every option the command line takes, each commented out at its default
+// and preceded by its help: what the Debian package installs as /etc/vitals/vitals.conf. It is
+// made from `desc` itself, so it lists exactly the options this binary has.
+std::string print_config(const po::options_description& desc) {
+  // Defaults that Boost does not hold: repeatable flags, collectors and their options (checked
+  // by vitals, not typed by Boost).
+  std::map<std::string, std::string, std::less<>> defaults = {{"web.listen-address", ":9100"}};
+  for (const CollectorSpec& s : CollectorRegistry::all()) {
+    defaults["collector." + s.name] = s.default_enabled ? "true" : "false";
+    for (const OptionDecl& o : s.options) {
+      defaults[o.flag.empty() ? "collector." + s.name + "." + o.name : o.flag] = o.default_value;
+    }
+  }
+  std::string out =
+      "# vitals configuration, read with --config.file. INI: one \"key = value\" a line, keys\n"
+      "# named as the flags without \"--\"; a repeatable key may appear more than once. Every\n"
+      "# option is listed below, commented out at its default: uncomment a line to change it.\n"
+      "# The command line wins over this file; SIGHUP (systemctl reload vitals) reloads it.\n"
+      "# Made by `vitals --print-config`.\n";
+  for (const auto& o : desc.options()) {
+    const std::string& name = o->long_name();
+    if (name == "help" || name == "version" || name == "list-collectors" ||
+        name == "print-config" || name == "config.file" || name.rfind("no-", 0) == 0) {
+      continue;
+    }
+    std::string value;
+    if (auto it = defaults.find(name); it != defaults.end()) {
+      value = it->second;
+    } else {
+      // Boost's "arg (=X)" (a bool shows 0/1); no default: the key is listed empty.
+      std::string p = o->format_parameter();
+      if (size_t i = p.find("(="); i != std::string::npos && p.back() == ')') {
+        value = p.substr(i + 2, p.size() - i - 3);
+        if (dynamic_cast<const po::typed_value<bool>*>(o->semantic().get())) {
+          value = value == "1" ? "true" : "false";
+        }
+      }
+    }
+    out += "\n";
+    comment(out, o->description());
+    out += "#" + name + " =" + (value.empty() ? "" : " " + value) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string version_string() {
@@ -262,6 +322,12 @@ ConfigResult parse_config(int argc, const char* const* argv) {
       r.text += s.name + (s.default_enabled ? " enabled" : " disabled") +
                 (s.implemented ? " implemented\n" : " not-implemented\n");
     }
+    return r;
+  }
+  if (vm["print-config"].as<bool>()) {
+    // Printed and exited on like --help (agent/main.cpp prints kHelp's text to stdout).
+    r.action = ConfigResult::kHelp;
+    r.text = print_config(desc);
     return r;
   }
   if (vm["version"].as<bool>()) {

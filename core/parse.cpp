@@ -28,10 +28,19 @@ std::string ParseErrors::message(std::string_view path) const {
   if (items_.empty()) return {};
   const ItemError& e = items_.front();
   std::string m(e.file.empty() ? path : std::string_view(e.file));
-  if (e.line > 0) m += ":" + std::to_string(e.line);
+  // Appended piece by piece: GCC 12 at -O3 (Release) warns -Wrestrict, falsely, about
+  // `":" + std::to_string(...)` here.
+  if (e.line > 0) {
+    m += ':';
+    m += std::to_string(e.line);
+  }
   m += ": ";
   m += e.message;
-  if (items_.size() > 1) m += " (and " + std::to_string(items_.size() - 1) + " more)";
+  if (items_.size() > 1) {
+    m += " (and ";
+    m += std::to_string(items_.size() - 1);
+    m += " more)";
+  }
   return m;
 }
 
