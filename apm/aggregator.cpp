@@ -11,23 +11,6 @@
 namespace vitals::apm {
 namespace {
 
-constexpr Desc kCalls{"traces_span_metrics_calls_total",
-                      "Number of spans, by service, span name, kind and status.",
-                      MetricType::kCounter};
-constexpr Desc kDuration{"traces_span_metrics_duration_seconds", "Span duration in seconds.",
-                         MetricType::kHistogram};
-constexpr Desc kGraphTotal{"traces_service_graph_request_total",
-                           "Requests between two services (paired client and server spans).",
-                           MetricType::kCounter};
-constexpr Desc kGraphFailed{"traces_service_graph_request_failed_total",
-                            "Failed requests between two services (either side has status error).",
-                            MetricType::kCounter};
-constexpr Desc kGraphClient{"traces_service_graph_request_client_seconds",
-                            "Request duration between two services as the client saw it.",
-                            MetricType::kHistogram};
-constexpr Desc kGraphServer{"traces_service_graph_request_server_seconds",
-                            "Request duration between two services as the server saw it.",
-                            MetricType::kHistogram};
 std::vector<uint64_t> to_ns(const std::vector<double>& b) {
   std::vector<uint64_t> out;
   for (double s : b) out.push_back(static_cast<uint64_t>(std::llround(s * 1e9)));
@@ -99,8 +82,15 @@ size_t SpanAggregator::EdgeKeyHash::operator()(const EdgeKey& k) const {
 
 SpanAggregator::SpanAggregator(AggregatorOptions options)
     : opts_(std::move(options)),
-      bound_ns_(to_ns(opts_.buckets)),
+      names_(*opts_.names),
+      bound_ns_(to_ns(opts_.buckets.empty() ? std::vector<double>(names_.default_buckets.begin(),
+                                                                  names_.default_buckets.end())
+                                            : opts_.buckets)),
       graph_bound_ns_(to_ns(kServiceGraphBuckets)) {
+  // le in the histogram's unit from the integer ns bounds: 2'000'000 ns is exactly 2 ms and the
+  // double nearest 0.002 s, as the flag's text would parse.
+  double ns_per_unit = std::round(1 / names_.unit_per_ns);
+  for (uint64_t b : bound_ns_) le_.push_back(static_cast<double>(b) / ns_per_unit);
   for (const auto& d : opts_.dimensions) dim_labels_.push_back(sanitize_label_name(d));
   init_series(overflow_);
   overflow_.key = "overflow";
@@ -187,26 +177,26 @@ SpanAggregator::Series& SpanAggregator::new_series(std::string_view key, uint64_
 void SpanAggregator::observe(Series& s, const SpanRecord& r, int64_t now_ns) {
   uint64_t dur = r.end_ns - r.start_ns;
   size_t i = bucket_index(bound_ns_, dur);
-  double secs = static_cast<double>(dur) * 1e-9;
+  double v = static_cast<double>(dur) * names_.unit_per_ns;
   s.cells[i].count++;
   s.count++;
-  s.sum += secs;
+  s.sum += v;
   s.last_seen = now_ns;
   Exemplar& e = s.cells[i].exemplar;
   e.trace_id = r.trace_id;
   e.span_id = r.span_id;
-  e.value = secs;
+  e.value = v;
   e.time_ns = r.end_ns;
   e.set = true;
-  if (opts_.native_histograms) observe_native(s, secs);
+  if (opts_.native_histograms) observe_native(s, v);
 }
 
-void SpanAggregator::observe_native(Series& s, double secs) const {
-  if (secs <= opts_.native_zero_threshold) {
+void SpanAggregator::observe_native(Series& s, double value) const {
+  if (value <= opts_.native_zero_threshold) {
     s.zero_count++;
     return;
   }
-  int32_t idx = native_bucket_index(secs, s.schema);
+  int32_t idx = native_bucket_index(value, s.schema);
   auto it = std::lower_bound(s.native.begin(), s.native.end(), idx,
                              [](const NativeBucket& b, int32_t i) { return b.index < i; });
   if (it != s.native.end() && it->index == idx) {
@@ -391,10 +381,10 @@ void SpanAggregator::series_labels(const Series& s,
   uint8_t kind = static_cast<uint8_t>(k[0]);
   uint8_t status = static_cast<uint8_t>(k[1]);
   k.remove_prefix(2);
-  out.emplace_back("service_name", get_field(k));
-  out.emplace_back("span_name", get_field(k));
-  out.emplace_back("span_kind", span_kind_label(kind));
-  out.emplace_back("status_code", status_code_label(status));
+  out.emplace_back(names_.service_label, get_field(k));
+  out.emplace_back(names_.span_name_label, get_field(k));
+  out.emplace_back(names_.span_kind_label, span_kind_label(kind));
+  out.emplace_back(names_.status_code_label, status_code_label(status));
   for (const auto& d : dim_labels_) {
     std::string_view v = get_field(k);
     if (!v.empty()) out.emplace_back(d, v);
@@ -459,9 +449,9 @@ void SpanAggregator::produce(MetricSet& out) {
 void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
   std::lock_guard lk(mu_);
   sweep(now_ns);
-  Family& calls = out.add(kCalls);
-  Family& dur = out.add(kDuration);
-  dur.set_unit("seconds");
+  Family& calls = out.add(names_.calls);
+  Family& dur = out.add(names_.duration);
+  if (!names_.duration_unit.empty()) dur.set_unit(names_.duration_unit);
   std::vector<std::pair<std::string, std::string>> lv;
   std::vector<Label> labels;
   std::vector<Bucket> buckets(bound_ns_.size());
@@ -495,7 +485,7 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
     uint64_t cum = 0;
     for (size_t i = 0; i < bound_ns_.size(); ++i) {
       cum += s.cells[i].count;
-      buckets[i] = {opts_.buckets[i], static_cast<double>(cum)};
+      buckets[i] = {le_[i], static_cast<double>(cum)};
     }
     Sample& h = dur.add_histogram(labels, buckets, s.sum, static_cast<double>(s.count));
     h.created_ms = s.created_ms;
@@ -514,10 +504,10 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
   }
   if (overflow_.count > 0) emit(overflow_);
 
-  Family& gt = out.add(kGraphTotal);
-  Family& gf = out.add(kGraphFailed);
-  Family& gc = out.add(kGraphClient);
-  Family& gs = out.add(kGraphServer);
+  Family& gt = out.add(names_.graph_total);
+  Family& gf = out.add(names_.graph_failed);
+  Family& gc = out.add(names_.graph_client);
+  Family& gs = out.add(names_.graph_server);
   std::vector<Bucket> gb(graph_bound_ns_.size());
   auto hist = [&](Family& f, std::span<const Label> l, const std::vector<uint64_t>& counts,
                   double sum, uint64_t total) {
@@ -529,8 +519,8 @@ void SpanAggregator::produce_at(MetricSet& out, int64_t now_ns) {
     f.add_histogram(l, gb, sum, static_cast<double>(total));
   };
   for (const auto& [key, st] : edges_) {
-    std::array<Label, 2> l{Label{"client", service_names_[key >> 32]},
-                           Label{"server", service_names_[key & 0xFFFFFFFF]}};
+    std::array<Label, 2> l{Label{names_.client_label, service_names_[key >> 32]},
+                           Label{names_.server_label, service_names_[key & 0xFFFFFFFF]}};
     gt.add(l, static_cast<double>(st.total));
     gf.add(l, static_cast<double>(st.failed));
     hist(gc, l, st.client, st.client_sum, st.total);

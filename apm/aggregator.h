@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "apm/flat_index.h"
+#include "apm/names.h"
 #include "apm/span.h"
 #include "core/producer.h"
 #include "model/native_histogram.h"
@@ -37,7 +38,9 @@ inline constexpr size_t kMaxBuckets = 64;
 
 struct AggregatorOptions {
   std::vector<std::string> dimensions;  // span/resource attribute keys, e.g. "http.route"
-  std::vector<double> buckets = kDefaultBuckets;
+  std::vector<double> buckets;          // seconds, ascending; empty: the naming's default
+  // Metric and label names and the duration unit (apm/names.h); a static table.
+  const NameTable* names = &default_name_table();
   size_t max_series = 10000;
   std::chrono::nanoseconds series_expiry = std::chrono::minutes(15);
   size_t graph_max_items = 10000;  // unpaired client/server spans waiting for their peer
@@ -53,7 +56,7 @@ struct AggregatorOptions {
 struct Exemplar {
   std::array<uint8_t, 16> trace_id{};
   std::array<uint8_t, 8> span_id{};
-  double value = 0;      // duration, seconds
+  double value = 0;      // duration, in the histogram's unit (NameTable::unit_per_ns)
   uint64_t time_ns = 0;  // span end, Unix ns
   bool set = false;
 };
@@ -64,7 +67,7 @@ struct SeriesView {
   std::span<const uint64_t> bucket_counts;  // per bucket, not cumulative; last is +Inf
   std::span<const Exemplar> exemplars;      // per bucket, last is +Inf
   uint64_t count = 0;
-  double sum = 0;
+  double sum = 0;  // in the histogram's unit
   int64_t created_ms = 0;
   // Native histogram (when enabled): schema, zero bucket, buckets in use sorted by index.
   int native_schema = 0;
@@ -199,7 +202,7 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   Series& new_series(std::string_view key, uint64_t hash, int64_t now_ns);
   void init_series(Series& s) const;
   void observe(Series& s, const SpanRecord& r, int64_t now_ns);
-  void observe_native(Series& s, double secs) const;
+  void observe_native(Series& s, double value) const;
   void sweep(int64_t now_ns);
   void graph_observe(const SpanRecord& r, int64_t now_ns);
   void graph_sweep(int64_t now_ns);
@@ -208,7 +211,9 @@ class SpanAggregator final : public MetricProducer, public SpanSink {
   void series_labels(const Series& s, std::vector<std::pair<std::string, std::string>>& out) const;
 
   const AggregatorOptions opts_;
+  const NameTable& names_;
   std::vector<uint64_t> bound_ns_;        // bucket upper bounds in ns (le is inclusive)
+  std::vector<double> le_;                // the same bounds in the histogram's unit
   std::vector<uint64_t> graph_bound_ns_;  // service graph buckets in ns
   std::vector<std::string> dim_labels_;   // dimension keys as label names
 

@@ -11,6 +11,9 @@ AggregatorOptions aggregator_options(const ApmConfig& c) {
   AggregatorOptions o;
   o.dimensions = c.dimensions;
   if (!c.buckets.empty()) o.buckets = c.buckets;
+  // parse_config accepted the combination, so the table exists.
+  const NameTable* names = find_name_table(c.metric_naming, c.histogram_unit);
+  if (names) o.names = names;
   o.max_series = static_cast<size_t>(c.max_series);
   o.series_expiry = c.series_expiry;
   o.graph_max_items = static_cast<size_t>(c.service_graph_max_items);

@@ -26,9 +26,27 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
   for (const auto& d : a->dimensions) {
     if (d.empty()) return "flag --apm.dimension: empty attribute key";
   }
+  auto naming = parse_metric_naming(o.str("metric-names"));
+  if (!naming) {
+    return "flag --apm.metric-names: invalid value \"" + o.str("metric-names") +
+           "\" (want otel or tempo)";
+  }
+  auto unit = parse_histogram_unit(o.str("histogram-unit"));
+  if (!unit) {
+    return "flag --apm.histogram-unit: invalid value \"" + o.str("histogram-unit") +
+           "\" (want s or ms)";
+  }
+  const NameTable* names = find_name_table(*naming, *unit);
+  if (!names) {
+    return "flag --apm.histogram-unit: ms needs --apm.metric-names=otel (Tempo's "
+           "traces_spanmetrics_latency is in seconds)";
+  }
+  a->metric_naming = *naming;
+  a->histogram_unit = *unit;
   const std::string& b = o.str("buckets");
   a->buckets.clear();
-  for (size_t pos = 0; pos <= b.size();) {
+  if (b.empty()) a->buckets.assign(names->default_buckets.begin(), names->default_buckets.end());
+  for (size_t pos = 0; !b.empty() && pos <= b.size();) {
     size_t comma = b.find(',', pos);
     std::string item = b.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     auto v = parse::to_double(parse::trim(item));
@@ -94,7 +112,9 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
     {"otlp.listen-address", K::kString, "localhost:4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"zipkin.listen-address", K::kString, "localhost:9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},
-    {"buckets", K::kString, "0.002,0.004,0.006,0.008,0.01,0.05,0.1,0.2,0.4,0.8,1,1.4,2,5,10,15", "Span duration histogram bucket bounds in seconds, comma-separated, ascending."},
+    {"buckets", K::kString, "", "Span duration histogram bucket bounds in seconds (also with --apm.histogram-unit=ms), comma-separated, ascending; empty: the naming's default (otel: the spanmetrics connector's 2 ms .. 15 s; tempo: Tempo's 2 ms doubling to 16.384 s)."},
+    {"metric-names", K::kString, "otel", "Span metric names and labels: otel (the spanmetrics connector's, traces_span_metrics_*) or tempo (Tempo's metrics-generator's, traces_spanmetrics_*)."},
+    {"histogram-unit", K::kString, "s", "Unit of the span duration histogram: s (traces_span_metrics_duration_seconds) or ms (traces_span_metrics_duration_milliseconds, as the spanmetrics connector's default; otel names only)."},
     {"max-series", K::kInt, "10000", "Most span metric label sets; spans of new ones beyond it count into one otel_metric_overflow=\"true\" series."},
     {"series-expiry", K::kString, "15m", "Span metric label sets without spans for this long are dropped."},
     {"max-request-bytes", K::kInt, "4194304", "Largest span request body, before and after gzip; larger ones get 413."},

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "apm/names.h"
 #include "core/config.h"
 
 namespace vitals::apm {
@@ -21,7 +22,9 @@ struct ApmConfig {
   bool otlp_address_default = true;
   bool zipkin_address_default = true;
   std::vector<std::string> dimensions;  // span/resource attribute keys
-  std::vector<double> buckets;          // seconds, ascending; empty: the default
+  std::vector<double> buckets;          // seconds, ascending (the naming's default if unset)
+  MetricNaming metric_naming = MetricNaming::kOtel;
+  HistogramUnit histogram_unit = HistogramUnit::kSeconds;
   int64_t max_series = 10000;
   std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
   int64_t max_request_bytes = 4 << 20;

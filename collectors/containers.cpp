@@ -1,7 +1,7 @@
 // containers: per-cgroup CPU, memory, I/O, pressure, process and network metrics with
-// cAdvisor's names and labels (id, image, name), from cgroup v2 (unified), cgroup v1 (one
-// hierarchy per controller) and hybrid systems (v1 controllers plus v2 at <root>/unified).
-// docs/containers.md maps every metric to its v2 and v1 file.
+// cAdvisor's names and labels (container, id, image, name, namespace, pod; plus pod_uid), from
+// cgroup v2 (unified), cgroup v1 (one hierarchy per controller) and hybrid systems (v1 controllers
+// plus v2 at <root>/unified). docs/containers.md maps every metric to its v2 and v1 file.
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -238,6 +238,7 @@ class ContainersCollector final : public Collector {
     uint64_t gen = 0;
     bool info_done = false;
     std::string name;
+    std::string pod_uid;  // Kubernetes pods and their containers (parse_kube_cgroup)
     std::optional<double> start_time;
   };
 
@@ -454,13 +455,18 @@ class ContainersCollector final : public Collector {
   }
 
   void put1(Fam f, std::string_view lname, std::string_view lvalue, double v) {
-    std::array<Label, 4> l = {base_[0], base_[1], base_[2], Label{lname, lvalue}};
+    std::array<Label, kBaseLabels + 1> l;
+    std::copy(base_.begin(), base_.end(), l.begin());
+    l[kBaseLabels] = Label{lname, lvalue};
     fam(f).add(std::span<const Label>(l.data(), l.size()), v);
   }
 
   void put2(Fam f, std::string_view n1, std::string_view v1, std::string_view n2,
             std::string_view v2, double v) {
-    std::array<Label, 5> l = {base_[0], base_[1], base_[2], Label{n1, v1}, Label{n2, v2}};
+    std::array<Label, kBaseLabels + 2> l;
+    std::copy(base_.begin(), base_.end(), l.begin());
+    l[kBaseLabels] = Label{n1, v1};
+    l[kBaseLabels + 1] = Label{n2, v2};
     fam(f).add(std::span<const Label>(l.data(), l.size()), v);
   }
 
@@ -468,6 +474,10 @@ class ContainersCollector final : public Collector {
     if (e.info_done) return;
     e.info_done = true;
     e.name = cgroup::derive_name(e.path);
+    if (auto k = cgroup::parse_kube_cgroup(e.path)) {
+      e.pod_uid = std::move(k->pod_uid);
+      if (!k->container_id.empty()) e.name = std::move(k->container_id);
+    }
     // Creation time: the earliest mtime, over the hierarchies, of a file that is written
     // once, at creation (cAdvisor uses cgroup.clone_children on v1).
     struct stat st;
@@ -491,7 +501,12 @@ class ContainersCollector final : public Collector {
   // emitted for the next.
   void emit(Entry& e) {
     cache_info(e);
-    base_ = {Label{"id", e.path}, Label{"image", ""}, Label{"name", e.name}};
+    // cAdvisor's labels as the kubelet serves them; container, image, namespace and pod need
+    // the container runtime (not asked yet) and stay empty, as cAdvisor leaves them for
+    // cgroups that are no Kubernetes container. pod_uid is ours, from the path.
+    base_ = {Label{"container", ""},     Label{"id", e.path},    Label{"image", ""},
+             Label{"name", e.name},      Label{"namespace", ""}, Label{"pod", ""},
+             Label{"pod_uid", e.pod_uid}};
     const std::string* u = dir_of(e, kUnified);
     // Which v2 controllers are enabled for this cgroup (cgroup.controllers; the root lists
     // all available ones but has no controller files of its own beyond stat and pressure).
@@ -808,7 +823,8 @@ class ContainersCollector final : public Collector {
 
   MetricSet* out_ = nullptr;
   std::array<Family*, kFamCount> fams_{};
-  std::array<Label, 3> base_{};
+  static constexpr size_t kBaseLabels = 7;
+  std::array<Label, kBaseLabels> base_{};
   parse::ParseErrors errors_;
   FileReader reader_{16384, FileReader::Mode::kReopen};
   FileReader dev_reader_{512};

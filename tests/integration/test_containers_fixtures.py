@@ -17,6 +17,13 @@ EARLIER = 1600000000  # ... except one hierarchy's copy, to check the minimum is
 DOCKER = "3f2a" + "0" * 56 + "c0de"
 
 
+def labels(cid, name, pod_uid="", **extra):
+    """A container series' labels: cAdvisor's (container, image, namespace and pod wait for the
+    container runtime and are empty) plus pod_uid from the cgroup path."""
+    return frozenset({"container": "", "id": cid, "image": "", "name": name, "namespace": "",
+                      "pod": "", "pod_uid": pod_uid, **extra}.items())
+
+
 def prepare(mode):
     """Copies a fixture tree (git does not keep mtimes) and sets the creation-time files'."""
     tmp = tempfile.mkdtemp(prefix=f"vitals-containers-{mode}-")
@@ -97,7 +104,7 @@ class ContainersFixtures(unittest.TestCase):
     def test_v2(self):
         got = self.check_expected("v2")
         d = f"/system.slice/docker-{DOCKER}.scope"
-        key = lambda name, **extra: (name, frozenset({"id": d, "image": "", "name": DOCKER, **extra}.items()))
+        key = lambda name, **extra: (name, labels(d, DOCKER, **extra))
         # The values the issue names, spelled out (the expected file holds all of them).
         self.assertEqual(got["container_oom_events_total"].samples[key("container_oom_events_total")], 3)
         self.assertEqual(got["container_spec_cpu_quota"].samples[key("container_spec_cpu_quota")], 50000)
@@ -109,7 +116,7 @@ class ContainersFixtures(unittest.TestCase):
         # memory.max "max" -> 0, as cAdvisor reports no limit
         self.assertEqual(got["container_spec_memory_limit_bytes"].samples[(
             "container_spec_memory_limit_bytes",
-            frozenset({"id": "/system.slice/ssh.service", "image": "", "name": "ssh.service"}.items()))], 0)
+            labels("/system.slice/ssh.service", "ssh.service"))], 0)
         # a service in the host's network namespace has no network series of its own
         self.assertNotIn("/system.slice/ssh.service", ids(got["container_network_receive_bytes_total"]))
         self.assertEqual(got["container_start_time_seconds"].samples[key("container_start_time_seconds")],
@@ -118,7 +125,7 @@ class ContainersFixtures(unittest.TestCase):
     def test_v1(self):
         got = self.check_expected("v1")
         d = f"/docker/{DOCKER}"
-        k = ("container_start_time_seconds", frozenset({"id": d, "image": "", "name": DOCKER}.items()))
+        k = ("container_start_time_seconds", labels(d, DOCKER))
         self.assertEqual(got["container_start_time_seconds"].samples[k], EARLIER)
         self.assertNotIn("container_pressure_cpu_waiting_seconds_total", got)  # no v2 in pure v1
 
@@ -169,8 +176,8 @@ class ContainersFixtures(unittest.TestCase):
         self.assertEqual(success(fams), 1.0)  # a vanished file is not an error
         docker = f"/system.slice/docker-{DOCKER}.scope"
         quota = got["container_spec_cpu_quota"]
-        self.assertEqual(quota.samples[("container_spec_cpu_quota", frozenset(
-            {"id": "/system.slice/ssh.service", "image": "", "name": "ssh.service"}.items()))], 20000)
+        self.assertEqual(quota.samples[("container_spec_cpu_quota",
+                                        labels("/system.slice/ssh.service", "ssh.service"))], 20000)
         for name in ("container_cpu_cfs_periods_total", "container_cpu_cfs_throttled_periods_total",
                      "container_cpu_cfs_throttled_seconds_total"):
             self.assertIn(docker, ids(got[name]), name)
@@ -199,6 +206,80 @@ class ContainersFixtures(unittest.TestCase):
                          [f"/system.slice/docker-{DOCKER}.scope", "/system.slice/ssh.service"])
         got, _ = container_families(scrape(root, "--collector.containers.exclude=kubepods"))
         self.assertEqual(len(ids(got["container_last_seen"])), 4)
+
+
+UID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+STATIC = "3c1f5b0e7d9a2c4e6f8a0b1c2d3e4f50"  # a static pod's UID (a hash, no dashes)
+CTR = "c0" * 32
+PAUSE = "9a" * 32
+
+
+class KubeLayouts(unittest.TestCase):
+    """Small cgroup trees with the kubelet's layouts (systemd driver on v2 with containerd, CRI-O
+    and Docker; cgroupfs driver on v1), built here: pod_uid and name come from the path;
+    container, pod, namespace and image are there, empty, for the container runtime to fill."""
+
+    def build(self, version, paths):
+        tmp = tempfile.mkdtemp(prefix=f"vitals-kube-{version}-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        base = os.path.join(tmp, "sys/fs/cgroup")
+        if version == "v1":
+            base = os.path.join(base, "cpu,cpuacct")
+        os.makedirs(os.path.join(tmp, "proc"))
+        dirs = {""}
+        for p in paths:
+            parts = p.strip("/").split("/")
+            dirs |= {"/".join(parts[:i + 1]) for i in range(len(parts))}
+        for p in sorted(dirs):
+            d = os.path.join(base, p)
+            os.makedirs(d, exist_ok=True)
+            files = ({"cgroup.controllers": "cpu memory pids", "cpu.stat": "usage_usec 2000000"}
+                     if version == "v2" else {"cgroup.clone_children": "0", "cpuacct.usage": "2000000000"})
+            for name, text in files.items():
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text + "\n")
+        got, fams = container_families(scrape(tmp))
+        self.assertEqual(success(fams), 1.0)
+        return {dict(k[1])["id"]: dict(k[1]) for k in got["container_cpu_usage_seconds_total"].samples}
+
+    def check(self, series, path, pod_uid, name):
+        want = dict(labels(path, name, pod_uid), cpu="total")
+        self.assertEqual(series.get(path), want, path)
+
+    def test_systemd_driver_v2(self):
+        uid_ = UID.replace("-", "_")
+        burstable = f"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid_}.slice"
+        besteffort = f"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{STATIC}.slice"
+        guaranteed = f"/kubepods.slice/kubepods-pod{uid_}.slice"
+        kind = ("/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/"
+                f"kubelet-kubepods-burstable-pod{uid_}.slice")
+        paths = [burstable + f"/cri-containerd-{CTR}.scope", burstable + f"/cri-containerd-{PAUSE}.scope",
+                 besteffort + f"/crio-{CTR}.scope", besteffort + f"/crio-conmon-{CTR}.scope",
+                 guaranteed + f"/docker-{CTR}.scope", kind + f"/cri-containerd-{CTR}.scope",
+                 "/system.slice/ssh.service"]
+        s = self.build("v2", paths)
+        self.check(s, burstable + f"/cri-containerd-{CTR}.scope", UID, CTR)
+        self.check(s, burstable + f"/cri-containerd-{PAUSE}.scope", UID, PAUSE)  # the sandbox
+        self.check(s, burstable, UID, f"kubepods-burstable-pod{uid_}.slice")
+        self.check(s, besteffort + f"/crio-{CTR}.scope", STATIC, CTR)
+        self.check(s, besteffort + f"/crio-conmon-{CTR}.scope", "", f"crio-conmon-{CTR}.scope")
+        self.check(s, guaranteed + f"/docker-{CTR}.scope", UID, CTR)
+        self.check(s, guaranteed, UID, f"kubepods-pod{uid_}.slice")
+        self.check(s, kind + f"/cri-containerd-{CTR}.scope", UID, CTR)
+        self.check(s, "/kubepods.slice/kubepods-burstable.slice", "", "kubepods-burstable.slice")
+        self.check(s, "/system.slice/ssh.service", "", "ssh.service")
+        self.check(s, "/", "", "")
+
+    def test_cgroupfs_driver_v1(self):
+        paths = [f"/kubepods/burstable/pod{UID}/{CTR}", f"/kubepods/burstable/pod{UID}/{PAUSE}",
+                 f"/kubepods/besteffort/pod{STATIC}/crio-{CTR}", f"/kubepods/pod{UID}/{CTR}"]
+        s = self.build("v1", paths)
+        self.check(s, f"/kubepods/burstable/pod{UID}/{CTR}", UID, CTR)
+        self.check(s, f"/kubepods/burstable/pod{UID}/{PAUSE}", UID, PAUSE)
+        self.check(s, f"/kubepods/burstable/pod{UID}", UID, "")
+        self.check(s, f"/kubepods/besteffort/pod{STATIC}/crio-{CTR}", STATIC, CTR)
+        self.check(s, f"/kubepods/pod{UID}/{CTR}", UID, CTR)
+        self.check(s, "/kubepods/burstable", "", "")
 
 
 if __name__ == "__main__":

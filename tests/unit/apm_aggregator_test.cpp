@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/prometheus_cpp.h"
@@ -264,6 +265,148 @@ TEST(ApmAggregator, LabelNamesAreSanitized) {
   EXPECT_EQ(sanitize_label_name("http.route"), "http_route");
   EXPECT_EQ(sanitize_label_name("http.response.status_code"), "http_response_status_code");
   EXPECT_EQ(sanitize_label_name("1x"), "key_1x");
+}
+
+// The le bounds and cumulative counts of the one histogram series of a family, +Inf last.
+std::vector<std::pair<double, double>> histogram_of(const MetricSet& set, std::string_view name) {
+  std::vector<std::pair<double, double>> out;
+  for (const Family& f : set.families()) {
+    if (f.name() != name) continue;
+    EXPECT_EQ(f.samples().size(), 1u) << name;
+    const Sample& s = f.samples()[0];
+    for (const Bucket& b : f.buckets(s)) out.emplace_back(b.upper_bound, b.count);
+    out.emplace_back(INFINITY, s.count);
+  }
+  return out;
+}
+
+const Family* family(const MetricSet& set, std::string_view name) {
+  for (const Family& f : set.families()) {
+    if (f.name() == name) return &f;
+  }
+  return nullptr;
+}
+
+// Spans on and just past bounds, in each naming and unit: the same counts under the names and
+// bounds each expects.
+std::vector<SpanRecord> bound_spans() {
+  return {span("a", "op", 2'000'000, kKindServer, kStatusUnset, 1),
+          span("a", "op", 2'000'001, kKindServer, kStatusUnset, 2),
+          span("a", "op", 1'400'000'000, kKindServer, kStatusUnset, 3),
+          span("a", "op", 16'384'000'000, kKindServer, kStatusUnset, 4),
+          span("a", "op", 20 * kSec, kKindServer, kStatusUnset, 5)};
+}
+
+TEST(ApmNames, OtelMillisecondsHasTheConnectorsNamesAndMsBuckets) {
+  AggregatorOptions o;
+  o.names = find_name_table(MetricNaming::kOtel, HistogramUnit::kMilliseconds);
+  ASSERT_NE(o.names, nullptr);
+  o.native_histograms = true;
+  SpanAggregator agg(o);
+  agg.consume_at(bound_spans(), 1);
+  MetricSet out;
+  produce(agg, out, 1);
+  EXPECT_EQ(family(out, "traces_span_metrics_duration_seconds"), nullptr);
+  const Family* dur = family(out, "traces_span_metrics_duration_milliseconds");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(dur->unit(), "milliseconds");
+  std::vector<std::pair<double, double>> want = {
+      {2, 1},    {4, 2},    {6, 2},     {8, 2},     {10, 2},      {50, 2},
+      {100, 2},  {200, 2},  {400, 2},   {800, 2},   {1000, 2},    {1400, 3},
+      {2000, 3}, {5000, 3}, {10000, 3}, {15000, 3}, {INFINITY, 5}};
+  EXPECT_EQ(histogram_of(out, "traces_span_metrics_duration_milliseconds"), want);
+  Scrape s(out);
+  Labels l = series("a", "op");
+  EXPECT_EQ(s.get("traces_span_metrics_calls_total", l), 5);
+  EXPECT_NEAR(s.get("traces_span_metrics_duration_milliseconds_sum", l),
+              2 + 2.000001 + 1400 + 16384 + 20000, 1e-6);
+  // Exemplars and the native histogram are in milliseconds too.
+  const Sample& h = dur->samples()[0];
+  auto ex = dur->exemplars(h);
+  ASSERT_EQ(ex.size(), 4u);  // buckets 2, 4, 1400 and +Inf
+  EXPECT_DOUBLE_EQ(ex[0].value, 2);
+  EXPECT_EQ(ex[0].bucket, 0u);
+  EXPECT_DOUBLE_EQ(ex[3].value, 20000);
+  EXPECT_EQ(ex[3].bucket, 16u);
+  const NativeHistogram* nh = dur->native(h);
+  ASSERT_NE(nh, nullptr);
+  agg.visit([&](const SeriesView& v) {
+    ASSERT_EQ(v.native.size(), 5u);
+    EXPECT_EQ(v.native.front().index, native_bucket_index(2.0, v.native_schema));
+    EXPECT_EQ(v.native.back().index, native_bucket_index(20000.0, v.native_schema));
+  });
+}
+
+TEST(ApmNames, TempoHasTheMetricsGeneratorsNamesLabelsAndBuckets) {
+  AggregatorOptions o;
+  o.names = find_name_table(MetricNaming::kTempo, HistogramUnit::kSeconds);
+  ASSERT_NE(o.names, nullptr);
+  o.native_histograms = true;
+  SpanAggregator agg(o);
+  std::vector<SpanRecord> spans = bound_spans();
+  SpanRecord client = span("frontend", "GET /api", 300'000'000, kKindClient, kStatusUnset, 7);
+  SpanRecord server = span("backend", "GET /api", 150'000'000, kKindServer, kStatusError, 8);
+  server.has_parent = true;
+  server.parent_span_id.fill(7);
+  spans.push_back(client);
+  spans.push_back(server);
+  agg.consume_at(spans, 1);
+  MetricSet out;
+  produce(agg, out, 1);
+  EXPECT_EQ(family(out, "traces_span_metrics_calls_total"), nullptr);
+  EXPECT_EQ(family(out, "traces_span_metrics_duration_seconds"), nullptr);
+  const Family* dur = family(out, "traces_spanmetrics_latency");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(dur->unit(), "");  // no unit suffix in the name, so no # UNIT
+  Scrape s(out);
+  Labels l = {{"service", "a"},
+              {"span_name", "op"},
+              {"span_kind", "SPAN_KIND_SERVER"},
+              {"status_code", "STATUS_CODE_UNSET"}};
+  EXPECT_EQ(s.get("traces_spanmetrics_calls_total", l), 5);
+  EXPECT_EQ(s.get("traces_spanmetrics_calls_total", {{"service", "backend"},
+                                                     {"span_name", "GET /api"},
+                                                     {"span_kind", "SPAN_KIND_SERVER"},
+                                                     {"status_code", "STATUS_CODE_ERROR"}}),
+            1);
+  EXPECT_EQ(s.get("traces_spanmetrics_latency_count", l), 5);
+  EXPECT_NEAR(s.get("traces_spanmetrics_latency_sum", l), 0.002 + 0.002000001 + 1.4 + 16.384 + 20,
+              1e-9);
+  Labels bl = l;
+  std::vector<std::pair<std::string, double>> want = {
+      {"0.002", 1}, {"0.004", 2}, {"0.008", 2}, {"0.016", 2}, {"0.032", 2},
+      {"0.064", 2}, {"0.128", 2}, {"0.256", 2}, {"0.512", 2}, {"1.024", 2},
+      {"2.048", 3}, {"4.096", 3}, {"8.192", 3}, {"16.384", 4}};
+  for (const auto& [le, n] : want) {
+    bl["le"] = le;
+    EXPECT_EQ(s.get("traces_spanmetrics_latency_bucket", bl), n) << le;
+  }
+  size_t finite = 0;
+  for (const auto& [labels, v] : s.values.at("traces_spanmetrics_latency_bucket")) {
+    finite += labels.at("service") == "a";
+  }
+  EXPECT_EQ(finite, 14u);
+  // Tempo's service graph: the same names as before, client and server labels.
+  Labels edge = {{"client", "frontend"}, {"server", "backend"}};
+  EXPECT_EQ(s.get("traces_service_graph_request_total", edge), 1);
+  EXPECT_EQ(s.get("traces_service_graph_request_failed_total", edge), 1);
+  edge["le"] = "0.2";
+  EXPECT_EQ(s.get("traces_service_graph_request_server_seconds_bucket", edge), 1);
+  // Exemplars and native histograms in seconds.
+  for (const Sample& h : dur->samples()) {
+    EXPECT_FALSE(dur->exemplars(h).empty());
+    EXPECT_NE(dur->native(h), nullptr);
+  }
+}
+
+TEST(ApmNames, TablesAreCompleteAndTempoIsSecondsOnly) {
+  EXPECT_EQ(find_name_table(MetricNaming::kTempo, HistogramUnit::kMilliseconds), nullptr);
+  EXPECT_EQ(&default_name_table(), find_name_table(MetricNaming::kOtel, HistogramUnit::kSeconds));
+  EXPECT_EQ(default_name_table().duration.name, "traces_span_metrics_duration_seconds");
+  EXPECT_EQ(parse_metric_naming("tempo"), MetricNaming::kTempo);
+  EXPECT_EQ(parse_metric_naming("Tempo"), std::nullopt);
+  EXPECT_EQ(parse_histogram_unit("ms"), HistogramUnit::kMilliseconds);
+  EXPECT_EQ(parse_histogram_unit("sec"), std::nullopt);
 }
 
 }  // namespace

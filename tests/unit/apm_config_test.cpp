@@ -64,6 +64,8 @@ TEST(ApmConfig, BadValuesNameTheFlag) {
       {"--apm.service-graph.wait=0s", "flag --apm.service-graph.wait: invalid duration"},
       {"--apm.max-connections-per-source=-1",
        "flag --apm.max-connections-per-source: must be between 0 and 1024"},
+      {"--apm.metric-names=jaeger", "flag --apm.metric-names: invalid value \"jaeger\""},
+      {"--apm.histogram-unit=us", "flag --apm.histogram-unit: invalid value \"us\""},
   };
   for (const auto& c : cases) {
     auto r = parse_args({c.arg});
@@ -76,6 +78,33 @@ TEST(ApmConfig, BadValuesNameTheFlag) {
   EXPECT_EQ(r.text, "flag --apm.dimension: at most 8 dimensions");
 }
 
+TEST(ApmConfig, NamingAndUnitPickTheDefaultBuckets) {
+  auto r = parse_args({});
+  apm::ApmConfig a = apm::apm_config(r.config);
+  EXPECT_EQ(a.metric_naming, apm::MetricNaming::kOtel);
+  EXPECT_EQ(a.histogram_unit, apm::HistogramUnit::kSeconds);
+  r = parse_args({"--apm.histogram-unit=ms"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  a = apm::apm_config(r.config);
+  EXPECT_EQ(a.histogram_unit, apm::HistogramUnit::kMilliseconds);
+  ASSERT_EQ(a.buckets.size(), 16u);  // still seconds: the aggregator exports them in ms
+  EXPECT_EQ(a.buckets.back(), 15);
+  r = parse_args({"--apm.metric-names=tempo"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  a = apm::apm_config(r.config);
+  EXPECT_EQ(a.metric_naming, apm::MetricNaming::kTempo);
+  ASSERT_EQ(a.buckets.size(), 14u);
+  EXPECT_EQ(a.buckets.front(), 0.002);
+  EXPECT_EQ(a.buckets.back(), 16.384);
+  r = parse_args({"--apm.metric-names=tempo", "--apm.buckets=0.5,1"});
+  EXPECT_EQ(apm::apm_config(r.config).buckets, (std::vector<double>{0.5, 1}));
+  r = parse_args({"--apm.metric-names=tempo", "--apm.histogram-unit=ms"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_NE(r.text.find("flag --apm.histogram-unit: ms needs --apm.metric-names=otel"),
+            std::string::npos)
+      << r.text;
+}
+
 // The --apm.* flags come from apm/options.cpp through the module hook: core/ declares none.
 TEST(ApmConfig, FlagsComeFromTheModuleHook) {
   const ModuleSpec* apm = nullptr;
@@ -83,7 +112,7 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
     if (m.name == "apm") apm = &m;
   }
   ASSERT_NE(apm, nullptr);
-  EXPECT_EQ(apm->options.size(), 15u);
+  EXPECT_EQ(apm->options.size(), 17u);
   auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);

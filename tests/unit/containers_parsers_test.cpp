@@ -36,6 +36,77 @@ TEST(DeriveName, Table) {
   for (const auto& c : cases) EXPECT_EQ(cgroup::derive_name(c.path), c.want) << c.path;
 }
 
+// Every kubelet layout, in both cgroup drivers, with each QoS class and runtime.
+TEST(ParseKubeCgroup, Table) {
+  const std::string uid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+  const std::string uid_ = "0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0";
+  const std::string stat = "3c1f5b0e7d9a2c4e6f8a0b1c2d3e4f50";  // a static pod's UID (a hash)
+  const std::string pause(64, 'e');
+  using K = cgroup::KubeCgroup;
+  struct Case {
+    std::string path;
+    std::optional<K> want;
+  } cases[] = {
+      // systemd driver
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ +
+           ".slice/cri-containerd-" + kId + ".scope",
+       K{uid, kId, "burstable", "containerd"}},
+      {"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uid_ + ".slice/crio-" +
+           kId + ".scope",
+       K{uid, kId, "besteffort", "cri-o"}},
+      {"/kubepods.slice/kubepods-pod" + uid_ + ".slice/docker-" + kId + ".scope",
+       K{uid, kId, "guaranteed", "docker"}},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ + ".slice",
+       K{uid, "", "burstable", ""}},
+      {"/kubepods.slice/kubepods-pod" + stat + ".slice", K{stat, "", "guaranteed", ""}},
+      // The sandbox (pause) container: one more container of the pod.
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ +
+           ".slice/cri-containerd-" + pause + ".scope",
+       K{uid, pause, "burstable", "containerd"}},
+      // kind and other kubelets with a --cgroup-root
+      {"/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/"
+       "kubelet-kubepods-besteffort-pod" +
+           uid_ + ".slice/cri-containerd-" + kId + ".scope",
+       K{uid, kId, "besteffort", "containerd"}},
+      // cgroupfs driver
+      {"/kubepods/burstable/pod" + uid + "/" + kId, K{uid, kId, "burstable", ""}},
+      {"/kubepods/besteffort/pod" + uid + "/crio-" + kId, K{uid, kId, "besteffort", "cri-o"}},
+      {"/kubepods/pod" + uid + "/" + kId, K{uid, kId, "guaranteed", ""}},
+      {"/kubepods/pod" + uid, K{uid, "", "guaranteed", ""}},
+      {"/kubelet/kubepods/burstable/pod" + stat + "/" + pause, K{stat, pause, "burstable", ""}},
+      // Not a pod or container cgroup of the kubelet's
+      {"/kubepods", std::nullopt},
+      {"/kubepods.slice", std::nullopt},
+      {"/kubepods.slice/kubepods-burstable.slice", std::nullopt},
+      {"/kubepods/burstable", std::nullopt},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ +
+           ".slice/crio-conmon-" + kId + ".scope",
+       std::nullopt},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid_ +
+           ".slice/cri-containerd-" + kId + ".scope/init",
+       std::nullopt},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podXYZ.slice", std::nullopt},
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-besteffort-pod" + uid_ + ".slice",
+       std::nullopt},
+      {"/kubepods/burstable/pod" + uid + "/abc", std::nullopt},
+      {"/kubepods/burstable/pod" + uid_ + "/" + kId, std::nullopt},  // '_' only under systemd
+      {"/kubepods.slice/kubepods-pod" + uid_ + ".slice/" + kId, std::nullopt},
+      {"/system.slice/docker-" + kId + ".scope", std::nullopt},
+      {"/docker/" + kId, std::nullopt},
+      {"/", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    auto got = cgroup::parse_kube_cgroup(c.path);
+    ASSERT_EQ(got.has_value(), c.want.has_value()) << c.path;
+    if (!got) continue;
+    EXPECT_EQ(got->pod_uid, c.want->pod_uid) << c.path;
+    EXPECT_EQ(got->container_id, c.want->container_id) << c.path;
+    EXPECT_EQ(got->qos, c.want->qos) << c.path;
+    EXPECT_EQ(got->runtime, c.want->runtime) << c.path;
+  }
+}
+
 TEST(PidStat, ParsesCommWithSpacesAndParens) {
   std::string err;
   auto s = procfs::parse_pid_stat(
