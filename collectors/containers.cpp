@@ -4,6 +4,7 @@
 // plus v2 at <root>/unified). docs/containers.md maps every metric to its v2 and v1 file.
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -189,7 +190,10 @@ class ContainersCollector final : public Collector {
         max_cgroups_(static_cast<size_t>(std::max<int64_t>(1, o.integer("max-cgroups")))),
         max_depth_(static_cast<int>(std::max<int64_t>(0, o.integer("max-depth")))),
         filter_(o.str("include"), o.str("exclude")),
-        network_(o.boolean("network")) {}
+        network_(o.boolean("network")) {
+    struct statfs fs;
+    real_procfs_ = ::statfs(p.procfs.c_str(), &fs) == 0 && fs.f_type == 0x9fa0;  // PROC_SUPER
+  }
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
     errors_.clear();
@@ -209,11 +213,8 @@ class ContainersCollector final : public Collector {
                                    .count());
     host_netns_.clear();
     netns_cache_.clear();
-    // The host's network namespace: pid 1's, or the agent's own where pid 1's link is not
-    // readable (a confined root).
-    if (network_ && !read_link(paths_.proc("1/ns/net"), &host_netns_)) {
-      read_link(paths_.proc("self/ns/net"), &host_netns_);
-    }
+    // The host's network namespace: pid 1's, or the agent's own where pid 1's is not readable.
+    if (network_ && !netns_key("1", &host_netns_)) netns_key("self", &host_netns_);
     size_t emitted = 0;
     for (auto* e : selected_) {
       if (std::chrono::steady_clock::now() > ctx.deadline) {
@@ -760,12 +761,29 @@ class ContainersCollector final : public Collector {
     return true;
   }
 
+  // Which network namespace `pid` is in, as a key. On a mounted procfs: the inode number of
+  // <pid>/net/dev, an entry each namespace has its own of, which stat() tells anyone; the
+  // <pid>/ns/net link would say the same but reading it is a ptrace access check
+  // (CAP_SYS_PTRACE for other users' processes), so no privilege is needed. On a fixture tree
+  // (no procfs): the ns/net link.
+  bool netns_key(std::string_view pid, std::string* out) {
+    std::string path = paths_.proc(std::string(pid) + (real_procfs_ ? "/net/dev" : "/ns/net"));
+    if (!real_procfs_) return read_link(path, out);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return false;
+    out->assign("dev:");
+    *out += std::to_string(st.st_dev);
+    *out += " ino:";
+    *out += std::to_string(st.st_ino);
+    return true;
+  }
+
   // Network counters of the cgroup's network namespace, read from one member process's
   // /proc/<pid>/net/dev, once per namespace per scrape. Cgroups in the host's namespace
   // (other than the root cgroup) have no network metrics of their own.
   void network(const Entry& e, int pid) {
     std::string pidstr = std::to_string(pid);
-    if (!read_link(paths_.proc(pidstr + "/ns/net"), &ns_)) return;
+    if (!netns_key(pidstr, &ns_)) return;
     if (ns_ == host_netns_ && e.path != "/") return;
     size_t idx = netns_cache_.size();
     for (size_t i = 0; i < netns_cache_.size(); ++i) {
@@ -806,6 +824,7 @@ class ContainersCollector final : public Collector {
   const int max_depth_;
   const DeviceFilter filter_;
   const bool network_;
+  bool real_procfs_ = false;
 
   bool v2_ = false;
   std::array<std::string, kHierCount> hier_dir_;

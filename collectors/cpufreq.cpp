@@ -39,7 +39,7 @@ constexpr std::array<FreqFile, 6> kFiles{{{"cpuinfo_cur_freq", &kCur},
 class CpufreqCollector final : public Collector {
  public:
   explicit CpufreqCollector(const Paths& p) : dir_(p.sys("devices/system/cpu")) {}
-  void collect(const CollectContext&, MetricSet& out) override {
+  void collect(const CollectContext& ctx, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
@@ -56,8 +56,13 @@ class CpufreqCollector final : public Collector {
       if (::access(path.c_str(), F_OK) != 0) continue;
       for (size_t i = 0; i < kFiles.size(); ++i) {
         path = dir_ + "/" + e.name + "/cpufreq/" + kFiles[i].file;
-        auto v = read_value(reader_, path);
-        if (!v) continue;  // absent (no cpufreq driver) or not readable (cpuinfo_cur_freq)
+        int err = 0;
+        auto v = read_value(reader_, path, &err);
+        if (!v) {
+          // Absent (no cpufreq driver), or root-only (cpuinfo_cur_freq is mode 0400).
+          if (denied(err)) ctx.permission_denied(path);
+          continue;
+        }
         auto khz = parse::to_u64(*v);
         if (!khz) {
           errors.add_file(path, "invalid value \"" + std::string(*v) + "\"");

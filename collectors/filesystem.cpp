@@ -257,6 +257,8 @@ class FilesystemCollector final : public Collector {
       if (e.job && !ok && pool_.finished(*e.job)) {
         log::debug("error on statfs() system call",
                    {{"rootfs", e.job->path}, {"err", std::strerror(e.job->err)}});
+        // Below a directory the agent may not search (e.g. /var/lib/kubelet/pods, mode 0750).
+        if (denied(e.job->err)) ctx.permission_denied(e.m.mount_point);
       } else if (e.job && !ok) {
         log::warn("mount point timed out, it is being labeled as stuck and will not be monitored",
                   {{"mountpoint", e.m.mount_point}});

@@ -88,7 +88,7 @@ class HwmonCollector final : public Collector {
  public:
   explicit HwmonCollector(const Paths& p) : dir_(p.sys("class/hwmon")) {}
 
-  void collect(const CollectContext&, MetricSet& out) override {
+  void collect(const CollectContext& ctx, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
       if (err == ENOENT) return;  // no hwmon class on this system
@@ -131,7 +131,15 @@ class HwmonCollector final : public Collector {
           sensor_labels.add({{"chip", chip->name}, {"label", *s.label}, {"sensor", s.name}}, 1);
         }
         for (const ValueFile& f : s.files) {
-          if (!read_small(f.path, &value)) continue;  // vanished or refused by the driver
+          if (!read_small(f.path, &value)) {  // vanished or refused by the driver
+            // A readable attribute the agent may not read (some drivers make theirs 0400);
+            // write-only ones (no read bit) are refused to root as well and not counted.
+            struct stat st;
+            if (denied(errno) && ::stat(f.path.c_str(), &st) == 0 && (st.st_mode & 0444) != 0) {
+              ctx.permission_denied(f.path);
+            }
+            continue;
+          }
           double v;
           if (f.special == Special::kBeepEnable) {
             v = value == "1" ? 1 : 0;

@@ -103,7 +103,7 @@ class ProcessGroupsCollector final : public Collector {
         closedir(d);
         throw CollectError("deadline reached after " + std::to_string(n) + " processes");
       }
-      scan(e->d_name);
+      scan(ctx, e->d_name);
     }
     closedir(d);
     for (auto it = procs_.begin(); it != procs_.end();) {
@@ -167,7 +167,7 @@ class ProcessGroupsCollector final : public Collector {
     return groups_.emplace(name, Group{}).first->second;
   }
 
-  void scan(const char* pid) {
+  void scan(const CollectContext& ctx, const char* pid) {
     path_.assign(paths_.procfs);
     path_ += '/';
     path_ += pid;
@@ -204,12 +204,24 @@ class ProcessGroupsCollector final : public Collector {
       c[kNonvol] = s.nonvoluntary_ctxt_switches.value_or(0);
       swap = s.vm_swap_bytes.value_or(0);
     }
+    // io (and, before Linux 6.2, the fd directory) of another user's process needs
+    // CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: without them the process counts with no I/O
+    // (and no descriptors), and is counted once as permission denied.
+    bool io_denied = false;
     if (rd("io", &t)) {
       auto io = procfs::parse_pid_io(t);
       c[kReadB] = io.read_bytes.value_or(0);
       c[kWriteB] = io.write_bytes.value_or(0);
+    } else {
+      io_denied = denied(err_);
     }
-    double fds = count_fds();
+    bool fd_denied = false;
+    double fds = count_fds(&fd_denied);
+    if (io_denied || fd_denied) {
+      path_.resize(base_len_);
+      path_ += io_denied ? "io" : "fd";
+      ctx.permission_denied(path_);
+    }
     double ratio = 0;
     if (rd("limits", &t)) {
       auto lim = procfs::parse_max_open_files(t);
@@ -233,7 +245,7 @@ class ProcessGroupsCollector final : public Collector {
     g.states[state_index(state)] += 1;
   }
 
-  double count_fds() {
+  double count_fds(bool* fd_denied) {
     path_.resize(base_len_);
     path_ += "fd";
     if (fd_size_ok_) {
@@ -241,7 +253,10 @@ class ProcessGroupsCollector final : public Collector {
       if (::stat(path_.c_str(), &sb) == 0 && sb.st_size > 0) return static_cast<double>(sb.st_size);
     }
     DIR* d = opendir(path_.c_str());
-    if (!d) return 0;
+    if (!d) {
+      *fd_denied = denied(errno);
+      return 0;
+    }
     double n = 0;
     while (dirent* e = readdir(d)) {
       if (e->d_name[0] != '.') ++n;

@@ -43,7 +43,7 @@ class RaplCollector final : public Collector {
   static std::unique_ptr<Collector> create(const CollectorOptions& o, const Paths& p);
   RaplCollector(const Paths& p, bool zone_label)
       : dir_(p.sys("class/powercap")), zone_label_(zone_label) {}
-  void collect(const CollectContext&, MetricSet& out) override {
+  void collect(const CollectContext& ctx, MetricSet& out) override {
     if (!sysfs::list_dir(dir_, &entries_)) return;  // no powercap class
     std::map<std::string, int> seen;
     std::map<std::string, Family*> fams;
@@ -57,7 +57,10 @@ class RaplCollector final : public Collector {
       int err = 0;
       auto uj = read_value(reader_, base + "/energy_uj", &err);
       if (!uj) {
-        if (err != EACCES && err != EPERM) {
+        // energy_uj is root-only since Linux 5.10 (CVE-2020-8694).
+        if (denied(err)) {
+          ctx.permission_denied(base + "/energy_uj");
+        } else {
           errors.add_file(base + "/energy_uj", std::strerror(err));
         }
         continue;

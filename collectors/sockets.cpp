@@ -115,7 +115,7 @@ class SocketsCollector final : public Collector {
         udp_drops = udp_drops && s.drops.has_value();
       });
     }
-    emit_listeners(out, tcp_netlink, udp_drops);
+    emit_listeners(ctx, out, tcp_netlink, udp_drops);
 
     // Connections: every TCP state but LISTEN, so the kernel skips the listener table.
     for (const Listener& l : listeners_) {
@@ -155,12 +155,18 @@ class SocketsCollector final : public Collector {
 
   // Names processes, merges listeners with the same labels (SO_REUSEPORT groups, or one socket
   // per process) and folds the ports past max-ports into port="other".
-  void aggregate() {
+  void aggregate(const CollectContext& ctx) {
     if (opt_.processes) {
       inodes_.clear();
       for (const Listener& l : listeners_) inodes_.push_back(l.inode);
       processes_.resolve(inodes_);
-      for (Listener& l : listeners_) l.process = processes_.comm(l.inode);
+      uint64_t unnamed = 0;
+      for (Listener& l : listeners_) {
+        l.process = processes_.comm(l.inode);
+        unnamed += l.process.empty();
+      }
+      // Listeners left without a process while some processes could not be looked into.
+      if (processes_.denied() > 0) ctx.permission_denied(processes_.denied_first(), unnamed);
     }
     auto key = [](const Listener& l) {
       return std::tie(l.kind, l.other, l.port, l.addr, l.process);
@@ -203,8 +209,8 @@ class SocketsCollector final : public Collector {
     listeners_.resize(w);
   }
 
-  void emit_listeners(MetricSet& out, bool tcp_netlink, bool udp_drops) {
-    aggregate();
+  void emit_listeners(const CollectContext& ctx, MetricSet& out, bool tcp_netlink, bool udp_drops) {
+    aggregate(ctx);
     bool any_tcp = false, any_udp = false;
     for (const Listener& l : listeners_) (is_udp(l.kind) ? any_udp : any_tcp) = true;
     Family* queue = any_tcp ? &out.add(kListenQueue) : nullptr;
@@ -314,6 +320,6 @@ VITALS_COLLECTOR(
      {"port-exclude", OptionKind::kString, "", "Leave out these ports, e.g. \"9100,32768-60999\"."},
      {"processes", OptionKind::kBool, "false",
       "Add a process label (the comm) to listeners, found through /proc/<pid>/fd; needs "
-      "root or CAP_SYS_PTRACE to see other users' processes."}});
+      "CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE to see other users' processes."}});
 
 }  // namespace vitals

@@ -29,6 +29,12 @@ inline bool vanished(int err) {
   return err == ENOENT || err == ESRCH;
 }
 
+// Not ours to read: the agent lacks a permission or capability (docs/privileges.md). Such an
+// item is skipped and counted with CollectContext::permission_denied, not an item error.
+inline bool denied(int err) {
+  return err == EACCES || err == EPERM;
+}
+
 // Reads and parses the /proc/<pid>/stat at `path` the one way processes and process_groups
 // treat it: nullopt when the process has gone since the listing (silently), or when the file
 // cannot be read or does not parse (an item error naming `path` in `errors`). `scratch` is the

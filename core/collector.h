@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,10 +21,32 @@
 
 namespace vitals {
 
+// What a collector could not read because the agent lacks a permission (EACCES/EPERM on a file,
+// directory or link it would otherwise count): a process's fd directory, a root-only sysfs file,
+// a mount point below a directory it may not search. The scraper publishes the count of the last
+// run as vitals_collector_permission_denied{collector} and logs one line when it turns non-zero
+// (and one when it is back at zero), never one per scrape. See docs/privileges.md.
+struct PermissionDenied {
+  uint64_t items = 0;
+  std::string first;  // the first item denied in this run, for the log line
+  void add(std::string_view what, uint64_t n = 1) {
+    if (n == 0) return;
+    if (items == 0) first.assign(what);
+    items += n;
+  }
+};
+
 struct CollectContext {
   const Paths& paths;
   // When the scrape gives up on this collector. Long collectors may check it between items.
   std::chrono::steady_clock::time_point deadline;
+  // Where permission_denied() counts; null outside a scrape (tests, benchmarks).
+  PermissionDenied* denied = nullptr;
+  // `n` items skipped for lack of a permission (`what`: the first one's path). Cheap: a counter
+  // increment.
+  void permission_denied(std::string_view what, uint64_t n = 1) const {
+    if (denied) denied->add(what, n);
+  }
 };
 
 class Collector {

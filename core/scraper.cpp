@@ -4,6 +4,7 @@
 #include <condition_variable>
 
 #include "core/log.h"
+#include "core/prometheus_cpp.h"
 
 namespace vitals {
 namespace {
@@ -30,6 +31,21 @@ struct RunState {
   std::vector<Entry> entries;
   Paths paths;
 };
+
+// One log line when a collector starts being denied items, one when it sees everything again:
+// never one per scrape (the count itself is vitals_collector_permission_denied).
+void note_denied(CollectorSlot& slot, const PermissionDenied& denied, bool ran_through) {
+  slot.denied.store(denied.items, std::memory_order_relaxed);
+  if (denied.items > 0 && !slot.denied_logged) {
+    slot.denied_logged = true;
+    std::string items = std::to_string(denied.items);
+    log::warn("collector cannot read everything: permission denied; see docs/privileges.md",
+              {{"collector", slot.name}, {"items", items}, {"first", denied.first}});
+  } else if (denied.items == 0 && slot.denied_logged && ran_through) {
+    slot.denied_logged = false;
+    log::info("collector reads everything again", {{"collector", slot.name}});
+  }
+}
 
 }  // namespace
 
@@ -129,6 +145,28 @@ Scraper::Scraper(WorkerPool& pool)
                   .Register(*registry_)
                   .Add({})) {}
 
+std::shared_ptr<prometheus::Collectable> Scraper::metrics() const {
+  return std::make_shared<CallbackCollectable>([this] {
+    std::vector<prometheus::MetricFamily> v = registry_->Collect();
+    prometheus::MetricFamily f;
+    f.name = "vitals_collector_permission_denied";
+    f.help =
+        "Items (processes, files, mount points) the collector skipped in its last run because "
+        "the agent lacks the permission to read them; 0: it sees everything.";
+    f.type = prometheus::MetricType::Gauge;
+    if (auto set = collectors()) {
+      for (const auto& slot : set->slots) {
+        prometheus::ClientMetric m;
+        m.label.push_back({"collector", slot->name});
+        m.gauge.value = static_cast<double>(slot->denied.load(std::memory_order_relaxed));
+        f.metric.push_back(std::move(m));
+      }
+    }
+    v.push_back(std::move(f));
+    return v;
+  });
+}
+
 void Scraper::set_collectors(std::shared_ptr<const CollectorSet> set) {
   std::lock_guard<std::mutex> lk(mu_);
   set_ = std::move(set);
@@ -217,8 +255,9 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
       if (t0 >= deadline) {
         err = "not started before the deadline (all workers busy)";
       } else {
+        PermissionDenied denied;
         try {
-          CollectContext ctx{state->paths, deadline};
+          CollectContext ctx{state->paths, deadline, &denied};
           slot.collector->collect(ctx, *out);
           ok = true;
         } catch (const std::exception& ex) {
@@ -226,6 +265,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
         } catch (...) {
           err = "unknown error";
         }
+        note_denied(slot, denied, ok);
         for (Family& f : out->families()) f.sort_samples();
       }
       double dur = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -32,6 +32,10 @@ struct CollectorSlot {
   // For the landing page.
   std::atomic<double> last_duration{0};
   std::atomic<int> last_success{-1};  // -1: never ran
+  // Items the last run skipped for lack of a permission (vitals_collector_permission_denied),
+  // and whether that was logged (touched only by the one task running this collector).
+  std::atomic<uint64_t> denied{0};
+  bool denied_logged = false;
   // Output sets of earlier scrapes, returned when their snapshot is gone, refilled next time.
   std::mutex spare_mu;
   std::vector<std::unique_ptr<MetricSet>> spare;
@@ -82,8 +86,9 @@ class Scraper {
   // Collections started and collections joined by a concurrent scrape.
   uint64_t collections() const { return static_cast<uint64_t>(collections_.Value()); }
   uint64_t shared_collections() const { return static_cast<uint64_t>(shared_.Value()); }
-  // vitals_collections_total and vitals_collections_shared_total (core/self_metrics.h).
-  std::shared_ptr<prometheus::Collectable> metrics() const { return registry_; }
+  // vitals_collections_total, vitals_collections_shared_total and, per enabled collector,
+  // vitals_collector_permission_denied (core/self_metrics.h).
+  std::shared_ptr<prometheus::Collectable> metrics() const;
 
  private:
   struct InFlight;

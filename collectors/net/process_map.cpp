@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <cerrno>
+
 #include "core/parse.h"
 
 namespace vitals::net {
@@ -65,6 +67,11 @@ void SocketProcessMap::resolve(std::span<const uint32_t> inodes) {
 
 void SocketProcessMap::scan(std::vector<uint32_t>& missing) {
   ++scans_;
+  denied_ = 0;
+  denied_first_.clear();
+  auto note_denied = [&](std::string_view pid) {
+    if (denied_++ == 0) denied_first_ = procfs_ + "/" + std::string(pid) + "/fd";
+  };
   size_t left = missing.size();
   std::vector<bool> found(missing.size(), false);
   int proc_fd = ::open(procfs_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -78,7 +85,10 @@ void SocketProcessMap::scan(std::vector<uint32_t>& missing) {
       if (!parse::to_u64(pid)) continue;
       std::string fd_dir = std::string(pid) + "/fd";
       int dfd = ::openat(proc_fd, fd_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd < 0) continue;  // gone, or not ours to read
+      if (dfd < 0) {  // gone, or not ours to read
+        if (errno == EACCES || errno == EPERM) note_denied(pid);
+        continue;
+      }
       DIR* fds = ::fdopendir(dfd);
       if (!fds) {
         ::close(dfd);
@@ -91,6 +101,10 @@ void SocketProcessMap::scan(std::vector<uint32_t>& missing) {
         if (!fe) break;
         if (fe->d_name[0] == '.') continue;
         ssize_t n = ::readlinkat(dfd, fe->d_name, link, sizeof link);
+        if (n < 0 && (errno == EACCES || errno == EPERM)) {
+          note_denied(pid);  // listable (CAP_DAC_READ_SEARCH) but not readable (ptrace)
+          break;
+        }
         uint32_t inode;
         if (n <= 0 || !socket_inode(std::string_view(link, static_cast<size_t>(n)), &inode)) {
           continue;

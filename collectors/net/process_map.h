@@ -1,8 +1,9 @@
 // Socket inode -> process name (comm), as `netstat -p` finds it: by reading the links in
 // /proc/<pid>/fd ("socket:[<inode>]"). Bounded in cost: results are cached by inode, and /proc is
 // scanned (at most once per resolve()) only when an inode is not in the cache. Finding other
-// users' processes needs root or CAP_SYS_PTRACE (or CAP_DAC_READ_SEARCH); sockets of processes
-// that cannot be read, or live in another PID namespace, get an empty name.
+// users' processes needs CAP_DAC_READ_SEARCH (to list /proc/<pid>/fd, mode 0500) and
+// CAP_SYS_PTRACE (to read its links: a ptrace read-access check); sockets of processes that
+// cannot be read, or live in another PID namespace, get an empty name.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,10 @@ class SocketProcessMap {
   std::string_view comm(uint32_t inode) const;
 
   uint64_t scans() const { return scans_; }
+  // Processes the last scan could not look into (another user's /proc/<pid>/fd without
+  // CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE), and the first one's fd directory.
+  uint64_t denied() const { return denied_; }
+  const std::string& denied_first() const { return denied_first_; }
 
  private:
   void scan(std::vector<uint32_t>& missing);
@@ -37,6 +42,8 @@ class SocketProcessMap {
   std::vector<uint32_t> missing_;
   std::vector<uint32_t> retry_;  // cached as not found; looked for again with the next scan
   uint64_t scans_ = 0;
+  uint64_t denied_ = 0;
+  std::string denied_first_;
 };
 
 }  // namespace vitals::net

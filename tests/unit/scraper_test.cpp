@@ -144,6 +144,81 @@ TEST(Scraper, ConcurrentScrapesShareOneCollection) {
   EXPECT_TRUE(result(*a, "blocking")->success);
 }
 
+// Denies `n` items per run (set between scrapes), and throws when asked: a denied item is not a
+// failure, and a failed run still reports what it was denied.
+class DenyingCollector : public Collector {
+ public:
+  explicit DenyingCollector(const uint64_t* n, const bool* fail) : n_(n), fail_(fail) {}
+  void collect(const CollectContext& ctx, MetricSet& out) override {
+    out.add("seen", "h", MetricType::kGauge).add(1);
+    ctx.permission_denied("/proc/1/io", *n_);
+    if (*fail_) throw CollectError("bad");
+  }
+  const uint64_t* n_;
+  const bool* fail_;
+};
+
+double permission_denied(const Scraper& scraper, const std::string& collector) {
+  for (const auto& f : scraper.metrics()->Collect()) {
+    if (f.name != "vitals_collector_permission_denied") continue;
+    for (const auto& m : f.metric) {
+      if (m.label.size() == 1 && m.label[0].value == collector) return m.gauge.value;
+    }
+  }
+  return -1;
+}
+
+TEST(Scraper, PermissionDeniedGaugePerCollector) {
+  uint64_t n = 0;
+  bool fail = false;
+  WorkerPool pool(2, 8);
+  Scraper scraper(pool);
+  auto set = std::make_shared<CollectorSet>();
+  for (const char* name : {"denying", "fast"}) {
+    auto slot = std::make_shared<CollectorSlot>();
+    slot->name = name;
+    if (slot->name == "denying") {
+      slot->collector = std::make_unique<DenyingCollector>(&n, &fail);
+    } else {
+      slot->collector = std::make_unique<ValueCollector>();
+    }
+    set->slots.push_back(slot);
+  }
+  scraper.set_collectors(set);
+  // Every enabled collector has a series, 0 before its first run.
+  EXPECT_EQ(permission_denied(scraper, "denying"), 0);
+  EXPECT_EQ(permission_denied(scraper, "fast"), 0);
+
+  n = 3;
+  auto s = scraper.scrape({}, std::chrono::seconds(10));
+  EXPECT_TRUE(result(*s, "denying")->success);  // denied items are not a failure
+  EXPECT_EQ(permission_denied(scraper, "denying"), 3);
+  EXPECT_EQ(permission_denied(scraper, "fast"), 0);
+
+  n = 5;
+  fail = true;
+  s = scraper.scrape({}, std::chrono::seconds(10));
+  EXPECT_FALSE(result(*s, "denying")->success);
+  EXPECT_EQ(permission_denied(scraper, "denying"), 5);  // the last run's count, not a sum
+
+  n = 0;
+  fail = false;
+  scraper.scrape({}, std::chrono::seconds(10));
+  EXPECT_EQ(permission_denied(scraper, "denying"), 0);
+}
+
+TEST(PermissionDenied, CountsAndKeepsTheFirst) {
+  PermissionDenied d;
+  d.add("/proc/7/io");
+  d.add("/proc/8/io", 0);
+  d.add("/proc/9/fd", 4);
+  EXPECT_EQ(d.items, 5u);
+  EXPECT_EQ(d.first, "/proc/7/io");
+  Paths paths;
+  CollectContext none{paths, {}};
+  none.permission_denied("/x");  // no counter outside a scrape: a no-op
+}
+
 TEST(Gzip, AcceptEncoding) {
   EXPECT_TRUE(accepts_gzip("gzip"));
   EXPECT_TRUE(accepts_gzip("deflate, gzip"));
