@@ -21,11 +21,8 @@ if(GIT_FOUND)
 endif()
 configure_file(${_pkg}/debian/changelog.in ${_gen}/changelog.Debian @ONLY)
 
-# The hardened unit lives in packaging/systemd/ (the minimal one in packaging/ until then).
+# The hardened unit (packaging/systemd/vitals.service, docs/privileges.md).
 set(VITALS_UNIT ${_pkg}/systemd/vitals.service)
-if(NOT EXISTS ${VITALS_UNIT})
-  set(VITALS_UNIT ${_pkg}/vitals.service)
-endif()
 
 install(TARGETS vitals RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${VITALS_UNIT} DESTINATION /lib/systemd/system)
