@@ -6,7 +6,7 @@ file(MAKE_DIRECTORY ${WORK}/new ${WORK}/artifacts)
 set(ENV{ASAN_OPTIONS} "detect_leaks=1:abort_on_error=0")
 set(ENV{UBSAN_OPTIONS} "print_stacktrace=1:halt_on_error=1")
 execute_process(
-  COMMAND ${BIN} -seed=1 -max_total_time=${SECONDS} -timeout=10 -rss_limit_mb=2048
+  COMMAND ${BIN} -seed=1 -max_total_time=${SECONDS} -timeout=30 -rss_limit_mb=2048
           -print_final_stats=1 -artifact_prefix=${WORK}/artifacts/
           ${WORK}/new ${CORPUS}
   RESULT_VARIABLE rc)
