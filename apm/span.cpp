@@ -1,6 +1,7 @@
 #include "apm/span.h"
 
 #include "core/parse.h"
+#include "model/utf8.h"
 
 namespace vitals::apm {
 
@@ -67,14 +68,16 @@ void SpanBatch::commit() {
     stats_->rejected_by[static_cast<size_t>(why)]++;
     if (stats_->first_reject.empty()) {
       stats_->first_reject = "span " + std::to_string(stats_->spans + stats_->rejected - 1) +
-                             " (\"" + std::string(clamp_label_value(r.name)) +
+                             " (\"" + to_utf8(clamp_label_value(r.name)) +
                              "\"): " + std::string(reject_reason(why));
     }
     return;
   }
-  r.name = clamp_label_value(r.name);
-  r.service =
-      r.service.empty() ? std::string_view("unknown_service") : clamp_label_value(r.service);
+  r.name = label_value(r.name);
+  r.service = r.service.empty() ? std::string_view("unknown_service") : label_value(r.service);
+  for (std::string_view& d : r.dims) {
+    if (!d.empty()) d = label_value(d);
+  }
   stats_->spans++;
   if (++n_ == kCapacity) flush();
 }
@@ -90,6 +93,11 @@ bool decode_hex_id(std::string_view hex, uint8_t* out, size_t cap, uint8_t* len)
   }
   *len = static_cast<uint8_t>(n);
   return true;
+}
+
+std::string_view SpanBatch::label_value(std::string_view v) {
+  if (is_utf8(v)) return clamp_label_value(v);
+  return clamp_label_value(repaired_.emplace_back(to_utf8(v)));
 }
 
 std::string_view clamp_label_value(std::string_view v) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,6 +94,7 @@ class SpanBatch {
     sink_ = sink;
     stats_ = stats;
     n_ = 0;
+    repaired_.clear();
   }
   SpanRecord& next() {
     SpanRecord& r = recs_[n_];
@@ -109,15 +111,24 @@ class SpanBatch {
     r.dims = {};
     return r;
   }
-  // Validates the record from next(); counts it valid or rejected.
+  // Validates the record from next(); counts it valid or rejected. The label values of a valid
+  // one (service, name, dimensions) are made UTF-8 (model/utf8.h: OTLP protobuf strings reach
+  // the decoder unchecked) and cut to kMaxLabelValueBytes, before the aggregator keys series
+  // by them.
   void commit();
   void flush() {
     if (n_ > 0 && sink_) sink_->consume(std::span<const SpanRecord>(recs_.data(), n_));
     n_ = 0;
+    repaired_.clear();
   }
 
  private:
+  // `v` as a label value: cut to the limit and, when it is not UTF-8, a repaired copy kept in
+  // repaired_ until the batch is flushed.
+  std::string_view label_value(std::string_view v);
+
   std::vector<SpanRecord> recs_;
+  std::deque<std::string> repaired_;
   size_t n_ = 0;
   SpanSink* sink_ = nullptr;
   DecodeStats* stats_ = nullptr;

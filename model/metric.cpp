@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "model/utf8.h"
+
 namespace vitals {
 
 std::string_view metric_type_name(MetricType t) {
@@ -35,8 +37,11 @@ void Family::push_labels(std::span<const Label> labels) {
     LabelRef r;
     r.name_len = static_cast<uint32_t>(l.name.size());
     r.name_off = push_string(l.name);
-    r.value_len = static_cast<uint32_t>(l.value.size());
-    r.value_off = push_string(l.value);
+    // A value that is not UTF-8 is stored repaired (model/utf8.h): one bad label value would
+    // otherwise make Prometheus refuse the whole scrape.
+    r.value_off = static_cast<uint32_t>(arena_.size());
+    append_utf8(arena_, l.value);
+    r.value_len = static_cast<uint32_t>(arena_.size() - r.value_off);
     labels_.push_back(r);
   }
 }

@@ -23,6 +23,10 @@ DiagItem malformed(DiagError* err, std::string msg) {
   return DiagItem::kError;
 }
 
+// The kernel's error codes are -errno, -4095..-1 (MAX_ERRNO); anything below is malformed
+// (and -INT_MIN cannot be negated).
+constexpr int kMaxErrno = 4095;
+
 bool means_unavailable(int e) {
   return e == ENOENT || e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EAFNOSUPPORT ||
          e == EACCES || e == EPERM;
@@ -88,6 +92,8 @@ DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSoc
   if (h.nlmsg_type == NLMSG_DONE) {
     int code = 0;
     if (payload.size() >= sizeof code) std::memcpy(&code, payload.data(), sizeof code);
+    if (code < -kMaxErrno)
+      return malformed(err, "NLMSG_DONE with error code " + std::to_string(code));
     if (code < 0) {
       err->errnum = -code;
       err->unavailable = false;
@@ -102,6 +108,9 @@ DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSoc
       return malformed(err, "truncated NLMSG_ERROR (" + std::to_string(payload.size()) + " bytes)");
     }
     std::memcpy(&code, payload.data(), sizeof code);
+    if (code < -kMaxErrno || code > 0) {
+      return malformed(err, "NLMSG_ERROR with error code " + std::to_string(code));
+    }
     err->errnum = -code;
     err->unavailable = code < 0 && means_unavailable(-code);
     err->message = code < 0

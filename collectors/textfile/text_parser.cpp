@@ -228,12 +228,16 @@ class Parser {
         for (const auto& [k, v] : labels) {
           if (k == lname) return fail("duplicate label name \"" + lname + "\"");
         }
-        if (is_summary && part == kPlain && lname == "quantile") {
-          quantile = parse_float(val);
-          if (!quantile) return fail("invalid quantile \"" + val + "\"");
-        } else if (is_hist && part == kBucket && lname == "le") {
-          le = parse_float(val);
-          if (!le) return fail("invalid upper bound \"" + val + "\"");
+        // As in Go's parser, quantile (summary) and le (histogram) are never labels of the
+        // family's samples, _sum and _count ones included; they must be numbers everywhere.
+        if (is_summary && lname == "quantile") {
+          auto q = parse_float(val);
+          if (!q) return fail("invalid quantile \"" + val + "\"");
+          if (part == kPlain) quantile = q;
+        } else if (is_hist && lname == "le") {
+          auto b = parse_float(val);
+          if (!b) return fail("invalid upper bound \"" + val + "\"");
+          if (part == kBucket) le = b;
         } else {
           labels.emplace_back(std::move(lname), std::move(val));
         }

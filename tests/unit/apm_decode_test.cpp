@@ -425,6 +425,30 @@ TEST(ApmZipkin, Errors) {
   EXPECT_TRUE(r->ok);
 }
 
+// Found by the otlp_proto fuzz target (docs/fuzzing.md): protobuf strings reach the decoder
+// unchecked, and one span name that is not UTF-8 made the span metrics unscrapable (Prometheus
+// refuses the whole scrape over such a label value). Label values are now repaired.
+TEST(ApmOtlpProto, LabelValuesThatAreNotUtf8AreRepaired) {
+  std::string span = Enc()
+                         .len(1, std::string(16, 'T'))
+                         .len(2, std::string(8, 'S'))
+                         .len(5, "GET \xff\xfe/x\xc3")
+                         .len(9, kv("route", Enc()
+                                                 .len(1,
+                                                      "/a\xed\xa0\x80"
+                                                      "b")
+                                                 .s))  // a surrogate
+                         .s;
+  std::string resource = Enc().len(1, kv("service.name", Enc().len(1, "svc\xc0\xaf").s)).s;
+  std::string req = Enc().len(1, Enc().len(1, resource).len(2, Enc().len(2, span).s).s).s;
+  auto r = decode(Fmt::kProto, req, {"route"});
+  ASSERT_TRUE(r->ok) << r->error;
+  ASSERT_EQ(r->sink.got.size(), 1u);
+  EXPECT_EQ(r->sink.got[0].name, "GET \uFFFD/x\uFFFD");
+  EXPECT_EQ(r->sink.got[0].service, "svc\uFFFD");  // an overlong '/'
+  EXPECT_EQ(r->sink.got[0].dims[0], "/a\uFFFDb");
+}
+
 TEST(ApmSpan, LongValuesAreCutAtACharacterBoundary) {
   std::string s(kMaxLabelValueBytes - 1, 'a');
   s += "\xc3\xa9tail";  // a two-byte character across the limit

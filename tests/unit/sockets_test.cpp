@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -220,6 +221,24 @@ TEST(SockDiag, KernelErrorsSayWhetherToFallBack) {
   p = parse_all(Datagram().error(3, -EINVAL).bytes, 3);
   EXPECT_FALSE(p.err.unavailable);
   EXPECT_NE(p.err.message.find("refused"), std::string::npos) << p.err.message;
+}
+
+// Found by the sock_diag fuzz target (docs/fuzzing.md): an error code of INT_MIN was negated
+// (undefined behaviour). Codes outside -4095..-1 (MAX_ERRNO) are malformed replies.
+TEST(SockDiag, ErrorCodesOutsideErrnoAreMalformed) {
+  for (int code : {INT_MIN, -4096}) {
+    Parsed p = parse_all(Datagram().done(3, code).bytes, 3);
+    EXPECT_EQ(p.last, DiagItem::kError);
+    EXPECT_EQ(p.err.errnum, 0);
+    EXPECT_NE(p.err.message.find("NLMSG_DONE with error code"), std::string::npos);
+    p = parse_all(Datagram().error(3, code).bytes, 3);
+    EXPECT_EQ(p.last, DiagItem::kError);
+    EXPECT_EQ(p.err.errnum, 0);
+    EXPECT_FALSE(p.err.unavailable);
+    EXPECT_NE(p.err.message.find("NLMSG_ERROR with error code"), std::string::npos);
+  }
+  Parsed p = parse_all(Datagram().done(3, -4095).bytes, 3);
+  EXPECT_EQ(p.err.errnum, 4095);
 }
 
 TEST(SockDiag, BuildsTheRequest) {

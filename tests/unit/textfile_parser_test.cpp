@@ -80,6 +80,34 @@ TEST(TextParser, SummaryAndHistogramAreGroupedByLabels) {
   EXPECT_EQ(find(p, "lat_sum"), nullptr);
 }
 
+// Found by the textfile fuzz target (docs/fuzzing.md): a summary's _sum line with a quantile
+// label (or a histogram's _sum/_count with le) kept it as a label, making a second series that
+// the writer printed with a second quantile/le label. Go's parser drops both labels from every
+// sample of the family and requires them to be numbers.
+TEST(TextParser, QuantileAndLeAreNeverLabelsOfTheirFamily) {
+  auto p = parse_text_format(
+      "# TYPE rpc summary\n"
+      "rpc{t=\"a\",quantile=\"0.5\"} 1\n"
+      "rpc_sum{t=\"a\",quantile=\"0.5\"} 10\n"
+      "rpc_count{quantile=\"0.9\",t=\"a\"} 4\n"
+      "# TYPE lat histogram\n"
+      "lat_bucket{le=\"+Inf\"} 5\n"
+      "lat_sum{le=\"1\"} 1.5\n"
+      "lat_count{le=\"+Inf\"} 5\n");
+  ASSERT_EQ(p.error, "");
+  const auto* s = find(p, "rpc");
+  ASSERT_EQ(s->metrics.size(), 1u);
+  EXPECT_EQ(s->metrics[0].labels.size(), 1u);
+  EXPECT_EQ(s->metrics[0].sum, 10);
+  EXPECT_EQ(s->metrics[0].count, 4);
+  const auto* h = find(p, "lat");
+  ASSERT_EQ(h->metrics.size(), 1u);
+  EXPECT_TRUE(h->metrics[0].labels.empty());
+  EXPECT_EQ(h->metrics[0].sum, 1.5);
+  EXPECT_EQ(parse_text_format("# TYPE rpc summary\nrpc_sum{quantile=\"x\"} 1\n").error,
+            "line 2: invalid quantile \"x\"");
+}
+
 TEST(TextParser, DuplicateSeriesAreKeptForTheCollectorToDrop) {
   // The parser, like Go's, does not dedupe; the collector drops the later series and reports.
   auto p = parse_text_format("x{a=\"1\"} 1\nother 2\nx{a=\"1\"} 3\n");
