@@ -1,4 +1,5 @@
-// HttpServer on civetweb (Debian's libcivetweb 1.15). Kept to this one file.
+// HttpServer on civetweb 1.15, built from Debian's source package into the agent (http/CMakeLists.txt:
+// IPv6, OpenSSL 3 linked directly). Kept to this file; the TLS context setup is http/tls.cpp.
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
@@ -18,6 +19,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "http/tls.h"
 
 namespace vitals {
 namespace {
@@ -63,11 +65,6 @@ class CivetServer final : public HttpServer {
         *error = "invalid listen address \"" + a + "\": " + err;
         return false;
       }
-      if (la.ipv6 && !mg_check_feature(MG_FEATURES_IPV6)) {
-        *error = "listen address " + a +
-                 ": IPv6 is not supported by this build's HTTP server (civetweb without IPv6)";
-        return false;
-      }
       if (!ports.empty()) ports += ",";
       if (la.host.empty() || la.host == "0.0.0.0") {
         ports += std::to_string(la.port);
@@ -76,7 +73,9 @@ class CivetServer final : public HttpServer {
       } else {
         ports += la.host + ":" + std::to_string(la.port);
       }
+      if (opts_.tls) ports += "s";  // civetweb's suffix for an HTTPS port
     }
+    if (!init_library(opts_.tls != nullptr, error)) return false;
     std::string threads = std::to_string(opts_.threads);
     std::string req_timeout = std::to_string(opts_.request_timeout_ms);
     std::string ka_timeout = std::to_string(opts_.keep_alive_timeout_ms);
@@ -98,7 +97,13 @@ class CivetServer final : public HttpServer {
       log::debug("http server", {{"msg", msg ? msg : ""}});
       return 1;
     };
-    mg_init_library(0);
+    if (opts_.tls) {
+      // civetweb creates the SSL_CTX; http/tls.cpp sets it up from the listener's settings.
+      cb.init_ssl = [](void* ssl_ctx, void* self_ptr) {
+        auto* self = static_cast<CivetServer*>(self_ptr);
+        return http_tls_init(ssl_ctx, *self->opts_.tls, &self->tls_error_) ? 1 : -1;
+      };
+    }
     char errtext[256] = {0};
     mg_error_data ed{};
     ed.text = errtext;
@@ -108,6 +113,10 @@ class CivetServer final : public HttpServer {
     init.user_data = this;
     init.configuration_options = options;
     ctx_ = mg_start2(&init, &ed);
+    if (!ctx_ && !tls_error_.empty()) {
+      *error = "cannot set up TLS for " + join(opts_.listen_addresses) + ": " + tls_error_;
+      return false;
+    }
     if (!ctx_) {
       // civetweb says only "Failed to setup server ports": find the address and the reason.
       for (const auto& a : opts_.listen_addresses) {
@@ -145,6 +154,22 @@ class CivetServer final : public HttpServer {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
     return s;
+  }
+
+  // civetweb's global state (and OpenSSL's), once per process; checks that this build of
+  // civetweb has what the agent relies on.
+  static bool init_library(bool tls, std::string* error) {
+    static const unsigned inited = mg_init_library(MG_FEATURES_SSL | MG_FEATURES_IPV6);
+    if (!mg_check_feature(MG_FEATURES_IPV6)) {
+      *error = "this build's civetweb has no IPv6 (built without USE_IPV6)";
+      return false;
+    }
+    if (tls && (inited & MG_FEATURES_SSL) == 0) {
+      *error = mg_check_feature(MG_FEATURES_SSL) ? "OpenSSL failed to initialize"
+                                                 : "this build's civetweb has no TLS";
+      return false;
+    }
+    return true;
   }
 
   // Binds a throwaway socket to `addr`; returns the error text, empty when it would bind.
@@ -224,6 +249,7 @@ class CivetServer final : public HttpServer {
   }
 
   HttpServerOptions opts_;
+  std::string tls_error_;  // set by http_tls_init when it fails
   std::map<std::string, HttpHandler> routes_;
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};

@@ -38,11 +38,17 @@ struct HttpResponse {
 
 using HttpHandler = std::function<void(HttpRequest&, HttpResponse&)>;
 
+// TLS settings of a listener (--web.config.file's tls_server_config); defined with the TLS
+// setup in http/tls.h, opaque to everything else.
+struct HttpTlsSettings;
+
 struct HttpServerOptions {
   std::vector<std::string> listen_addresses;  // "[host]:port"
   int threads = 16;
   int request_timeout_ms = 10000;
   int keep_alive_timeout_ms = 5000;
+  // Null: plain HTTP. Otherwise every listening address serves HTTPS with these settings.
+  std::shared_ptr<const HttpTlsSettings> tls;
 };
 
 class HttpServer {
