@@ -31,13 +31,14 @@ ApmModule::~ApmModule() {
   stop();
 }
 
-bool ApmModule::start(std::string* error) {
+bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) {
   auto listen = [&](const std::string& addr, const char* flag, const char* path, bool zipkin,
                     std::unique_ptr<HttpServer>* out) {
     if (addr.empty()) return true;
     HttpServerOptions so;
     so.listen_addresses = {addr};
     so.threads = config_.max_connections;
+    so.web_config = web;
     auto server = make_http_server(so);
     Receiver* r = receiver_.get();
     if (zipkin) {
@@ -59,6 +60,13 @@ bool ApmModule::start(std::string* error) {
                 &otlp_) &&
          listen(config_.zipkin_listen_address, "apm.zipkin.listen-address", "/api/v2/spans", true,
                 &zipkin_);
+}
+
+bool ApmModule::set_web_config(std::shared_ptr<const WebConfig> web, std::string* error) {
+  for (auto* s : {&otlp_, &zipkin_}) {
+    if (*s && !(*s)->set_web_config(web, error)) return false;
+  }
+  return true;
 }
 
 bool ApmModule::drain(std::chrono::milliseconds timeout) {

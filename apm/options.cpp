@@ -20,6 +20,7 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
     (std::string_view(name) == "otlp.listen-address" ? a->otlp_listen_address
                                                      : a->zipkin_listen_address) = v;
   }
+  a->web_config_file = o.str("web.config.file");
   a->dimensions = o.strs("dimension");
   if (a->dimensions.size() > 8) return "flag --apm.dimension: at most 8 dimensions";
   for (const auto& d : a->dimensions) {
@@ -87,6 +88,7 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
   {
     {"otlp.listen-address", K::kString, ":4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off."},
     {"zipkin.listen-address", K::kString, ":9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off."},
+    {"web.config.file", K::kString, "", "Web config file (TLS, client certificates, basic auth) of the span listeners; empty: the one of --web.config.file. Re-read on SIGHUP."},
     {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},
     {"buckets", K::kString, "0.002,0.004,0.006,0.008,0.01,0.05,0.1,0.2,0.4,0.8,1,1.4,2,5,10,15", "Span duration histogram bucket bounds in seconds, comma-separated, ascending."},
     {"max-series", K::kInt, "10000", "Most span metric label sets; spans of new ones beyond it count into one otel_metric_overflow=\"true\" series."},

@@ -20,6 +20,7 @@ struct Config {
   int web_max_requests = 40;
   int web_max_connections = 8;
   int web_gzip_level = 1;
+  std::string web_config_file;  // --web.config.file; read by the agent (http/web_config.h)
   bool disable_exporter_metrics = false;
   Paths paths;
   std::vector<std::string> enabled_collectors;  // sorted

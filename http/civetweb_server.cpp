@@ -1,5 +1,6 @@
-// HttpServer on civetweb 1.15, built from Debian's source package into the agent (http/CMakeLists.txt:
-// IPv6, OpenSSL 3 linked directly). Kept to this file; the TLS context setup is http/tls.cpp.
+// HttpServer on civetweb 1.15, built from Debian's source package into the agent
+// (http/CMakeLists.txt: IPv6, OpenSSL 3 linked directly). Kept to this file; the TLS context setup
+// is http/tls.cpp.
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
@@ -18,8 +19,10 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "http/basic_auth.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "http/web_config.h"
 
 namespace vitals {
 namespace {
@@ -57,6 +60,17 @@ class CivetServer final : public HttpServer {
   void route(std::string path, HttpHandler h) override { routes_[std::move(path)] = std::move(h); }
 
   bool start(std::string* error) override {
+    if (opts_.web_config) {
+      if (opts_.web_config->tls.enabled && !opts_.tls) {
+        std::string err;
+        opts_.tls = HttpTlsSettings::create(opts_.web_config->tls, &err);
+        if (!opts_.tls) {
+          *error = "web config " + opts_.web_config->path + ": " + err;
+          return false;
+        }
+      }
+      web_ = make_web_state(opts_.web_config, nullptr);
+    }
     std::string ports;
     for (const auto& a : opts_.listen_addresses) {
       ListenAddress la;
@@ -149,6 +163,24 @@ class CivetServer final : public HttpServer {
 
   int active_connections() const override { return active_.load(); }
 
+  bool set_web_config(std::shared_ptr<const WebConfig> config, std::string* error) override {
+    bool tls_on = config && config->tls.enabled;
+    if (tls_on != (opts_.tls != nullptr)) {
+      *error = std::string("TLS cannot be switched ") + (tls_on ? "on" : "off") +
+               " without a restart (tls_server_config)";
+      return false;
+    }
+    std::string err;
+    if (tls_on && !(opts_.tls->config() == config->tls) && !opts_.tls->update(config->tls, &err)) {
+      *error = "web config " + config->path + ": " + err;
+      return false;
+    }
+    auto next = config ? make_web_state(config, web()) : nullptr;
+    std::lock_guard<std::mutex> lk(web_mu_);
+    web_ = std::move(next);
+    return true;
+  }
+
  private:
   static std::string join(const std::vector<std::string>& v) {
     std::string s;
@@ -201,6 +233,32 @@ class CivetServer final : public HttpServer {
     return why;
   }
 
+  // What the dispatcher needs of the web config: swapped whole on a reload.
+  struct WebState {
+    std::shared_ptr<const WebConfig> config;
+    std::shared_ptr<BasicAuth> auth;  // null: no users, no authentication
+  };
+
+  // The users' cache survives a reload that leaves them unchanged.
+  static std::shared_ptr<const WebState> make_web_state(std::shared_ptr<const WebConfig> c,
+                                                        std::shared_ptr<const WebState> prev) {
+    auto s = std::make_shared<WebState>();
+    if (!c->basic_auth_users.empty()) {
+      if (prev && prev->auth && prev->config->basic_auth_users == c->basic_auth_users) {
+        s->auth = prev->auth;
+      } else {
+        s->auth = std::make_shared<BasicAuth>(c->basic_auth_users);
+      }
+    }
+    s->config = std::move(c);
+    return s;
+  }
+
+  std::shared_ptr<const WebState> web() const {
+    std::lock_guard<std::mutex> lk(web_mu_);
+    return web_;
+  }
+
   static int dispatch(mg_connection* conn, void* self_ptr) {
     auto* self = static_cast<CivetServer*>(self_ptr);
     self->active_.fetch_add(1);
@@ -208,10 +266,14 @@ class CivetServer final : public HttpServer {
     HttpResponse resp;
     auto it = self->routes_.find(std::string(req.path()));
     bool draining = self->draining_.load();
+    auto web = self->web();
     try {
       if (draining) {
         resp.set(503, "text/plain; charset=utf-8", "shutting down\n");
         resp.headers.emplace_back("Connection", "close");
+      } else if (web && web->auth && !web->auth->check_header(req.header("Authorization"))) {
+        resp.set(401, "text/plain; charset=utf-8", "Unauthorized\n");
+        resp.headers.emplace_back("WWW-Authenticate", "Basic");
       } else if (it == self->routes_.end()) {
         resp.set(404, "text/plain; charset=utf-8", "404 page not found\n");
       } else {
@@ -221,6 +283,9 @@ class CivetServer final : public HttpServer {
       log::error("http handler failed", {{"path", req.path()}, {"err", e.what()}});
       resp = HttpResponse{};
       resp.set(500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n");
+    }
+    if (web) {
+      for (const auto& h : web->config->headers) resp.headers.push_back(h);
     }
     // Status line, headers and body in one write: civetweb's header API sends each header
     // line with its own send(2), which with TCP_NODELAY costs a packet apiece.
@@ -250,6 +315,8 @@ class CivetServer final : public HttpServer {
 
   HttpServerOptions opts_;
   std::string tls_error_;  // set by http_tls_init when it fails
+  mutable std::mutex web_mu_;
+  std::shared_ptr<const WebState> web_;  // null: no --web.config.file
   std::map<std::string, HttpHandler> routes_;
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};

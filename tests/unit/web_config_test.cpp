@@ -10,7 +10,9 @@
 #include <map>
 #include <thread>
 
+#include "apm/options.h"
 #include "http/basic_auth.h"
+#include "tests/unit/parse_args.h"
 
 namespace vitals {
 namespace {
@@ -345,6 +347,17 @@ TEST(BasicAuth, ThreadsCheckAtOnce) {
   }
   for (auto& t : ts) t.join();
   EXPECT_EQ(good.load(), 40);
+}
+
+TEST(WebConfig, Flags) {
+  auto r = parse_args({});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  EXPECT_EQ(r.config.web_config_file, "");
+  EXPECT_EQ(apm::apm_config(r.config).web_config_file, "");
+  r = parse_args({"--web.config.file=/etc/vitals/web.yml", "--apm.web.config.file=apm.yml"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  EXPECT_EQ(r.config.web_config_file, "/etc/vitals/web.yml");
+  EXPECT_EQ(apm::apm_config(r.config).web_config_file, "apm.yml");
 }
 
 }  // namespace
