@@ -139,6 +139,9 @@ int main(int argc, char** argv) {
   so.web_config = webs.metrics;
   so.listen_addresses = config.listen_addresses;
   so.threads = config.web_max_connections;
+  so.max_connections_per_source = config.web_max_connections_per_source;
+  so.request_timeout_ms = config.web_read_header_timeout_ms;
+  so.max_header_bytes = config.web_max_header_bytes;
   auto server = vitals::make_http_server(so);
   // APM: span receivers on their own listeners; their metrics are served on every scrape.
   vitals::apm::ApmModule apm(vitals::apm::apm_config(config));
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
   self->add(pool.metrics());
   self->add(vitals::file_cache_metrics());
   self->add(web.metrics());
+  self->add(vitals::http_server_metrics());
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);
   self->set_exporter_metrics(!config.disable_exporter_metrics);
   web.add_producer(self);
@@ -205,11 +209,14 @@ int main(int argc, char** argv) {
       if (next.config.listen_addresses != config.listen_addresses ||
           next.config.telemetry_path != config.telemetry_path ||
           next.config.web_max_connections != config.web_max_connections ||
+          next.config.web_max_connections_per_source != config.web_max_connections_per_source ||
+          next.config.web_read_header_timeout_ms != config.web_read_header_timeout_ms ||
+          next.config.web_max_header_bytes != config.web_max_header_bytes ||
           next.config.collector_workers != config.collector_workers ||
           next.config.collector_max_threads != config.collector_max_threads) {
         vitals::log::warn(
-            "listen addresses, telemetry path, web.max-connections and collector thread limits "
-            "change only on restart");
+            "listen addresses, telemetry path, web.max-connections* and other web.* server limits "
+            "and collector thread limits change only on restart");
       }
       for (const auto& [name, opts] : next.config.module_options) {
         auto it = config.module_options.find(name);

@@ -1,6 +1,9 @@
 #include "apm/module.h"
 
+#include <prometheus/metric_family.h>
+
 #include "core/log.h"
+#include "core/prometheus_cpp.h"
 
 namespace vitals::apm {
 
@@ -25,6 +28,22 @@ ApmModule::ApmModule(const ApmConfig& config)
   ro.max_request_bytes = static_cast<size_t>(config.max_request_bytes);
   ro.max_concurrent_requests = config.max_concurrent_requests;
   receiver_ = std::make_shared<Receiver>(*aggregator_, ro);
+  up_metrics_ = std::make_shared<CallbackCollectable>([this] {
+    prometheus::MetricFamily f;
+    f.name = "vitals_apm_receiver_up";
+    f.help =
+        "1 when the span receiver listens; 0 when it is off because its default port was taken "
+        "(another OpenTelemetry Collector or Zipkin on the node).";
+    f.type = prometheus::MetricType::Gauge;
+    for (auto [name, v] : {std::pair{"otlp", otlp_up_.load()}, {"zipkin", zipkin_up_.load()}}) {
+      if (v < 0) continue;
+      prometheus::ClientMetric m;
+      m.label.push_back({"receiver", name});
+      m.gauge.value = v;
+      f.metric.push_back(std::move(m));
+    }
+    return std::vector<prometheus::MetricFamily>{std::move(f)};
+  });
 }
 
 ApmModule::~ApmModule() {
@@ -32,13 +51,17 @@ ApmModule::~ApmModule() {
 }
 
 bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) {
-  auto listen = [&](const std::string& addr, const char* flag, const char* path, bool zipkin,
-                    std::unique_ptr<HttpServer>* out) {
+  auto listen = [&](const std::string& addr, bool is_default, const char* flag, const char* path,
+                    bool zipkin, std::unique_ptr<HttpServer>* out, std::atomic<int>* up) {
     if (addr.empty()) return true;
     HttpServerOptions so;
     so.listen_addresses = {addr};
+    so.name = zipkin ? "zipkin" : "otlp";
     so.threads = config_.max_connections;
     so.web_config = web;
+    so.max_connections_per_source = config_.max_connections_per_source;
+    so.request_timeout_ms = config_.read_header_timeout_ms;
+    so.max_header_bytes = config_.max_header_bytes;
     auto server = make_http_server(so);
     Receiver* r = receiver_.get();
     if (zipkin) {
@@ -48,18 +71,28 @@ bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) 
     }
     std::string err;
     if (!server->start(&err)) {
+      if (is_default && server->address_in_use()) {
+        // Another collector on the node holds the well-known port: run without this receiver
+        // rather than not at all. A given address is meant, so it fails below.
+        log::warn("APM receiver off: its default port is taken (set --" + std::string(flag) +
+                      " to another address, or to empty to silence this)",
+                  {{"protocol", so.name}, {"err", err}});
+        up->store(0);
+        return true;
+      }
       *error = std::string("flag --") + flag + ": " + err;
       return false;
     }
+    up->store(1);
     log::info("APM receiver listening",
               {{"protocol", zipkin ? "zipkin" : "otlp"}, {"address", addr}});
     *out = std::move(server);
     return true;
   };
-  return listen(config_.otlp_listen_address, "apm.otlp.listen-address", "/v1/traces", false,
-                &otlp_) &&
-         listen(config_.zipkin_listen_address, "apm.zipkin.listen-address", "/api/v2/spans", true,
-                &zipkin_);
+  return listen(config_.otlp_listen_address, config_.otlp_address_default,
+                "apm.otlp.listen-address", "/v1/traces", false, &otlp_, &otlp_up_) &&
+         listen(config_.zipkin_listen_address, config_.zipkin_address_default,
+                "apm.zipkin.listen-address", "/api/v2/spans", true, &zipkin_, &zipkin_up_);
 }
 
 bool ApmModule::set_web_config(std::shared_ptr<const WebConfig> web, std::string* error) {

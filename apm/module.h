@@ -2,6 +2,7 @@
 // (--apm.otlp.listen-address, --apm.zipkin.listen-address), built from the config.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -33,8 +34,9 @@ class ApmModule {
   std::shared_ptr<SpanAggregator> aggregator() const { return aggregator_; }
   std::shared_ptr<Receiver> receiver() const { return receiver_; }
   // The receiver's and the aggregator's own metrics (core/self_metrics.h).
+  // vitals_apm_receiver_up: 1 per listening receiver, 0 when its default port was taken.
   std::vector<std::shared_ptr<prometheus::Collectable>> metrics() const {
-    return {receiver_->metrics(), aggregator_->metrics()};
+    return {receiver_->metrics(), aggregator_->metrics(), up_metrics_};
   }
 
  private:
@@ -43,6 +45,9 @@ class ApmModule {
   std::shared_ptr<Receiver> receiver_;
   std::unique_ptr<HttpServer> otlp_;
   std::unique_ptr<HttpServer> zipkin_;
+  std::atomic<int> otlp_up_{-1};  // -1: turned off (empty address)
+  std::atomic<int> zipkin_up_{-1};
+  std::shared_ptr<prometheus::Collectable> up_metrics_;
 };
 
 AggregatorOptions aggregator_options(const ApmConfig& c);

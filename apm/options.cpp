@@ -17,8 +17,9 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
     if (!v.empty() && !parse_listen_address(v, &la, &err)) {
       return std::string("flag --apm.") + name + ": invalid address \"" + v + "\": " + err;
     }
-    (std::string_view(name) == "otlp.listen-address" ? a->otlp_listen_address
-                                                     : a->zipkin_listen_address) = v;
+    bool otlp = std::string_view(name) == "otlp.listen-address";
+    (otlp ? a->otlp_listen_address : a->zipkin_listen_address) = v;
+    (otlp ? a->otlp_address_default : a->zipkin_address_default) = !o.is_set(name);
   }
   a->web_config_file = o.str("web.config.file");
   a->dimensions = o.strs("dimension");
@@ -61,6 +62,11 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
   n = o.integer("max-connections");
   if (n < 1 || n > 1024) return "flag --apm.max-connections: must be between 1 and 1024";
   a->max_connections = static_cast<int>(n);
+  n = o.integer("max-connections-per-source");
+  if (n < 0 || n > 1024) {
+    return "flag --apm.max-connections-per-source: must be between 0 and 1024";
+  }
+  a->max_connections_per_source = static_cast<int>(n);
   a->service_graph_max_items = o.integer("service-graph.max-items");
   if (a->service_graph_max_items < 0 || a->service_graph_max_items > 10'000'000) {
     return "flag --apm.service-graph.max-items: must be between 0 and 10000000";
@@ -86,8 +92,8 @@ using K = OptionKind;
 VITALS_REGISTER_MODULE(apm, ModuleSpec{
   std::string(kModuleName),
   {
-    {"otlp.listen-address", K::kString, ":4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off."},
-    {"zipkin.listen-address", K::kString, ":9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off."},
+    {"otlp.listen-address", K::kString, "localhost:4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
+    {"zipkin.listen-address", K::kString, "localhost:9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"web.config.file", K::kString, "", "Web config file (TLS, client certificates, basic auth) of the span listeners; empty: the one of --web.config.file. Re-read on SIGHUP."},
     {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},
     {"buckets", K::kString, "0.002,0.004,0.006,0.008,0.01,0.05,0.1,0.2,0.4,0.8,1,1.4,2,5,10,15", "Span duration histogram bucket bounds in seconds, comma-separated, ascending."},
@@ -95,7 +101,8 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
     {"series-expiry", K::kString, "15m", "Span metric label sets without spans for this long are dropped."},
     {"max-request-bytes", K::kInt, "4194304", "Largest span request body, before and after gzip; larger ones get 413."},
     {"max-concurrent-requests", K::kInt, "4", "Span requests decoded at once (the ingestion queue); more get 429 with Retry-After."},
-    {"max-connections", K::kInt, "16", "HTTP server threads per APM listener."},
+    {"max-connections", K::kInt, "32", "HTTP server threads per APM listener, the most connections served at once."},
+    {"max-connections-per-source", K::kInt, "16", "Most connections one client address (IPv4, or IPv6 /64) may hold open on an APM listener; more are closed at once. 0 disables the limit."},
     {"service-graph.max-items", K::kInt, "10000", "Most client or server spans waiting for their peer span."},
     {"service-graph.wait", K::kString, "10s", "How long a client or server span waits for its peer span."},
     {"native-histograms", K::kBool, "false", "Also keep the span duration histogram as a native histogram (served to protobuf scrapes)."},
@@ -115,6 +122,8 @@ ApmConfig apm_config(const Config& config) {
   ApmConfig a;
   auto it = config.module_options.find(kModuleName);
   if (it != config.module_options.end()) parse(it->second, &a);
+  a.read_header_timeout_ms = config.web_read_header_timeout_ms;
+  a.max_header_bytes = config.web_max_header_bytes;
   return a;
 }
 

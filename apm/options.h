@@ -12,15 +12,25 @@
 namespace vitals::apm {
 
 struct ApmConfig {
-  std::string otlp_listen_address = ":4318";    // empty: no OTLP/HTTP listener
-  std::string zipkin_listen_address = ":9411";  // empty: no Zipkin listener
-  std::vector<std::string> dimensions;          // span/resource attribute keys
-  std::vector<double> buckets;                  // seconds, ascending; empty: the default
+  // Loopback by default: spans are written by the node's own services unless the listeners
+  // are opened on purpose. Empty: no listener.
+  std::string otlp_listen_address = "localhost:4318";
+  std::string zipkin_listen_address = "localhost:9411";
+  // True when the address is the default one (not given): a taken default port then only
+  // turns that receiver off, with a warning and vitals_apm_receiver_up 0.
+  bool otlp_address_default = true;
+  bool zipkin_address_default = true;
+  std::vector<std::string> dimensions;  // span/resource attribute keys
+  std::vector<double> buckets;          // seconds, ascending; empty: the default
   int64_t max_series = 10000;
   std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
   int64_t max_request_bytes = 4 << 20;
-  int max_concurrent_requests = 4;  // requests decoded at once; more get 429
-  int max_connections = 16;         // HTTP threads per APM listener
+  int max_concurrent_requests = 4;      // requests decoded at once; more get 429
+  int max_connections = 32;             // HTTP threads per APM listener
+  int max_connections_per_source = 16;  // 0: no limit
+  // From the --web.* server flags, which apply to every listener.
+  int read_header_timeout_ms = 5000;
+  int max_header_bytes = 16384;
   int64_t service_graph_max_items = 10000;
   std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
   bool native_histograms = false;  // native duration histograms (protobuf scrapes)

@@ -43,7 +43,10 @@ void build(po::options_description& d) {
     ("web.listen-address", po::value<std::vector<std::string>>(), "Address to listen on for the web interface and telemetry; repeatable (default: :9100).")
     ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"), "Path under which to expose metrics.")
     ("web.max-requests", po::value<int>()->default_value(40), "Maximum number of parallel scrape requests; more get 503. 0 disables the limit.")
-    ("web.max-connections", po::value<int>()->default_value(8), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
+    ("web.max-connections", po::value<int>()->default_value(64), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
+    ("web.max-connections-per-source", po::value<int>()->default_value(8), "Most connections one client address (IPv4, or IPv6 /64) may hold open; more are closed at once, before they take a server thread. 0 disables the limit.")
+    ("web.read-header-timeout", po::value<std::string>()->default_value("5s"), "Time a client has to send its request header, on every listener; also the longest stall while reading a request body or writing a response.")
+    ("web.max-header-bytes", po::value<int>()->default_value(16384), "Largest request line and headers, on every listener; larger requests get 413.")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
     ("web.config.file", po::value<std::string>()->default_value(""), "Path to a web config file (exporter-toolkit's web-config.yml: TLS, client certificates, basic auth, response headers); re-read on SIGHUP. Empty: plain HTTP.")
     ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info and the APM module's vitals_apm_* stay).")
@@ -316,6 +319,25 @@ ConfigResult parse_config(int argc, const char* const* argv) {
   c.web_max_connections = vm["web.max-connections"].as<int>();
   if (c.web_max_connections < 1 || c.web_max_connections > 1024) {
     return fail("flag --web.max-connections: must be between 1 and 1024");
+  }
+  c.web_max_connections_per_source = vm["web.max-connections-per-source"].as<int>();
+  if (c.web_max_connections_per_source < 0 || c.web_max_connections_per_source > 1024) {
+    return fail("flag --web.max-connections-per-source: must be between 0 and 1024");
+  }
+  {
+    const std::string& t = vm["web.read-header-timeout"].as<std::string>();
+    std::chrono::nanoseconds d{};
+    if (!parse_duration(t, &d) || d < std::chrono::milliseconds(100) ||
+        d > std::chrono::minutes(10)) {
+      return fail("flag --web.read-header-timeout: invalid duration \"" + t +
+                  "\" (want 100ms to 10m, e.g. 5s)");
+    }
+    c.web_read_header_timeout_ms =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  }
+  c.web_max_header_bytes = vm["web.max-header-bytes"].as<int>();
+  if (c.web_max_header_bytes < 1024 || c.web_max_header_bytes > (1 << 20)) {
+    return fail("flag --web.max-header-bytes: must be between 1024 and 1048576");
   }
   c.web_gzip_level = vm["web.gzip-level"].as<int>();
   if (c.web_gzip_level < 1 || c.web_gzip_level > 9) {

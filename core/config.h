@@ -18,7 +18,10 @@ struct Config {
   std::vector<std::string> listen_addresses;  // as given, e.g. ":9100", "127.0.0.1:9100"
   std::string telemetry_path = "/metrics";
   int web_max_requests = 40;
-  int web_max_connections = 8;
+  int web_max_connections = 64;
+  int web_max_connections_per_source = 8;  // 0: no limit
+  int web_read_header_timeout_ms = 5000;   // every listener, APM's too
+  int web_max_header_bytes = 16384;        // every listener, APM's too
   int web_gzip_level = 1;
   std::string web_config_file;  // --web.config.file; read by the agent (http/web_config.h)
   bool disable_exporter_metrics = false;

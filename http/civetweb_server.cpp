@@ -16,6 +16,11 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <unordered_map>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -26,6 +31,49 @@
 
 namespace vitals {
 namespace {
+
+// The self metrics of every server in the process, labelled by listener.
+struct HttpMetricsRegistry {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Gauge>& connections =
+      prometheus::BuildGauge()
+          .Name("vitals_web_connections")
+          .Help(
+              "Open connections of the HTTP listener: accepted and not yet closed, waiting or "
+              "served (each one served holds a server thread).")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& max =
+      prometheus::BuildGauge()
+          .Name("vitals_web_connections_max")
+          .Help(
+              "Server threads of the HTTP listener, the most connections served at once "
+              "(--web.max-connections, --apm.max-connections).")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& refused =
+      prometheus::BuildCounter()
+          .Name("vitals_web_connections_refused_total")
+          .Help(
+              "Connections the HTTP listener closed at accept, by reason (per_source_limit: "
+              "the client address already held --web.max-connections-per-source).")
+          .Register(*registry);
+};
+
+HttpMetricsRegistry& http_metrics_registry() {
+  static HttpMetricsRegistry* r = new HttpMetricsRegistry();  // never destroyed: servers may
+  return *r;                                                  // outlive static destruction
+}
+
+struct ListenerMetrics {
+  prometheus::Gauge* connections;
+  prometheus::Counter* refused_per_source;
+};
+
+ListenerMetrics listener_metrics(const std::string& name, int threads) {
+  auto& r = http_metrics_registry();
+  r.max.Add({{"listener", name}}).Set(threads);
+  return {&r.connections.Add({{"listener", name}}),
+          &r.refused.Add({{"listener", name}, {"reason", "per_source_limit"}})};
+}
 
 class CivetRequest final : public HttpRequest {
  public:
@@ -54,7 +102,8 @@ class CivetRequest final : public HttpRequest {
 
 class CivetServer final : public HttpServer {
  public:
-  explicit CivetServer(HttpServerOptions o) : opts_(std::move(o)) {}
+  explicit CivetServer(HttpServerOptions o)
+      : opts_(std::move(o)), metrics_(listener_metrics(opts_.name, opts_.threads)) {}
   ~CivetServer() override { stop(); }
 
   void route(std::string path, HttpHandler h) override { routes_[std::move(path)] = std::move(h); }
@@ -71,45 +120,47 @@ class CivetServer final : public HttpServer {
       }
       web_ = make_web_state(opts_.web_config, nullptr);
     }
-    std::string ports;
+    if (!init_library(opts_.tls != nullptr, error)) return false;
     for (const auto& a : opts_.listen_addresses) {
-      ListenAddress la;
-      std::string err;
-      if (!parse_listen_address(a, &la, &err)) {
-        *error = "invalid listen address \"" + a + "\": " + err;
-        return false;
-      }
+      if (!expand(a, &ports_, error)) return false;
+    }
+    std::string ports;
+    for (const auto& p : ports_) {
       if (!ports.empty()) ports += ",";
-      if (la.host.empty() || la.host == "0.0.0.0") {
-        ports += std::to_string(la.port);
-      } else if (la.ipv6) {
-        ports += "[" + la.host + "]:" + std::to_string(la.port);
-      } else {
-        ports += la.host + ":" + std::to_string(la.port);
-      }
+      ports += p.spec;
       if (opts_.tls) ports += "s";  // civetweb's suffix for an HTTPS port
     }
-    if (!init_library(opts_.tls != nullptr, error)) return false;
     std::string threads = std::to_string(opts_.threads);
     std::string req_timeout = std::to_string(opts_.request_timeout_ms);
     std::string ka_timeout = std::to_string(opts_.keep_alive_timeout_ms);
-    const char* options[] = {"listening_ports",
-                             ports.c_str(),
-                             "num_threads",
-                             threads.c_str(),
-                             "request_timeout_ms",
-                             req_timeout.c_str(),
-                             "keep_alive_timeout_ms",
-                             ka_timeout.c_str(),
-                             "enable_keep_alive",
-                             "yes",
-                             "tcp_nodelay",
-                             "1",
-                             nullptr};
+    std::string header_bytes = std::to_string(opts_.max_header_bytes);
+    // clang-format off
+    const char* options[] = {
+        "listening_ports", ports.c_str(),
+        "num_threads", threads.c_str(),
+        "request_timeout_ms", req_timeout.c_str(),  // header read; longest body/write stall
+        "keep_alive_timeout_ms", ka_timeout.c_str(),
+        "enable_keep_alive", "yes",
+        "tcp_nodelay", "1",
+        "max_request_size", header_bytes.c_str(),  // request line and headers
+        // Connections waiting for accept() while every thread is busy (the kernel caps it at
+        // net.core.somaxconn).
+        "listen_backlog", "1024",
+        nullptr};
+    // clang-format on
     mg_callbacks cb{};
     cb.log_message = [](const mg_connection*, const char* msg) {
       log::debug("http server", {{"msg", msg ? msg : ""}});
       return 1;
+    };
+    // Every connection is counted (and limited per source) by the master thread before it
+    // takes a server thread, and uncounted when civetweb has closed it.
+    cb.accept_connection = [](const sockaddr* remote, void* self_ptr) {
+      return static_cast<CivetServer*>(self_ptr)->admit(remote) ? 1 : 0;
+    };
+    cb.connection_closed = [](const mg_connection* c) {
+      auto* self = static_cast<CivetServer*>(mg_get_request_info(c)->user_data);
+      if (self) self->release(mg_get_request_info(c)->remote_addr);
     };
     if (opts_.tls) {
       // civetweb creates the SSL_CTX; http/tls.cpp sets it up from the listener's settings.
@@ -133,10 +184,10 @@ class CivetServer final : public HttpServer {
     }
     if (!ctx_) {
       // civetweb says only "Failed to setup server ports": find the address and the reason.
-      for (const auto& a : opts_.listen_addresses) {
-        std::string why = probe_bind(a);
+      for (const auto& p : ports_) {
+        std::string why = probe_bind(p, &in_use_);
         if (!why.empty()) {
-          *error = "cannot listen on " + a + ": " + why;
+          *error = "cannot listen on " + p.shown + ": " + why;
           return false;
         }
       }
@@ -162,6 +213,7 @@ class CivetServer final : public HttpServer {
   }
 
   int active_connections() const override { return active_.load(); }
+  bool address_in_use() const override { return in_use_; }
 
   bool set_web_config(std::shared_ptr<const WebConfig> config, std::string* error) override {
     bool tls_on = config && config->tls.enabled;
@@ -196,40 +248,159 @@ class CivetServer final : public HttpServer {
       *error = "this build's civetweb has no IPv6 (built without USE_IPV6)";
       return false;
     }
+    if (!mg_check_feature(MG_FEATURES_SSL)) {
+      *error = "this build's civetweb has no TLS (built with NO_SSL)";
+      return false;
+    }
     if (tls && (inited & MG_FEATURES_SSL) == 0) {
-      *error = mg_check_feature(MG_FEATURES_SSL) ? "OpenSSL failed to initialize"
-                                                 : "this build's civetweb has no TLS";
+      *error = "OpenSSL failed to initialize";
       return false;
     }
     return true;
   }
 
-  // Binds a throwaway socket to `addr`; returns the error text, empty when it would bind.
-  static std::string probe_bind(const std::string& addr) {
+  // One entry of civetweb's listening_ports and the address it was made from.
+  struct Port {
+    std::string spec;   // civetweb's syntax: "1.2.3.4:80", "[::1]:80", "+80" (dual stack)
+    std::string shown;  // for messages: "127.0.0.1:9100", "[::]:9100"
+    int family = AF_INET;
+    std::string host;  // numeric; "" for the wildcard
+    int port = 0;
+    bool dual = false;  // IPv6 socket that also accepts IPv4 (IPV6_V6ONLY off)
+  };
+
+  // True when IPv6 can be used: the kernel has it and ::1 is configured (IPv6 turned off by
+  // ipv6.disable=1 or net.ipv6.conf.*.disable_ipv6=1 fails here).
+  static bool ipv6_available() {
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+  }
+
+  // Turns one --*.listen-address into civetweb ports: ":PORT" and "[::]:PORT" listen on both
+  // families (IPv4 only, with a warning, when IPv6 is off), "localhost:PORT" on 127.0.0.1 and
+  // ::1, a host name on every address it resolves to; numeric addresses as they are.
+  bool expand(const std::string& addr, std::vector<Port>* out, std::string* error) const {
     ListenAddress la;
     std::string err;
-    if (!parse_listen_address(addr, &la, &err)) return err;
-    addrinfo hints{};
-    hints.ai_family = la.ipv6 ? AF_INET6 : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(la.port);
-    int gai = getaddrinfo(la.host.empty() ? nullptr : la.host.c_str(), port.c_str(), &hints, &res);
-    if (gai != 0) return "cannot resolve \"" + la.host + "\": " + gai_strerror(gai);
-    std::string why;
-    int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      why = std::strerror(errno);
-    } else {
-      int one = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        why = errno == EADDRINUSE ? "address already in use" : std::strerror(errno);
+    if (!parse_listen_address(addr, &la, &err)) {
+      *error = "invalid listen address \"" + addr + "\": " + err;
+      return false;
+    }
+    const std::string port = std::to_string(la.port);
+    auto v4 = [&](const std::string& host) {
+      out->push_back({host + ":" + port, host + ":" + port, AF_INET, host, la.port, false});
+    };
+    auto v6 = [&](const std::string& host) {
+      out->push_back(
+          {"[" + host + "]:" + port, "[" + host + "]:" + port, AF_INET6, host, la.port, false});
+    };
+    auto ipv6_off = [&](const char* instead) {
+      log::warn("IPv6 is off in this kernel: listening on IPv4 only",
+                {{"listener", opts_.name}, {"address", addr}, {"instead", instead}});
+    };
+    if (la.host.empty() || (la.ipv6 && la.host == "::")) {
+      if (ipv6_available()) {
+        out->push_back({"+" + port, "[::]:" + port, AF_INET6, "", la.port, true});
+      } else {
+        ipv6_off(("0.0.0.0:" + port).c_str());
+        v4("0.0.0.0");
       }
-      ::close(fd);
+      return true;
+    }
+    if (la.ipv6) {
+      v6(la.host);  // explicit: fails at bind when IPv6 is off
+      return true;
+    }
+    in_addr a4{};
+    if (inet_pton(AF_INET, la.host.c_str(), &a4) == 1) {
+      v4(la.host);
+      return true;
+    }
+    if (la.host == "localhost") {
+      v4("127.0.0.1");
+      if (ipv6_available()) {
+        v6("::1");
+      } else {
+        ipv6_off(("127.0.0.1:" + port).c_str());
+      }
+      return true;
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int gai = getaddrinfo(la.host.c_str(), nullptr, &hints, &res);
+    if (gai != 0) {
+      *error =
+          "cannot resolve \"" + la.host + "\" of listen address " + addr + ": " + gai_strerror(gai);
+      return false;
+    }
+    bool v6ok = ipv6_available();
+    size_t before = out->size();
+    for (addrinfo* r = res; r; r = r->ai_next) {
+      char buf[INET6_ADDRSTRLEN] = {0};
+      if (r->ai_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(r->ai_addr)->sin_addr, buf, sizeof buf);
+      } else if (r->ai_family == AF_INET6 && v6ok) {
+        inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr, buf,
+                  sizeof buf);
+      } else {
+        continue;
+      }
+      bool seen = false;
+      for (size_t i = before; i < out->size(); ++i) seen = seen || (*out)[i].host == buf;
+      if (seen) continue;
+      if (r->ai_family == AF_INET) {
+        v4(buf);
+      } else {
+        v6(buf);
+      }
     }
     freeaddrinfo(res);
+    if (out->size() == before) {
+      *error = "listen address " + addr + ": \"" + la.host + "\" has no usable address";
+      return false;
+    }
+    return true;
+  }
+
+  // Binds a throwaway socket like civetweb would; returns the error text, empty when it binds.
+  static std::string probe_bind(const Port& p, bool* in_use) {
+    int fd = ::socket(p.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::strerror(errno);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    std::string why;
+    int rc = -1;
+    if (p.family == AF_INET6) {
+      int v6only = p.dual ? 0 : 1;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(static_cast<uint16_t>(p.port));
+      if (!p.host.empty() && inet_pton(AF_INET6, p.host.c_str(), &a.sin6_addr) != 1) {
+        ::close(fd);
+        return "invalid IPv6 address \"" + p.host + "\"";
+      }
+      rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+    } else {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(p.port));
+      inet_pton(AF_INET, p.host.c_str(), &a.sin_addr);
+      rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+    }
+    if (rc != 0) {
+      if (errno == EADDRINUSE) *in_use = true;
+      why = errno == EADDRINUSE ? "address already in use" : std::strerror(errno);
+    }
+    ::close(fd);
     return why;
   }
 
@@ -257,6 +428,60 @@ class CivetServer final : public HttpServer {
   std::shared_ptr<const WebState> web() const {
     std::lock_guard<std::mutex> lk(web_mu_);
     return web_;
+  }
+
+  // The per-source key: an IPv4 address (IPv4-mapped IPv6 included) or an IPv6 /64, the
+  // smallest block a host usually gets.
+  static std::string source_key(const sockaddr* sa) {
+    if (sa->sa_family == AF_INET) {
+      const auto* a = &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr;
+      return std::string(reinterpret_cast<const char*>(a), 4);
+    }
+    if (sa->sa_family == AF_INET6) {
+      const auto* a = &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+      if (IN6_IS_ADDR_V4MAPPED(a)) return std::string(reinterpret_cast<const char*>(a) + 12, 4);
+      return std::string(reinterpret_cast<const char*>(a), 8);
+    }
+    return {};
+  }
+  static std::string source_key(const char* text) {
+    sockaddr_in a4{};
+    sockaddr_in6 a6{};
+    if (inet_pton(AF_INET, text, &a4.sin_addr) == 1) {
+      a4.sin_family = AF_INET;
+      return source_key(reinterpret_cast<const sockaddr*>(&a4));
+    }
+    if (inet_pton(AF_INET6, text, &a6.sin6_addr) == 1) {
+      a6.sin6_family = AF_INET6;
+      return source_key(reinterpret_cast<const sockaddr*>(&a6));
+    }
+    return {};
+  }
+
+  // Master thread, right after accept(): false closes the connection at once.
+  bool admit(const sockaddr* remote) {
+    if (opts_.max_connections_per_source > 0) {
+      std::string key = source_key(remote);
+      std::lock_guard<std::mutex> lk(sources_mu_);
+      int& n = sources_[key];
+      if (n >= opts_.max_connections_per_source) {
+        metrics_.refused_per_source->Increment();
+        return false;
+      }
+      ++n;
+    }
+    metrics_.connections->Increment();
+    return true;
+  }
+
+  // A worker thread, after civetweb closed a connection admit() let in.
+  void release(const char* remote_text) {
+    metrics_.connections->Decrement();
+    if (opts_.max_connections_per_source <= 0) return;
+    std::string key = source_key(remote_text);
+    std::lock_guard<std::mutex> lk(sources_mu_);
+    auto it = sources_.find(key);
+    if (it != sources_.end() && --it->second <= 0) sources_.erase(it);
   }
 
   static int dispatch(mg_connection* conn, void* self_ptr) {
@@ -314,9 +539,14 @@ class CivetServer final : public HttpServer {
   }
 
   HttpServerOptions opts_;
+  ListenerMetrics metrics_;
+  std::vector<Port> ports_;
+  bool in_use_ = false;
   std::string tls_error_;  // set by http_tls_init when it fails
   mutable std::mutex web_mu_;
   std::shared_ptr<const WebState> web_;  // null: no --web.config.file
+  std::mutex sources_mu_;
+  std::unordered_map<std::string, int> sources_;  // open connections by source_key
   std::map<std::string, HttpHandler> routes_;
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};
@@ -329,6 +559,10 @@ class CivetServer final : public HttpServer {
 
 std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options) {
   return std::make_unique<CivetServer>(options);
+}
+
+std::shared_ptr<prometheus::Collectable> http_server_metrics() {
+  return http_metrics_registry().registry;
 }
 
 }  // namespace vitals

@@ -12,6 +12,10 @@
 #include <utility>
 #include <vector>
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace vitals {
 
 class HttpRequest {
@@ -44,10 +48,20 @@ struct WebConfig;
 class HttpTlsSettings;
 
 struct HttpServerOptions {
-  std::vector<std::string> listen_addresses;  // "[host]:port"
-  int threads = 16;
+  // "host:port", "[v6-host]:port", ":port" (both families, like node_exporter), "localhost:port"
+  // (127.0.0.1 and ::1). Without IPv6 in the kernel, ":port" and "localhost" fall back to IPv4
+  // with a warning; an explicit IPv6 address fails.
+  std::vector<std::string> listen_addresses;
+  std::string name = "metrics";  // the listener label of the vitals_web_* self metrics
+  int threads = 16;              // server threads: the most connections served at once
+  // Connections one client address (IPv4, or IPv6 /64) may hold; more are closed at accept,
+  // before they take a thread. 0: no limit.
+  int max_connections_per_source = 0;
+  // Time a client has to send the request header; also the longest stall while reading a
+  // body or writing a response.
   int request_timeout_ms = 10000;
   int keep_alive_timeout_ms = 5000;
+  int max_header_bytes = 16384;  // request line and headers; larger requests get 413
   // Null: plain HTTP, no authentication. Otherwise its TLS settings (every listening address
   // serves HTTPS when tls_server_config is on), basic auth users and response headers apply.
   std::shared_ptr<const WebConfig> web_config;
@@ -62,6 +76,8 @@ class HttpServer {
   virtual void route(std::string path, HttpHandler handler) = 0;
   // Binds every address. On failure returns false with a one-line reason.
   virtual bool start(std::string* error) = 0;
+  // After a failed start(): true when an address was taken by another socket (EADDRINUSE).
+  virtual bool address_in_use() const = 0;
   // Stops the server and releases its threads and sockets (may take a few seconds with
   // civetweb, whose threads poll for the stop flag).
   virtual void stop() = 0;
@@ -78,5 +94,9 @@ class HttpServer {
 };
 
 std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options);
+
+// The HTTP servers' self metrics, by listener: vitals_web_connections,
+// vitals_web_connections_max and vitals_web_connections_refused_total.
+std::shared_ptr<prometheus::Collectable> http_server_metrics();
 
 }  // namespace vitals

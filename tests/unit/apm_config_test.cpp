@@ -15,8 +15,14 @@ TEST(ApmConfig, Defaults) {
   auto r = parse_args({});
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   const apm::ApmConfig a = apm::apm_config(r.config);
-  EXPECT_EQ(a.otlp_listen_address, ":4318");
-  EXPECT_EQ(a.zipkin_listen_address, ":9411");
+  EXPECT_EQ(a.otlp_listen_address, "localhost:4318");
+  EXPECT_EQ(a.zipkin_listen_address, "localhost:9411");
+  EXPECT_TRUE(a.otlp_address_default);
+  EXPECT_TRUE(a.zipkin_address_default);
+  EXPECT_EQ(a.max_connections, 32);
+  EXPECT_EQ(a.max_connections_per_source, 16);
+  EXPECT_EQ(a.read_header_timeout_ms, 5000);
+  EXPECT_EQ(a.max_header_bytes, 16384);
   EXPECT_EQ(a.max_series, 10000);
   EXPECT_EQ(a.series_expiry, std::chrono::minutes(15));
   ASSERT_EQ(a.buckets.size(), 16u);
@@ -33,6 +39,8 @@ TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
   const apm::ApmConfig a = apm::apm_config(r.config);
   EXPECT_EQ(a.otlp_listen_address, "");
   EXPECT_EQ(a.zipkin_listen_address, "127.0.0.1:1");
+  EXPECT_FALSE(a.otlp_address_default);  // given, even empty: a taken port fails
+  EXPECT_FALSE(a.zipkin_address_default);
   EXPECT_EQ(a.dimensions, (std::vector<std::string>{"http.route", "http.request.method"}));
   EXPECT_EQ(a.buckets, (std::vector<double>{0.1, 1, 10}));
   EXPECT_EQ(a.max_series, 5);
@@ -54,6 +62,8 @@ TEST(ApmConfig, BadValuesNameTheFlag) {
       {"--apm.max-request-bytes=10", "flag --apm.max-request-bytes: must be between"},
       {"--apm.max-concurrent-requests=0", "flag --apm.max-concurrent-requests: must be between"},
       {"--apm.service-graph.wait=0s", "flag --apm.service-graph.wait: invalid duration"},
+      {"--apm.max-connections-per-source=-1",
+       "flag --apm.max-connections-per-source: must be between 0 and 1024"},
   };
   for (const auto& c : cases) {
     auto r = parse_args({c.arg});
@@ -73,7 +83,7 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
     if (m.name == "apm") apm = &m;
   }
   ASSERT_NE(apm, nullptr);
-  EXPECT_EQ(apm->options.size(), 15u);
+  EXPECT_EQ(apm->options.size(), 16u);
   auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);

@@ -21,6 +21,10 @@ TEST(Config, Defaults) {
   ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
   EXPECT_EQ(r.config.listen_addresses, std::vector<std::string>{":9100"});
   EXPECT_EQ(r.config.telemetry_path, "/metrics");
+  EXPECT_EQ(r.config.web_max_connections, 64);
+  EXPECT_EQ(r.config.web_max_connections_per_source, 8);
+  EXPECT_EQ(r.config.web_read_header_timeout_ms, 5000);
+  EXPECT_EQ(r.config.web_max_header_bytes, 16384);
   EXPECT_EQ(r.config.paths.procfs, "/proc");
   EXPECT_EQ(r.config.paths.sysfs, "/sys");
   EXPECT_TRUE(enabled(r.config, "loadavg"));
@@ -73,6 +77,9 @@ TEST(Config, ErrorsNameTheFlag) {
       {{"--log.format=xml"}, "flag --log.format: unknown format \"xml\""},
       {{"--collector.timeout=soon"}, "flag --collector.timeout: invalid duration"},
       {{"--web.telemetry-path=metrics"}, "flag --web.telemetry-path: must start with /"},
+      {{"--web.read-header-timeout=10ms"}, "flag --web.read-header-timeout: invalid duration"},
+      {{"--web.max-header-bytes=100"}, "flag --web.max-header-bytes: must be between"},
+      {{"--web.max-connections-per-source=-1"}, "flag --web.max-connections-per-source"},
       {{"--config.file=/nonexistent/vitals.conf"}, "flag --config.file: cannot open"},
   };
   for (const auto& c : cases) {
