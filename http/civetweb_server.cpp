@@ -159,8 +159,11 @@ class CivetServer final : public HttpServer {
       return static_cast<CivetServer*>(self_ptr)->admit(remote) ? 1 : 0;
     };
     cb.connection_closed = [](const mg_connection* c) {
-      auto* self = static_cast<CivetServer*>(mg_get_request_info(c)->user_data);
-      if (self) self->release(mg_get_request_info(c)->remote_addr);
+      // request_info is there after a failed TLS handshake too (our civetweb patch
+      // tls-failure-request-info.patch); never dereference a null one.
+      const mg_request_info* info = mg_get_request_info(c);
+      auto* self = info ? static_cast<CivetServer*>(info->user_data) : nullptr;
+      if (self) self->release(info->remote_addr);
     };
     if (opts_.tls) {
       // civetweb creates the SSL_CTX; http/tls.cpp sets it up from the listener's settings.

@@ -237,8 +237,10 @@ basic_auth_users:
             status, _, body = agent.https("/metrics")
             self.assertEqual(status, 200)
             self.assertIn(b"node_load1 ", body)
-            # No certificate, one from another CA, one from the CA without an allowed SAN.
-            for client in (None, "rogue", "wrongsan"):
+            # No certificate, one from another CA, one from the CA without an allowed SAN; four
+            # times each, more than --web.max-connections-per-source: failed handshakes must not
+            # hold their source's count (nor crash the server).
+            for client in (None, "rogue", "wrongsan") * 4:
                 with self.subTest(client=client):
                     ctx = ssl.create_default_context(cafile=self.certs.p("ca.crt"))
                     if client:
@@ -422,9 +424,10 @@ basic_auth_users:
                 c.close()
                 return r.status
 
-            self.assertEqual(wait_until(metrics_status, what="metrics listener"), 401)
-            # The span listener starts after the metrics one (and civetweb answers 404 for a
-            # moment after it listens, before the handler is registered): wait for alice's 200.
+            # civetweb answers 404 for a moment after it listens, before the handler is
+            # registered: wait for the answers that count. The span listener starts after the
+            # metrics one.
+            wait_until(lambda: metrics_status() == 401, what="metrics listener")
             wait_until(lambda: metrics_status() and post(
                 {"Authorization": basic("alice", "secret")}) == 200, what="OTLP listener")
             self.assertEqual(post({"Authorization": basic("prom", "s3cret")}), 401)
