@@ -447,14 +447,18 @@ class CivetServer final : public HttpServer {
     }
     return {};
   }
-  static std::string source_key(const char* text) {
+  // The same key from civetweb's text form of the address (getnameinfo: a link-local IPv6
+  // address carries "%interface", which inet_pton refuses).
+  static std::string source_key(const char* remote_text) {
+    std::string text(remote_text);
+    if (size_t pct = text.find('%'); pct != std::string::npos) text.resize(pct);
     sockaddr_in a4{};
     sockaddr_in6 a6{};
-    if (inet_pton(AF_INET, text, &a4.sin_addr) == 1) {
+    if (inet_pton(AF_INET, text.c_str(), &a4.sin_addr) == 1) {
       a4.sin_family = AF_INET;
       return source_key(reinterpret_cast<const sockaddr*>(&a4));
     }
-    if (inet_pton(AF_INET6, text, &a6.sin6_addr) == 1) {
+    if (inet_pton(AF_INET6, text.c_str(), &a6.sin6_addr) == 1) {
       a6.sin6_family = AF_INET6;
       return source_key(reinterpret_cast<const sockaddr*>(&a6));
     }
