@@ -165,6 +165,12 @@ class CivetServer final : public HttpServer {
       auto* self = info ? static_cast<CivetServer*>(info->user_data) : nullptr;
       if (self) self->release(info->remote_addr);
     };
+    // Every request goes to dispatch() from the start: a handler registered with
+    // mg_set_request_handler after mg_start2 left a moment in which the listening server
+    // answered 404 to everything.
+    cb.begin_request = [](mg_connection* c) {
+      return dispatch(c, mg_get_request_info(c)->user_data);
+    };
     if (opts_.tls) {
       // civetweb creates the SSL_CTX; http/tls.cpp sets it up from the listener's settings.
       cb.init_ssl = [](void* ssl_ctx, void* self_ptr) {
@@ -198,7 +204,6 @@ class CivetServer final : public HttpServer {
                (errtext[0] ? errtext : "unknown error");
       return false;
     }
-    mg_set_request_handler(ctx_, "/", &CivetServer::dispatch, this);
     return true;
   }
 

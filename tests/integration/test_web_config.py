@@ -219,6 +219,7 @@ basic_auth_users:
                 return r.status, r.getheader("WWW-Authenticate")
 
             self.assertEqual(wait_until(lambda: get({}), what="plain HTTP listener"), (401, "Basic"))
+            self.assertEqual(get({"Authorization": basic("prom", "wrong")}), (401, "Basic"))
             self.assertEqual(get({"Authorization": basic("prom", "s3cret")}), (200, None))
         finally:
             p.terminate()
@@ -424,10 +425,8 @@ basic_auth_users:
                 c.close()
                 return r.status
 
-            # civetweb answers 404 for a moment after it listens, before the handler is
-            # registered: wait for the answers that count. The span listener starts after the
-            # metrics one.
-            wait_until(lambda: metrics_status() == 401, what="metrics listener")
+            self.assertEqual(wait_until(metrics_status, what="metrics listener"), 401)
+            # The span listener starts after the metrics one.
             wait_until(lambda: metrics_status() and post(
                 {"Authorization": basic("alice", "secret")}) == 200, what="OTLP listener")
             self.assertEqual(post({"Authorization": basic("prom", "s3cret")}), 401)
