@@ -21,6 +21,7 @@
 #include "core/worker_pool.h"
 #include "exporter/web.h"
 #include "http/server.h"
+#include "http/web_config.h"
 
 namespace {
 
@@ -34,6 +35,38 @@ vitals::WebOptions web_options(const Config& c) {
   w.gzip_level = c.web_gzip_level;
   w.collector_timeout = c.collector_timeout;
   return w;
+}
+
+// Reads --web.config.file (or --apm.web.config.file) into *out; an empty path is no file (plain
+// HTTP, no auth). False with the one-line reason.
+bool load_web(const std::string& path, std::shared_ptr<const vitals::WebConfig>* out,
+              std::string* error) {
+  if (path.empty()) {
+    out->reset();
+    return true;
+  }
+  auto c = std::make_shared<vitals::WebConfig>();
+  if (!vitals::load_web_config(path, c.get(), error)) return false;
+  *out = std::move(c);
+  return true;
+}
+
+// The metrics listener's web config and the span listeners' (--apm.web.config.file, else the
+// same).
+struct WebConfigs {
+  std::shared_ptr<const vitals::WebConfig> metrics, apm;
+};
+bool load_webs(const Config& c, WebConfigs* out, std::string* error) {
+  WebConfigs w;
+  if (!load_web(c.web_config_file, &w.metrics, error)) return false;
+  std::string apm_file = vitals::apm::apm_config(c).web_config_file;
+  if (apm_file.empty()) {
+    w.apm = w.metrics;
+  } else if (!load_web(apm_file, &w.apm, error)) {
+    return false;
+  }
+  *out = std::move(w);
+  return true;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -97,7 +130,13 @@ int main(int argc, char** argv) {
   scraper.set_collectors(set);
   vitals::Web web(scraper, web_options(config));
 
+  WebConfigs webs;
+  if (!load_webs(config, &webs, &err)) {
+    std::fprintf(stderr, "vitals: %s\n", err.c_str());
+    return 1;
+  }
   vitals::HttpServerOptions so;
+  so.web_config = webs.metrics;
   so.listen_addresses = config.listen_addresses;
   so.threads = config.web_max_connections;
   so.max_connections_per_source = config.web_max_connections_per_source;
@@ -125,7 +164,7 @@ int main(int argc, char** argv) {
     vitals::log::error("cannot start", {{"err", err}});
     return 1;
   }
-  if (!apm.start(&err)) {
+  if (!apm.start(&err, webs.apm)) {
     vitals::log::error("cannot start", {{"err", err}});
     std::fprintf(stderr, "vitals: %s\n", err.c_str());
     server->stop();
@@ -143,6 +182,18 @@ int main(int argc, char** argv) {
     if (sigwait(&sigs, &sig) != 0) continue;
     if (sig == SIGHUP) {
       ConfigResult next = vitals::parse_config(argc, argv);
+      // The web config files first, on their own: a bad one keeps the running one (and the
+      // other settings still reload), a bad flag set still re-reads them.
+      WebConfigs next_webs;
+      std::string werr;
+      if (!load_webs(next.action == ConfigResult::kRun ? next.config : config, &next_webs, &werr) ||
+          !server->set_web_config(next_webs.metrics, &werr) ||
+          !apm.set_web_config(next_webs.apm, &werr)) {
+        vitals::log::error("web config reload failed, keeping the running one", {{"err", werr}});
+      } else if (next_webs.metrics || webs.metrics || next_webs.apm || webs.apm) {
+        webs = std::move(next_webs);
+        vitals::log::info("web config reloaded");
+      }
       if (next.action != ConfigResult::kRun) {
         vitals::log::error(
             "reload failed, keeping the running configuration",

@@ -53,7 +53,7 @@ ApmModule::~ApmModule() {
   stop();
 }
 
-bool ApmModule::start(std::string* error) {
+bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) {
   auto listen = [&](const std::string& addr, bool is_default, const char* flag, const char* path,
                     bool zipkin, std::unique_ptr<HttpServer>* out, std::atomic<int>* up) {
     if (addr.empty()) return true;
@@ -61,6 +61,7 @@ bool ApmModule::start(std::string* error) {
     so.listen_addresses = {addr};
     so.name = zipkin ? "zipkin" : "otlp";
     so.threads = config_.max_connections;
+    so.web_config = web;
     so.max_connections_per_source = config_.max_connections_per_source;
     so.request_timeout_ms = config_.read_header_timeout_ms;
     so.max_header_bytes = config_.max_header_bytes;
@@ -95,6 +96,13 @@ bool ApmModule::start(std::string* error) {
                 "apm.otlp.listen-address", "/v1/traces", false, &otlp_, &otlp_up_) &&
          listen(config_.zipkin_listen_address, config_.zipkin_address_default,
                 "apm.zipkin.listen-address", "/api/v2/spans", true, &zipkin_, &zipkin_up_);
+}
+
+bool ApmModule::set_web_config(std::shared_ptr<const WebConfig> web, std::string* error) {
+  for (auto* s : {&otlp_, &zipkin_}) {
+    if (*s && !(*s)->set_web_config(web, error)) return false;
+  }
+  return true;
 }
 
 bool ApmModule::drain(std::chrono::milliseconds timeout) {

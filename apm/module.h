@@ -19,8 +19,12 @@ class ApmModule {
  public:
   explicit ApmModule(const ApmConfig& config);
   ~ApmModule();
-  // Starts the enabled listeners; false with a reason naming the flag.
-  bool start(std::string* error);
+  // Starts the enabled listeners; false with a reason naming the flag. `web` (TLS, basic auth;
+  // null: plain HTTP) applies to both listeners.
+  bool start(std::string* error, std::shared_ptr<const WebConfig> web = nullptr);
+  // A re-read web config (SIGHUP); false with the reason when a listener refused it (the
+  // listeners that took it keep it).
+  bool set_web_config(std::shared_ptr<const WebConfig> web, std::string* error);
   // Stops accepting spans and waits for in-flight requests.
   void stop();
   // For a quick process exit: new span requests get 503, in-flight ones finish (at most

@@ -21,6 +21,7 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
     (otlp ? a->otlp_listen_address : a->zipkin_listen_address) = v;
     (otlp ? a->otlp_address_default : a->zipkin_address_default) = !o.is_set(name);
   }
+  a->web_config_file = o.str("web.config.file");
   a->dimensions = o.strs("dimension");
   if (a->dimensions.size() > 8) return "flag --apm.dimension: at most 8 dimensions";
   for (const auto& d : a->dimensions) {
@@ -111,6 +112,7 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
   {
     {"otlp.listen-address", K::kString, "localhost:4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"zipkin.listen-address", K::kString, "localhost:9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
+    {"web.config.file", K::kString, "", "Web config file (TLS, client certificates, basic auth) of the span listeners; empty: the one of --web.config.file. Re-read on SIGHUP."},
     {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},
     {"buckets", K::kString, "", "Span duration histogram bucket bounds in seconds (also with --apm.histogram-unit=ms), comma-separated, ascending; empty: the naming's default (otel: the spanmetrics connector's 2 ms .. 15 s; tempo: Tempo's 2 ms doubling to 16.384 s)."},
     {"metric-names", K::kString, "otel", "Span metric names and labels: otel (the spanmetrics connector's, traces_span_metrics_*) or tempo (Tempo's metrics-generator's, traces_spanmetrics_*)."},

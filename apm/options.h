@@ -39,6 +39,7 @@ struct ApmConfig {
   bool native_histograms = false;  // native duration histograms (protobuf scrapes)
   int native_histogram_schema = 3;
   int64_t native_histogram_max_buckets = 160;
+  std::string web_config_file;  // --apm.web.config.file; empty: --web.config.file's
   bool operator==(const ApmConfig&) const = default;
 };
 

@@ -49,6 +49,7 @@ void build(po::options_description& d) {
     ("web.read-header-timeout", po::value<std::string>()->default_value("5s"), "Time a client has to send its request header, on every listener; also the longest stall while reading a request body or writing a response.")
     ("web.max-header-bytes", po::value<int>()->default_value(16384), "Largest request line and headers, on every listener; larger requests get 413.")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
+    ("web.config.file", po::value<std::string>()->default_value(""), "Path to a web config file (exporter-toolkit's web-config.yml: TLS, client certificates, basic auth, response headers); re-read on SIGHUP. Empty: plain HTTP.")
     ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info and the APM module's vitals_apm_* stay).")
     ("path.procfs", po::value<std::string>()->default_value("/proc"), "procfs mountpoint.")
     ("path.sysfs", po::value<std::string>()->default_value("/sys"), "sysfs mountpoint.")
@@ -408,6 +409,7 @@ ConfigResult parse_config(int argc, const char* const* argv) {
   if (c.web_gzip_level < 1 || c.web_gzip_level > 9) {
     return fail("flag --web.gzip-level: must be between 1 and 9");
   }
+  c.web_config_file = vm["web.config.file"].as<std::string>();
   c.disable_exporter_metrics = vm["web.disable-exporter-metrics"].as<bool>();
   c.paths.procfs = vm["path.procfs"].as<std::string>();
   c.paths.sysfs = vm["path.sysfs"].as<std::string>();

@@ -23,6 +23,7 @@ struct Config {
   int web_read_header_timeout_ms = 5000;   // every listener, APM's too
   int web_max_header_bytes = 16384;        // every listener, APM's too
   int web_gzip_level = 1;
+  std::string web_config_file;  // --web.config.file; read by the agent (http/web_config.h)
   bool disable_exporter_metrics = false;
   Paths paths;
   std::vector<std::string> enabled_collectors;  // sorted

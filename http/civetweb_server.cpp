@@ -24,8 +24,10 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "http/basic_auth.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "http/web_config.h"
 
 namespace vitals {
 namespace {
@@ -107,6 +109,17 @@ class CivetServer final : public HttpServer {
   void route(std::string path, HttpHandler h) override { routes_[std::move(path)] = std::move(h); }
 
   bool start(std::string* error) override {
+    if (opts_.web_config) {
+      if (opts_.web_config->tls.enabled && !opts_.tls) {
+        std::string err;
+        opts_.tls = HttpTlsSettings::create(opts_.web_config->tls, &err);
+        if (!opts_.tls) {
+          *error = "web config " + opts_.web_config->path + ": " + err;
+          return false;
+        }
+      }
+      web_ = make_web_state(opts_.web_config, nullptr);
+    }
     if (!init_library(opts_.tls != nullptr, error)) return false;
     for (const auto& a : opts_.listen_addresses) {
       if (!expand(a, &ports_, error)) return false;
@@ -146,8 +159,17 @@ class CivetServer final : public HttpServer {
       return static_cast<CivetServer*>(self_ptr)->admit(remote) ? 1 : 0;
     };
     cb.connection_closed = [](const mg_connection* c) {
-      auto* self = static_cast<CivetServer*>(mg_get_request_info(c)->user_data);
-      if (self) self->release(mg_get_request_info(c)->remote_addr);
+      // request_info is there after a failed TLS handshake too (our civetweb patch
+      // tls-failure-request-info.patch); never dereference a null one.
+      const mg_request_info* info = mg_get_request_info(c);
+      auto* self = info ? static_cast<CivetServer*>(info->user_data) : nullptr;
+      if (self) self->release(info->remote_addr);
+    };
+    // Every request goes to dispatch() from the start: a handler registered with
+    // mg_set_request_handler after mg_start2 left a moment in which the listening server
+    // answered 404 to everything.
+    cb.begin_request = [](mg_connection* c) {
+      return dispatch(c, mg_get_request_info(c)->user_data);
     };
     if (opts_.tls) {
       // civetweb creates the SSL_CTX; http/tls.cpp sets it up from the listener's settings.
@@ -182,7 +204,6 @@ class CivetServer final : public HttpServer {
                (errtext[0] ? errtext : "unknown error");
       return false;
     }
-    mg_set_request_handler(ctx_, "/", &CivetServer::dispatch, this);
     return true;
   }
 
@@ -201,6 +222,24 @@ class CivetServer final : public HttpServer {
 
   int active_connections() const override { return active_.load(); }
   bool address_in_use() const override { return in_use_; }
+
+  bool set_web_config(std::shared_ptr<const WebConfig> config, std::string* error) override {
+    bool tls_on = config && config->tls.enabled;
+    if (tls_on != (opts_.tls != nullptr)) {
+      *error = std::string("TLS cannot be switched ") + (tls_on ? "on" : "off") +
+               " without a restart (tls_server_config)";
+      return false;
+    }
+    std::string err;
+    if (tls_on && !(opts_.tls->config() == config->tls) && !opts_.tls->update(config->tls, &err)) {
+      *error = "web config " + config->path + ": " + err;
+      return false;
+    }
+    auto next = config ? make_web_state(config, web()) : nullptr;
+    std::lock_guard<std::mutex> lk(web_mu_);
+    web_ = std::move(next);
+    return true;
+  }
 
  private:
   static std::string join(const std::vector<std::string>& v) {
@@ -373,6 +412,32 @@ class CivetServer final : public HttpServer {
     return why;
   }
 
+  // What the dispatcher needs of the web config: swapped whole on a reload.
+  struct WebState {
+    std::shared_ptr<const WebConfig> config;
+    std::shared_ptr<BasicAuth> auth;  // null: no users, no authentication
+  };
+
+  // The users' cache survives a reload that leaves them unchanged.
+  static std::shared_ptr<const WebState> make_web_state(std::shared_ptr<const WebConfig> c,
+                                                        std::shared_ptr<const WebState> prev) {
+    auto s = std::make_shared<WebState>();
+    if (!c->basic_auth_users.empty()) {
+      if (prev && prev->auth && prev->config->basic_auth_users == c->basic_auth_users) {
+        s->auth = prev->auth;
+      } else {
+        s->auth = std::make_shared<BasicAuth>(c->basic_auth_users);
+      }
+    }
+    s->config = std::move(c);
+    return s;
+  }
+
+  std::shared_ptr<const WebState> web() const {
+    std::lock_guard<std::mutex> lk(web_mu_);
+    return web_;
+  }
+
   // The per-source key: an IPv4 address (IPv4-mapped IPv6 included) or an IPv6 /64, the
   // smallest block a host usually gets.
   static std::string source_key(const sockaddr* sa) {
@@ -438,10 +503,14 @@ class CivetServer final : public HttpServer {
     HttpResponse resp;
     auto it = self->routes_.find(std::string(req.path()));
     bool draining = self->draining_.load();
+    auto web = self->web();
     try {
       if (draining) {
         resp.set(503, "text/plain; charset=utf-8", "shutting down\n");
         resp.headers.emplace_back("Connection", "close");
+      } else if (web && web->auth && !web->auth->check_header(req.header("Authorization"))) {
+        resp.set(401, "text/plain; charset=utf-8", "Unauthorized\n");
+        resp.headers.emplace_back("WWW-Authenticate", "Basic");
       } else if (it == self->routes_.end()) {
         resp.set(404, "text/plain; charset=utf-8", "404 page not found\n");
       } else {
@@ -451,6 +520,9 @@ class CivetServer final : public HttpServer {
       log::error("http handler failed", {{"path", req.path()}, {"err", e.what()}});
       resp = HttpResponse{};
       resp.set(500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what() + "\n");
+    }
+    if (web) {
+      for (const auto& h : web->config->headers) resp.headers.push_back(h);
     }
     // Status line, headers and body in one write: civetweb's header API sends each header
     // line with its own send(2), which with TCP_NODELAY costs a packet apiece.
@@ -483,6 +555,8 @@ class CivetServer final : public HttpServer {
   std::vector<Port> ports_;
   bool in_use_ = false;
   std::string tls_error_;  // set by http_tls_init when it fails
+  mutable std::mutex web_mu_;
+  std::shared_ptr<const WebState> web_;  // null: no --web.config.file
   std::mutex sources_mu_;
   std::unordered_map<std::string, int> sources_;  // open connections by source_key
   std::map<std::string, HttpHandler> routes_;

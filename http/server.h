@@ -42,9 +42,10 @@ struct HttpResponse {
 
 using HttpHandler = std::function<void(HttpRequest&, HttpResponse&)>;
 
-// TLS settings of a listener (--web.config.file's tls_server_config); defined with the TLS
-// setup in http/tls.h, opaque to everything else.
-struct HttpTlsSettings;
+// --web.config.file (http/web_config.h): TLS, basic auth users, response headers.
+struct WebConfig;
+// The TLS side of a listener, built from WebConfig's tls_server_config (http/tls.h).
+class HttpTlsSettings;
 
 struct HttpServerOptions {
   // "host:port", "[v6-host]:port", ":port" (both families, like node_exporter), "localhost:port"
@@ -61,8 +62,11 @@ struct HttpServerOptions {
   int request_timeout_ms = 10000;
   int keep_alive_timeout_ms = 5000;
   int max_header_bytes = 16384;  // request line and headers; larger requests get 413
-  // Null: plain HTTP. Otherwise every listening address serves HTTPS with these settings.
-  std::shared_ptr<const HttpTlsSettings> tls;
+  // Null: plain HTTP, no authentication. Otherwise its TLS settings (every listening address
+  // serves HTTPS when tls_server_config is on), basic auth users and response headers apply.
+  std::shared_ptr<const WebConfig> web_config;
+  // Made by start() from web_config's tls_server_config; null: plain HTTP.
+  std::shared_ptr<HttpTlsSettings> tls;
 };
 
 class HttpServer {
@@ -83,6 +87,10 @@ class HttpServer {
   virtual bool drain(std::chrono::milliseconds timeout) = 0;
   // Connections being served right now.
   virtual int active_connections() const = 0;
+  // A re-read --web.config.file (SIGHUP): users, headers and TLS settings apply from the next
+  // request or connection. TLS cannot be switched on or off without a restart. On failure the
+  // running configuration stays and *error says why.
+  virtual bool set_web_config(std::shared_ptr<const WebConfig> config, std::string* error) = 0;
 };
 
 std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options);

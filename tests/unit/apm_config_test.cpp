@@ -112,7 +112,7 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
     if (m.name == "apm") apm = &m;
   }
   ASSERT_NE(apm, nullptr);
-  EXPECT_EQ(apm->options.size(), 17u);
+  EXPECT_EQ(apm->options.size(), 18u);
   auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);
