@@ -21,9 +21,9 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"btrfs", "dmi", "drbd", "drm", "fibrechannel", "infiniband", "ksmd",
-                        "lnstat", "logind", "meminfo_numa", "mountstats", "network_route", "nfs",
-                        "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
+  for (const char* n :
+       {"btrfs", "dmi", "drbd", "drm", "fibrechannel", "infiniband", "lnstat", "logind",
+        "mountstats", "network_route", "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "collectors/procfs/buddyinfo.h"
+#include "collectors/sysfs/node_meminfo.h"
 
 namespace vitals {
 namespace {
@@ -32,6 +33,50 @@ TEST(Buddyinfo, ParsesZonesAndReportsBadLines) {
   EXPECT_TRUE(has(b.errors, 0, "line 3: invalid number")) << b.errors[0].text();
   EXPECT_TRUE(has(b.errors, 1, "line 4: expected 3 orders, got 2")) << b.errors[1].text();
   EXPECT_TRUE(has(b.errors, 2, "line 5:")) << b.errors[2].text();
+}
+
+TEST(NodeMeminfo, ScalesKilobytesAndReportsBadLines) {
+  sysfs::NodeMemFile f;
+  sysfs::parse_node_meminfo(
+      "Node 0 MemTotal:       134182340 kB\n"
+      "Node 0 Active(anon):     691324 kB\n"
+      "Node 0 HugePages_Total:     0\n"
+      "Node 0 Dirty:\n"
+      "Node 0 Bounce:   x kB\n"
+      "Node 0 Other:   1 MB\n"
+      "\n"
+      "Node 1 HugePages_Free:     3\n",
+      f);
+  ASSERT_EQ(f.values.size(), 4u);
+  EXPECT_EQ(f.values[0].name, "MemTotal");
+  EXPECT_EQ(f.values[0].node, "0");
+  EXPECT_EQ(f.values[0].value, 134182340.0 * 1024);
+  EXPECT_EQ(f.values[1].name, "Active(anon)");
+  EXPECT_EQ(f.values[2].value, 0);
+  EXPECT_EQ(f.values[3].node, "1");
+  EXPECT_EQ(f.values[3].value, 3);
+  ASSERT_EQ(f.errors.size(), 3u);
+  EXPECT_TRUE(has(f.errors, 0, "line 4:")) << f.errors[0].text();
+  EXPECT_TRUE(has(f.errors, 1, "line 5: invalid number")) << f.errors[1].text();
+  EXPECT_TRUE(has(f.errors, 2, "line 6:")) << f.errors[2].text();
+}
+
+TEST(NodeMeminfo, NumastatAndMetricNames) {
+  sysfs::NodeMemFile f;
+  sysfs::parse_node_numastat("numa_hit 193460335812\nnuma_miss\nlocal_node 7\n", f);
+  ASSERT_EQ(f.values.size(), 2u);
+  EXPECT_EQ(f.values[0].name, "numa_hit");
+  EXPECT_EQ(f.values[0].value, 193460335812.0);
+  EXPECT_EQ(f.values[1].name, "local_node");
+  ASSERT_EQ(f.errors.size(), 1u);
+  EXPECT_TRUE(has(f.errors, 0, "line 2:")) << f.errors[0].text();
+  std::string name;
+  for (auto [in, want] : {std::pair{"Active(anon)", "Active_anon"},
+                          {"MemTotal", "MemTotal"},
+                          {"Inactive(file)", "Inactive_file"}}) {
+    sysfs::numa_metric_name(in, &name);
+    EXPECT_EQ(name, want);
+  }
 }
 
 }  // namespace
