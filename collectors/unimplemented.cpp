@@ -27,8 +27,6 @@ const bool registered = [] {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(
-      "bcache", {{"priorityStats", K::kBool, "false", "Expose expensive priority stats."}}));
-  CollectorRegistry::add(unimplemented(
       "ethtool", {{"device-include", K::kRegex, "", "Regexp of ethtool devices to include."},
                   {"device-exclude", K::kRegex, "", "Regexp of ethtool devices to exclude."},
                   {"metrics-include", K::kRegex, ".*", "Regexp of ethtool stats to include."}}));

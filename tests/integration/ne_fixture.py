@@ -33,6 +33,7 @@ COLLECTOR_FLAGS = {
 # timex and uname are disabled in the README's run; they are checked live there too.
 COLLECTOR_FAMILIES = {
     "arp": r"node_arp_entries",
+    "bcache": r"node_bcache_.*",
     "buddyinfo": r"node_buddyinfo_blocks",
     "cgroups": r"node_cgroups_.*",
     "conntrack": r"node_nf_conntrack_.*",

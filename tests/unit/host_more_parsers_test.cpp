@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "collectors/procfs/buddyinfo.h"
+#include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/node_meminfo.h"
 
 namespace vitals {
@@ -77,6 +78,59 @@ TEST(NodeMeminfo, NumastatAndMetricNames) {
     sysfs::numa_metric_name(in, &name);
     EXPECT_EQ(name, want);
   }
+}
+
+TEST(Bcache, Dehumanize) {
+  struct {
+    const char* in;
+    std::optional<uint64_t> want;
+  } cases[] = {
+      {"0", 0},
+      {"546", 546},
+      {"1.1M", 1150976},  // the digit after the point counts 1024ths in tenths
+      {"20.4G", 21894266880},
+      {"790.0k", 808960},
+      {"512k", 524288},
+      {"1.5", 1},
+      {"", std::nullopt},
+      {"x", std::nullopt},
+      {"1.1Q", std::nullopt},
+      {"-1", std::nullopt},
+  };
+  for (const auto& c : cases) EXPECT_EQ(sysfs::bcache_dehumanize(c.in), c.want) << c.in;
+  EXPECT_EQ(sysfs::bcache_dehumanize_signed("-321.5k"), -329204);
+}
+
+TEST(Bcache, WritebackRateDebug) {
+  auto w = sysfs::parse_writeback_rate_debug(
+      "rate:           1.1M/sec\n"
+      "dirty:          20.4G\n"
+      "target:         bad\n"
+      "proportional:   -427.5k\n"
+      "integral:       790.0k\n"
+      "change:         321.5k/sec\n"
+      "next io:        17ms\n");
+  EXPECT_EQ(w.rate, 1150976u);
+  EXPECT_EQ(w.dirty, 21894266880u);
+  EXPECT_FALSE(w.target.has_value());
+  EXPECT_EQ(w.proportional, -437748);
+  EXPECT_EQ(w.integral, 808960);
+  EXPECT_EQ(w.change, 329204);
+  ASSERT_EQ(w.errors.size(), 1u);
+  EXPECT_TRUE(has(w.errors, 0, "line 3: invalid value")) << w.errors[0].text();
+}
+
+TEST(Bcache, PriorityStats) {
+  auto p = sysfs::parse_priority_stats(
+      "Unused:\t\t99%\nMetadata:\t0%\nAverage:\t10473\nQuantiles:\t[0 0 20946]\n");
+  EXPECT_EQ(p.unused_percent, 99u);
+  EXPECT_EQ(p.metadata_percent, 0u);
+  EXPECT_TRUE(p.errors.empty());
+  auto bad = sysfs::parse_priority_stats("Unused:\tmany%\nMetadata:\t3%\n");
+  EXPECT_FALSE(bad.unused_percent.has_value());
+  EXPECT_EQ(bad.metadata_percent, 3u);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_TRUE(has(bad.errors, 0, "line 1: invalid percentage")) << bad.errors[0].text();
 }
 
 }  // namespace
