@@ -22,8 +22,8 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 const bool registered = [] {
   using K = OptionKind;
   for (const char* n :
-       {"btrfs", "dmi", "drbd", "drm", "fibrechannel", "infiniband", "lnstat", "logind",
-        "mountstats", "network_route", "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
+       {"dmi", "drbd", "drm", "fibrechannel", "infiniband", "lnstat", "logind", "mountstats",
+        "network_route", "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

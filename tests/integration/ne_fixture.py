@@ -56,6 +56,7 @@ COLLECTOR_FAMILIES = {
     "meminfo": r"node_memory_(?!numa_).*",
     "meminfo_numa": r"node_memory_numa_.*",
     "bonding": r"node_bonding_(active|slaves)",
+    "btrfs": r"node_btrfs_.*",
     "cpufreq": r"node_cpu_(scaling_)?frequency_(min_|max_)?hertz",
     "diskstats": r"node_disk_.*",
     "edac": r"node_edac_.*",

@@ -5,6 +5,7 @@
 
 #include "collectors/procfs/buddyinfo.h"
 #include "collectors/sysfs/bcache.h"
+#include "collectors/sysfs/btrfs.h"
 #include "collectors/sysfs/node_meminfo.h"
 
 namespace vitals {
@@ -131,6 +132,18 @@ TEST(Bcache, PriorityStats) {
   EXPECT_EQ(bad.metadata_percent, 3u);
   ASSERT_EQ(bad.errors.size(), 1u);
   EXPECT_TRUE(has(bad.errors, 0, "line 1: invalid percentage")) << bad.errors[0].text();
+}
+
+TEST(Btrfs, AllocationRatio) {
+  struct {
+    const char* layout;
+    size_t devices;
+    double want;
+  } cases[] = {{"single", 1, 1}, {"raid0", 2, 1},       {"dup", 1, 2},   {"raid1", 2, 2},
+               {"raid10", 4, 2}, {"raid5", 4, 4.0 / 3}, {"raid6", 4, 2}, {"raid1c3", 3, 0}};
+  for (const auto& c : cases) {
+    EXPECT_EQ(sysfs::btrfs_allocation_ratio(c.layout, c.devices), c.want) << c.layout;
+  }
 }
 
 }  // namespace
