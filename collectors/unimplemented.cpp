@@ -22,7 +22,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 const bool registered = [] {
   using K = OptionKind;
   for (const char* n :
-       {"dmi", "drbd", "drm", "fibrechannel", "infiniband", "lnstat", "logind", "mountstats",
+       {"drbd", "drm", "fibrechannel", "infiniband", "lnstat", "logind", "mountstats",
         "network_route", "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
     CollectorRegistry::add(unimplemented(n));
   }
