@@ -60,6 +60,7 @@ COLLECTOR_FAMILIES = {
     "cpufreq": r"node_cpu_(scaling_)?frequency_(min_|max_)?hertz",
     "diskstats": r"node_disk_.*",
     "dmi": r"node_dmi_info",
+    "drbd": r"node_drbd_.*",
     "edac": r"node_edac_.*",
     "hwmon": r"node_hwmon_.*",
     "mdadm": r"node_md_.*",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "collectors/procfs/buddyinfo.h"
+#include "collectors/procfs/drbd.h"
 #include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/btrfs.h"
 #include "collectors/sysfs/node_meminfo.h"
@@ -144,6 +145,35 @@ TEST(Btrfs, AllocationRatio) {
   for (const auto& c : cases) {
     EXPECT_EQ(sysfs::btrfs_allocation_ratio(c.layout, c.devices), c.want) << c.layout;
   }
+}
+
+TEST(Drbd, KeyValueWordsPerDevice) {
+  auto s = procfs::parse_drbd(
+      "version: 8.4.3 (api:1/proto:86-101)\n"
+      "srcversion: 1A9F77B1CA5FF92235C2213\n"
+      "\n"
+      " 1: cs:Connected ro:Primary/Secondary ds:UpToDate/Diskless C r-----\n"
+      "    ns:17324442 nr:x dw:28263521 wo:d oos:12349\n"
+      " 2: cs:StandAlone ro:Secondary\n");
+  using K = procfs::DrbdValue::Kind;
+  ASSERT_EQ(s.values.size(), 7u);
+  EXPECT_EQ(s.values[0].device, "drbd1");
+  EXPECT_EQ(s.values[0].kind, K::kConnection);
+  EXPECT_EQ(s.values[0].local, "Connected");
+  EXPECT_EQ(s.values[1].kind, K::kPair);
+  EXPECT_EQ(s.values[1].key, "ro");
+  EXPECT_EQ(s.values[1].local, "Primary");
+  EXPECT_EQ(s.values[1].remote, "Secondary");
+  EXPECT_EQ(s.values[2].remote, "Diskless");
+  EXPECT_EQ(s.values[3].key, "ns");
+  EXPECT_EQ(s.values[3].number, 17324442);
+  EXPECT_EQ(s.values[4].key, "dw");
+  EXPECT_EQ(s.values[5].key, "oos");
+  EXPECT_EQ(s.values[6].device, "drbd2");
+  EXPECT_EQ(s.values[6].local, "StandAlone");
+  ASSERT_EQ(s.errors.size(), 2u);
+  EXPECT_TRUE(has(s.errors, 0, "line 5: invalid number")) << s.errors[0].text();
+  EXPECT_TRUE(has(s.errors, 1, "line 6: expected LOCAL/REMOTE")) << s.errors[1].text();
 }
 
 }  // namespace
