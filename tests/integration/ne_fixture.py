@@ -39,6 +39,7 @@ COLLECTOR_FAMILIES = {
     "conntrack": r"node_nf_conntrack_.*",
     "cpu": r"node_cpu_(?!scaling_).*",
     "entropy": r"node_entropy_.*",
+    "fibrechannel": r"node_fibrechannel_.*",
     "filefd": r"node_filefd_.*",
     "interrupts": r"node_interrupts_total",
     "ksmd": r"node_ksmd_.*",

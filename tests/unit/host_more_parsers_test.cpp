@@ -7,6 +7,7 @@
 #include "collectors/procfs/drbd.h"
 #include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/btrfs.h"
+#include "collectors/sysfs/fibrechannel.h"
 #include "collectors/sysfs/node_meminfo.h"
 
 namespace vitals {
@@ -174,6 +175,18 @@ TEST(Drbd, KeyValueWordsPerDevice) {
   ASSERT_EQ(s.errors.size(), 2u);
   EXPECT_TRUE(has(s.errors, 0, "line 5: invalid number")) << s.errors[0].text();
   EXPECT_TRUE(has(s.errors, 1, "line 6: expected LOCAL/REMOTE")) << s.errors[1].text();
+}
+
+TEST(Fibrechannel, CountersAndHexNames) {
+  EXPECT_EQ(sysfs::parse_fc_counter("0x13"), 19u);
+  EXPECT_EQ(sysfs::parse_fc_counter("0x0"), 0u);
+  EXPECT_EQ(sysfs::parse_fc_counter("42"), 42u);
+  EXPECT_EQ(sysfs::parse_fc_counter("0xffffffffffffffff"), sysfs::kFcNotKept);
+  EXPECT_FALSE(sysfs::parse_fc_counter("0x").has_value());
+  EXPECT_FALSE(sysfs::parse_fc_counter("0xzz").has_value());
+  EXPECT_FALSE(sysfs::parse_fc_counter("").has_value());
+  EXPECT_EQ(sysfs::fc_strip_hex_prefix("0x1000e0071bce95f2"), "1000e0071bce95f2");
+  EXPECT_EQ(sysfs::fc_strip_hex_prefix("Online"), "Online");
 }
 
 }  // namespace
