@@ -41,6 +41,7 @@ COLLECTOR_FAMILIES = {
     "entropy": r"node_entropy_.*",
     "fibrechannel": r"node_fibrechannel_.*",
     "filefd": r"node_filefd_.*",
+    "infiniband": r"node_infiniband_.*",
     "interrupts": r"node_interrupts_total",
     "ksmd": r"node_ksmd_.*",
     "netstat": r"node_netstat_.*",

@@ -8,6 +8,7 @@
 #include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/btrfs.h"
 #include "collectors/sysfs/fibrechannel.h"
+#include "collectors/sysfs/infiniband.h"
 #include "collectors/sysfs/node_meminfo.h"
 
 namespace vitals {
@@ -187,6 +188,22 @@ TEST(Fibrechannel, CountersAndHexNames) {
   EXPECT_FALSE(sysfs::parse_fc_counter("").has_value());
   EXPECT_EQ(sysfs::fc_strip_hex_prefix("0x1000e0071bce95f2"), "1000e0071bce95f2");
   EXPECT_EQ(sysfs::fc_strip_hex_prefix("Online"), "Online");
+}
+
+TEST(Infiniband, RateStateAndCounters) {
+  EXPECT_EQ(sysfs::parse_ib_rate("40 Gb/sec (4X QDR)"), 5000000000u);
+  EXPECT_EQ(sysfs::parse_ib_rate("10 Gb/sec (4X)"), 1250000000u);
+  EXPECT_EQ(sysfs::parse_ib_rate("2.5 Gb/sec (1X SDR)"), 312500000u);
+  EXPECT_FALSE(sysfs::parse_ib_rate("fast").has_value());
+  EXPECT_FALSE(sysfs::parse_ib_rate("40 Mb/sec").has_value());
+  EXPECT_EQ(sysfs::parse_ib_state("4: ACTIVE"), 4u);
+  EXPECT_EQ(sysfs::parse_ib_state("5: LinkUp"), 5u);
+  EXPECT_FALSE(sysfs::parse_ib_state("ACTIVE").has_value());
+  uint64_t v = 0;
+  EXPECT_EQ(sysfs::parse_ib_counter("6825908347", &v), sysfs::IbCounter::kValue);
+  EXPECT_EQ(v, 6825908347u);
+  EXPECT_EQ(sysfs::parse_ib_counter("N/A (no PMA)", &v), sysfs::IbCounter::kNotAvailable);
+  EXPECT_EQ(sysfs::parse_ib_counter("-1", &v), sysfs::IbCounter::kInvalid);
 }
 
 }  // namespace
