@@ -30,10 +30,6 @@ const bool registered = [] {
                   {"device-exclude", K::kRegex, "", "Regexp of ethtool devices to exclude."},
                   {"metrics-include", K::kRegex, ".*", "Regexp of ethtool stats to include."}}));
   CollectorRegistry::add(unimplemented(
-      "ipvs", {{"backend-labels", K::kString,
-                "local_address,local_port,remote_address,remote_port,proto,local_mark",
-                "Comma separated list for IPVS backend stats labels."}}));
-  CollectorRegistry::add(unimplemented(
       "ntp", {{"server", K::kString, "127.0.0.1", "NTP server to use for ntp collector."},
               {"server-port", K::kInt, "123", "UDP port number to connect to on NTP server."},
               {"protocol-version", K::kInt, "4", "NTP protocol version."},

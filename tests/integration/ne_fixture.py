@@ -43,6 +43,7 @@ COLLECTOR_FAMILIES = {
     "filefd": r"node_filefd_.*",
     "infiniband": r"node_infiniband_.*",
     "interrupts": r"node_interrupts_total",
+    "ipvs": r"node_ipvs_.*",
     "ksmd": r"node_ksmd_.*",
     "netstat": r"node_netstat_.*",
     "pressure": r"node_pressure_.*",

@@ -5,6 +5,7 @@
 
 #include "collectors/procfs/buddyinfo.h"
 #include "collectors/procfs/drbd.h"
+#include "collectors/procfs/ipvs.h"
 #include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/btrfs.h"
 #include "collectors/sysfs/fibrechannel.h"
@@ -204,6 +205,54 @@ TEST(Infiniband, RateStateAndCounters) {
   EXPECT_EQ(v, 6825908347u);
   EXPECT_EQ(sysfs::parse_ib_counter("N/A (no PMA)", &v), sysfs::IbCounter::kNotAvailable);
   EXPECT_EQ(sysfs::parse_ib_counter("-1", &v), sysfs::IbCounter::kInvalid);
+}
+
+TEST(Ipvs, StatsTotals) {
+  auto s = procfs::parse_ip_vs_stats(
+      "   Total Incoming Outgoing         Incoming         Outgoing\n"
+      "   Conns  Packets  Packets            Bytes            Bytes\n"
+      " 16AA370 E33656E5        0     51D8C8883AB3                0\n"
+      "\n");
+  EXPECT_TRUE(s.errors.empty());
+  EXPECT_EQ(s.connections, 23765872u);
+  EXPECT_EQ(s.incoming_packets, 3811989221u);
+  EXPECT_EQ(s.incoming_bytes, 89991519156915u);
+  EXPECT_EQ(s.outgoing_bytes, 0u);
+  auto bad = procfs::parse_ip_vs_stats("a\nb\n 16AA370 XYZ 0 0 0\n");
+  EXPECT_EQ(bad.connections, 23765872u);
+  EXPECT_FALSE(bad.incoming_packets.has_value());
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_TRUE(has(bad.errors, 0, "line 3: invalid hexadecimal")) << bad.errors[0].text();
+}
+
+TEST(Ipvs, BackendsPerVirtualServer) {
+  auto b = procfs::parse_ip_vs(
+      "IP Virtual Server version 1.2.1 (size=4096)\n"
+      "Prot LocalAddress:Port Scheduler Flags\n"
+      "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\n"
+      "TCP  C0A80016:0CEA wlc\n"
+      "  -> C0A85216:0CEA      Tunnel  100    248        2\n"
+      "  -> C0A85318:0CEA      Tunnel  100    x          2\n"
+      "UDP  [2620:0000:0000:0000:0000:0000:0000:0001]:0035 rr\n"
+      "  -> [0000:0000:0000:0000:0000:ffff:0a00:0001]:0035 Route 1 0 0\n"
+      "FWM  10001000 wlc\n"
+      "  -> C0A8321A:0CEA      Tunnel  20     64         1\n");
+  ASSERT_EQ(b.backends.size(), 3u);
+  EXPECT_EQ(b.backends[0].proto, "TCP");
+  EXPECT_EQ(b.backends[0].local_address, "192.168.0.22");
+  EXPECT_EQ(b.backends[0].local_port, 3306);
+  EXPECT_EQ(b.backends[0].remote_address, "192.168.82.22");
+  EXPECT_EQ(b.backends[0].active, 248u);
+  EXPECT_EQ(b.backends[0].inactive, 2u);
+  EXPECT_EQ(b.backends[1].local_address, "2620::1");
+  EXPECT_EQ(b.backends[1].local_port, 53);
+  EXPECT_EQ(b.backends[1].remote_address, "10.0.0.1");
+  EXPECT_EQ(b.backends[2].proto, "FWM");
+  EXPECT_EQ(b.backends[2].local_mark, "10001000");
+  EXPECT_EQ(b.backends[2].local_address, "");
+  EXPECT_EQ(b.backends[2].weight, 20u);
+  ASSERT_EQ(b.errors.size(), 1u);
+  EXPECT_TRUE(has(b.errors, 0, "line 6: invalid real server")) << b.errors[0].text();
 }
 
 }  // namespace
