@@ -21,8 +21,8 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"drm", "lnstat", "logind", "mountstats", "network_route", "nfs", "nfsd",
-                        "slabinfo", "xfs", "zfs", "zoneinfo"}) {
+  for (const char* n : {"drm", "logind", "mountstats", "network_route", "nfs", "nfsd", "slabinfo",
+                        "xfs", "zfs", "zoneinfo"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

@@ -56,6 +56,7 @@ COLLECTOR_FAMILIES = {
     "udp_queues": r"node_udp_queues",
     "vmstat": r"node_vmstat_.*",
     "loadavg": r"node_load(1|5|15)",
+    "lnstat": r"node_lnstat_.*",
     "meminfo": r"node_memory_(?!numa_).*",
     "meminfo_numa": r"node_memory_numa_.*",
     "bonding": r"node_bonding_(active|slaves)",

@@ -6,6 +6,7 @@
 #include "collectors/procfs/buddyinfo.h"
 #include "collectors/procfs/drbd.h"
 #include "collectors/procfs/ipvs.h"
+#include "collectors/procfs/lnstat.h"
 #include "collectors/sysfs/bcache.h"
 #include "collectors/sysfs/btrfs.h"
 #include "collectors/sysfs/fibrechannel.h"
@@ -253,6 +254,27 @@ TEST(Ipvs, BackendsPerVirtualServer) {
   EXPECT_EQ(b.backends[2].weight, 20u);
   ASSERT_EQ(b.errors.size(), 1u);
   EXPECT_TRUE(has(b.errors, 0, "line 6: invalid real server")) << b.errors[0].text();
+}
+
+TEST(Lnstat, ColumnsPerCpuAndBadLines) {
+  procfs::LnstatFile f;
+  procfs::parse_lnstat(
+      "entries  allocs destroys\n"
+      "00000014  00000001 00000002\n"
+      "00000014  0000000d zz\n"
+      "00000014  0000000d\n"
+      "00000024  000000f0 000000f1\n",
+      f);
+  ASSERT_EQ(f.headers.size(), 3u);
+  EXPECT_EQ(f.headers[1], "allocs");
+  ASSERT_EQ(f.rows.size(), 2u);
+  EXPECT_EQ(f.rows[0].cpu, 0);
+  EXPECT_EQ(f.rows[0].values, (std::vector<uint64_t>{0x14, 1, 2}));
+  EXPECT_EQ(f.rows[1].cpu, 3);  // the bad lines keep their CPU numbers
+  EXPECT_EQ(f.rows[1].values[2], 0xf1u);
+  ASSERT_EQ(f.errors.size(), 2u);
+  EXPECT_TRUE(has(f.errors, 0, "line 3: invalid hexadecimal")) << f.errors[0].text();
+  EXPECT_TRUE(has(f.errors, 1, "line 4: expected 3 values, got 2")) << f.errors[1].text();
 }
 
 }  // namespace
