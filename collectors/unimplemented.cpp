@@ -21,21 +21,14 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband",
-                        "ksmd", "lnstat", "logind", "meminfo_numa", "mountstats", "network_route",
-                        "nfs", "nfsd", "slabinfo", "xfs", "zfs", "zoneinfo"}) {
+  for (const char* n : {"drm", "logind", "mountstats", "network_route", "nfs", "nfsd", "slabinfo",
+                        "xfs", "zfs", "zoneinfo"}) {
     CollectorRegistry::add(unimplemented(n));
   }
-  CollectorRegistry::add(unimplemented(
-      "bcache", {{"priorityStats", K::kBool, "false", "Expose expensive priority stats."}}));
   CollectorRegistry::add(unimplemented(
       "ethtool", {{"device-include", K::kRegex, "", "Regexp of ethtool devices to include."},
                   {"device-exclude", K::kRegex, "", "Regexp of ethtool devices to exclude."},
                   {"metrics-include", K::kRegex, ".*", "Regexp of ethtool stats to include."}}));
-  CollectorRegistry::add(unimplemented(
-      "ipvs", {{"backend-labels", K::kString,
-                "local_address,local_port,remote_address,remote_port,proto,local_mark",
-                "Comma separated list for IPVS backend stats labels."}}));
   CollectorRegistry::add(unimplemented(
       "ntp", {{"server", K::kString, "127.0.0.1", "NTP server to use for ntp collector."},
               {"server-port", K::kInt, "123", "UDP port number to connect to on NTP server."},
