@@ -66,6 +66,7 @@ COLLECTOR_FAMILIES = {
     "thermal_zone": r"node_(thermal_zone_temp|cooling_device_.*)",
     "stat": r"node_(boot_time_seconds|context_switches_total|forks_total|intr_total|"
             r"procs_blocked|procs_running|softirqs_total)",
+    "zoneinfo": r"node_zoneinfo_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
