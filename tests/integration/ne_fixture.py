@@ -67,6 +67,7 @@ COLLECTOR_FAMILIES = {
     "stat": r"node_(boot_time_seconds|context_switches_total|forks_total|intr_total|"
             r"procs_blocked|procs_running|softirqs_total)",
     "zoneinfo": r"node_zoneinfo_.*",
+    "slabinfo": r"node_slabinfo_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
