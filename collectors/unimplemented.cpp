@@ -57,10 +57,6 @@ const bool registered = [] {
   CollectorRegistry::add(unimplemented(
       "supervisord", {{"url", K::kString, "http://localhost:9001/RPC2", "XML RPC endpoint."}}));
   CollectorRegistry::add(unimplemented(
-      "sysctl",
-      {{"include", K::kStrings, "", "Select sysctl metrics to include."},
-       {"include-info", K::kStrings, "", "Select sysctl metrics to include as info metrics."}}));
-  CollectorRegistry::add(unimplemented(
       "systemd", {{"unit-include", K::kRegex, ".+", "Regexp of systemd units to include."},
                   {"unit-exclude", K::kRegex, ".+\\.(automount|device|mount|scope|slice|target)",
                    "Regexp of systemd units to exclude."},

@@ -68,6 +68,7 @@ COLLECTOR_FAMILIES = {
             r"procs_blocked|procs_running|softirqs_total)",
     "zoneinfo": r"node_zoneinfo_.*",
     "slabinfo": r"node_slabinfo_.*",
+    "sysctl": r"node_sysctl_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
