@@ -69,6 +69,7 @@ COLLECTOR_FAMILIES = {
     "zoneinfo": r"node_zoneinfo_.*",
     "slabinfo": r"node_slabinfo_.*",
     "sysctl": r"node_sysctl_.*",
+    "xfs": r"node_xfs_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
