@@ -70,6 +70,7 @@ COLLECTOR_FAMILIES = {
     "slabinfo": r"node_slabinfo_.*",
     "sysctl": r"node_sysctl_.*",
     "xfs": r"node_xfs_.*",
+    "nfs": r"node_nfs_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
