@@ -23,7 +23,7 @@ const bool registered = [] {
   using K = OptionKind;
   for (const char* n :
        {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband", "ksmd", "lnstat",
-        "logind", "meminfo_numa", "mountstats", "network_route", "nfsd", "zfs"}) {
+        "logind", "meminfo_numa", "mountstats", "network_route", "zfs"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

@@ -71,6 +71,7 @@ COLLECTOR_FAMILIES = {
     "sysctl": r"node_sysctl_.*",
     "xfs": r"node_xfs_.*",
     "nfs": r"node_nfs_.*",
+    "nfsd": r"node_nfsd_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
