@@ -21,9 +21,8 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n :
-       {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband", "ksmd", "lnstat",
-        "logind", "meminfo_numa", "mountstats", "network_route", "zfs"}) {
+  for (const char* n : {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband",
+                        "ksmd", "lnstat", "logind", "meminfo_numa", "network_route", "zfs"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

@@ -72,6 +72,7 @@ COLLECTOR_FAMILIES = {
     "xfs": r"node_xfs_.*",
     "nfs": r"node_nfs_.*",
     "nfsd": r"node_nfsd_.*",
+    "mountstats": r"node_mountstats_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
