@@ -65,9 +65,6 @@ const bool registered = [] {
                   {"enable-start-time-metrics", K::kBool, "false",
                    "Enables service unit metric unit_start_time_seconds."}}));
   CollectorRegistry::add(unimplemented(
-      "tapestats",
-      {{"ignored-devices", K::kRegex, "^$", "Regexp of devices to ignore for tapestats."}}));
-  CollectorRegistry::add(unimplemented(
       "wifi", {{"fixtures", K::kString, "", "Test fixtures to use for wifi collector metrics."}}));
   return true;
 }();

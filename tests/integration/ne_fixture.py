@@ -73,6 +73,7 @@ COLLECTOR_FAMILIES = {
     "nfs": r"node_nfs_.*",
     "nfsd": r"node_nfsd_.*",
     "mountstats": r"node_mountstats_.*",
+    "tapestats": r"node_tape_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
