@@ -22,7 +22,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 const bool registered = [] {
   using K = OptionKind;
   for (const char* n : {"btrfs", "buddyinfo", "dmi", "drbd", "drm", "fibrechannel", "infiniband",
-                        "ksmd", "lnstat", "logind", "meminfo_numa", "network_route", "zfs"}) {
+                        "ksmd", "lnstat", "logind", "meminfo_numa", "network_route"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(

@@ -74,6 +74,7 @@ COLLECTOR_FAMILIES = {
     "nfsd": r"node_nfsd_.*",
     "mountstats": r"node_mountstats_.*",
     "tapestats": r"node_tape_.*",
+    "zfs": r"node_zfs_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
