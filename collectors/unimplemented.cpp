@@ -48,9 +48,6 @@ const bool registered = [] {
       "perf",
       {{"cpus", K::kString, "", "List of CPUs from which perf metrics should be collected."},
        {"tracepoint", K::kStrings, "", "perf tracepoint that should be collected."}}));
-  CollectorRegistry::add(
-      unimplemented("qdisc", {{"fixtures", K::kString, "",
-                               "Test fixtures to use for qdisc collector end-to-end testing."}}));
   CollectorRegistry::add(unimplemented(
       "runit", {{"servicedir", K::kString, "/etc/service", "Path to runit service directory."}}));
   CollectorRegistry::add(unimplemented(

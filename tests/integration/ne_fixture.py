@@ -21,6 +21,8 @@ COLLECTOR_FLAGS = {
             "--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$",
             "--collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$"],
     "stat": ["--collector.stat.softirq"],
+    "qdisc": ["--collector.qdisc.fixtures={root}/qdisc/",
+              "--collector.qdisk.device-include=(wlan0|eth0)"],
     "sysctl": ["--collector.sysctl.include=kernel.threads-max",
                "--collector.sysctl.include=fs.file-nr",
                "--collector.sysctl.include=fs.file-nr:total,current,max",
@@ -75,6 +77,7 @@ COLLECTOR_FAMILIES = {
     "mountstats": r"node_mountstats_.*",
     "tapestats": r"node_tape_.*",
     "zfs": r"node_zfs_.*",
+    "qdisc": r"node_qdisc_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
