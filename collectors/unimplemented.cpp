@@ -61,8 +61,6 @@ const bool registered = [] {
                    "Enables service unit metric service_restart_total."},
                   {"enable-start-time-metrics", K::kBool, "false",
                    "Enables service unit metric unit_start_time_seconds."}}));
-  CollectorRegistry::add(unimplemented(
-      "wifi", {{"fixtures", K::kString, "", "Test fixtures to use for wifi collector metrics."}}));
   return true;
 }();
 

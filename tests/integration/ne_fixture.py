@@ -23,6 +23,7 @@ COLLECTOR_FLAGS = {
     "stat": ["--collector.stat.softirq"],
     "qdisc": ["--collector.qdisc.fixtures={root}/qdisc/",
               "--collector.qdisk.device-include=(wlan0|eth0)"],
+    "wifi": ["--collector.wifi.fixtures={root}/wifi"],
     "sysctl": ["--collector.sysctl.include=kernel.threads-max",
                "--collector.sysctl.include=fs.file-nr",
                "--collector.sysctl.include=fs.file-nr:total,current,max",
@@ -78,6 +79,7 @@ COLLECTOR_FAMILIES = {
     "tapestats": r"node_tape_.*",
     "zfs": r"node_zfs_.*",
     "qdisc": r"node_qdisc_.*",
+    "wifi": r"node_wifi_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).
