@@ -190,8 +190,9 @@ class XfsCollector final : public Collector {
       path_.assign(dir_).append("/").append(e.name).append("/stats/stats");
       std::string_view text;
       if (!reader_.try_read(path_, &text, &err)) {
-        if (err != ENOENT) errors.add_file(path_, std::strerror(err));
-        continue;  // "stats" (the global directory) and devices without stats
+        // ENOTDIR: the global sys/fs/xfs/stats/stats file (stats/stats/stats is not a path).
+        if (err != ENOENT && err != ENOTDIR) errors.add_file(path_, std::strerror(err));
+        continue;
       }
       auto s = sysfs::parse_xfs_stats(text);
       for (size_t i = 0; i < kFieldCount; ++i) {
