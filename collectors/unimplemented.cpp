@@ -21,8 +21,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"drm", "logind", "mountstats", "network_route", "nfs", "nfsd", "slabinfo",
-                        "xfs", "zfs", "zoneinfo"}) {
+  for (const char* n : {"drm", "logind", "network_route"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(
@@ -42,17 +41,10 @@ const bool registered = [] {
       "perf",
       {{"cpus", K::kString, "", "List of CPUs from which perf metrics should be collected."},
        {"tracepoint", K::kStrings, "", "perf tracepoint that should be collected."}}));
-  CollectorRegistry::add(
-      unimplemented("qdisc", {{"fixtures", K::kString, "",
-                               "Test fixtures to use for qdisc collector end-to-end testing."}}));
   CollectorRegistry::add(unimplemented(
       "runit", {{"servicedir", K::kString, "/etc/service", "Path to runit service directory."}}));
   CollectorRegistry::add(unimplemented(
       "supervisord", {{"url", K::kString, "http://localhost:9001/RPC2", "XML RPC endpoint."}}));
-  CollectorRegistry::add(unimplemented(
-      "sysctl",
-      {{"include", K::kStrings, "", "Select sysctl metrics to include."},
-       {"include-info", K::kStrings, "", "Select sysctl metrics to include as info metrics."}}));
   CollectorRegistry::add(unimplemented(
       "systemd", {{"unit-include", K::kRegex, ".+", "Regexp of systemd units to include."},
                   {"unit-exclude", K::kRegex, ".+\\.(automount|device|mount|scope|slice|target)",
@@ -62,11 +54,6 @@ const bool registered = [] {
                    "Enables service unit metric service_restart_total."},
                   {"enable-start-time-metrics", K::kBool, "false",
                    "Enables service unit metric unit_start_time_seconds."}}));
-  CollectorRegistry::add(unimplemented(
-      "tapestats",
-      {{"ignored-devices", K::kRegex, "^$", "Regexp of devices to ignore for tapestats."}}));
-  CollectorRegistry::add(unimplemented(
-      "wifi", {{"fixtures", K::kString, "", "Test fixtures to use for wifi collector metrics."}}));
   return true;
 }();
 

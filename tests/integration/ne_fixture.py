@@ -21,6 +21,9 @@ COLLECTOR_FLAGS = {
             "--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$",
             "--collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$"],
     "stat": ["--collector.stat.softirq"],
+    "qdisc": ["--collector.qdisc.fixtures={root}/qdisc/",
+              "--collector.qdisk.device-include=(wlan0|eth0)"],
+    "wifi": ["--collector.wifi.fixtures={root}/wifi"],
     "sysctl": ["--collector.sysctl.include=kernel.threads-max",
                "--collector.sysctl.include=fs.file-nr",
                "--collector.sysctl.include=fs.file-nr:total,current,max",
@@ -77,6 +80,17 @@ COLLECTOR_FAMILIES = {
     "thermal_zone": r"node_(thermal_zone_temp|cooling_device_.*)",
     "stat": r"node_(boot_time_seconds|context_switches_total|forks_total|intr_total|"
             r"procs_blocked|procs_running|softirqs_total)",
+    "zoneinfo": r"node_zoneinfo_.*",
+    "slabinfo": r"node_slabinfo_.*",
+    "sysctl": r"node_sysctl_.*",
+    "xfs": r"node_xfs_.*",
+    "nfs": r"node_nfs_.*",
+    "nfsd": r"node_nfsd_.*",
+    "mountstats": r"node_mountstats_.*",
+    "tapestats": r"node_tape_.*",
+    "zfs": r"node_zfs_.*",
+    "qdisc": r"node_qdisc_.*",
+    "wifi": r"node_wifi_.*",
 }
 
 # Sample lines the fixture README says were removed (or come from the live host).

@@ -1,0 +1,155 @@
+// nfs: NFS client statistics from /proc/net/rpc/nfs (node_exporter 1.5.0 names). As
+// node_exporter, a line the file lacks counts as zeros (every procedure of NFS v2, v3 and v4 is
+// exported); a v4 line shorter than the 59 procedures known is padded with zeros.
+#include <cerrno>
+#include <cstring>
+
+#include "collectors/procfs/nfs_rpc.h"
+#include "collectors/util.h"
+#include "core/collector.h"
+
+namespace vitals {
+namespace {
+
+constexpr MetricType C = MetricType::kCounter;
+constexpr Desc kPackets{"node_nfs_packets_total",
+                        "Total NFSd network packets (sent+received) by protocol type.", C};
+constexpr Desc kConnections{"node_nfs_connections_total", "Total number of NFSd TCP connections.",
+                            C};
+constexpr Desc kRpcs{"node_nfs_rpcs_total", "Total number of RPCs performed.", C};
+constexpr Desc kRetrans{"node_nfs_rpc_retransmissions_total",
+                        "Number of RPC transmissions performed.", C};
+constexpr Desc kAuthRefresh{"node_nfs_rpc_authentication_refreshes_total",
+                            "Number of RPC authentication refreshes performed.", C};
+constexpr Desc kRequests{"node_nfs_requests_total", "Number of NFS procedures invoked.", C};
+
+constexpr std::string_view kV2[] = {"Null", "GetAttr", "SetAttr", "Root",   "Lookup",  "ReadLink",
+                                    "Read", "WrCache", "Write",   "Create", "Remove",  "Rename",
+                                    "Link", "SymLink", "MkDir",   "RmDir",  "ReadDir", "FsStat"};
+constexpr std::string_view kV3[] = {
+    "Null",    "GetAttr",     "SetAttr", "Lookup", "Access",   "ReadLink", "Read",   "Write",
+    "Create",  "MkDir",       "SymLink", "MkNod",  "Remove",   "RmDir",    "Rename", "Link",
+    "ReadDir", "ReadDirPlus", "FsStat",  "FsInfo", "PathConf", "Commit"};
+constexpr std::string_view kV4[] = {"Null",
+                                    "Read",
+                                    "Write",
+                                    "Commit",
+                                    "Open",
+                                    "OpenConfirm",
+                                    "OpenNoattr",
+                                    "OpenDowngrade",
+                                    "Close",
+                                    "Setattr",
+                                    "FsInfo",
+                                    "Renew",
+                                    "SetClientID",
+                                    "SetClientIDConfirm",
+                                    "Lock",
+                                    "Lockt",
+                                    "Locku",
+                                    "Access",
+                                    "Getattr",
+                                    "Lookup",
+                                    "LookupRoot",
+                                    "Remove",
+                                    "Rename",
+                                    "Link",
+                                    "Symlink",
+                                    "Create",
+                                    "Pathconf",
+                                    "StatFs",
+                                    "ReadLink",
+                                    "ReadDir",
+                                    "ServerCaps",
+                                    "DelegReturn",
+                                    "GetACL",
+                                    "SetACL",
+                                    "FsLocations",
+                                    "ReleaseLockowner",
+                                    "Secinfo",
+                                    "FsidPresent",
+                                    "ExchangeID",
+                                    "CreateSession",
+                                    "DestroySession",
+                                    "Sequence",
+                                    "GetLeaseTime",
+                                    "ReclaimComplete",
+                                    "LayoutGet",
+                                    "GetDeviceInfo",
+                                    "LayoutCommit",
+                                    "LayoutReturn",
+                                    "SecinfoNoName",
+                                    "TestStateID",
+                                    "FreeStateID",
+                                    "GetDeviceList",
+                                    "BindConnToSession",
+                                    "DestroyClientID",
+                                    "Seek",
+                                    "Allocate",
+                                    "DeAllocate",
+                                    "LayoutStats",
+                                    "Clone"};
+
+double at(std::span<const double> v, size_t i) {
+  return i < v.size() ? v[i] : 0;
+}
+
+class NfsCollector final : public Collector {
+ public:
+  explicit NfsCollector(const Paths& p) : path_(p.proc("net/rpc/nfs")) {}
+  void collect(const CollectContext&, MetricSet& out) override {
+    std::string_view text;
+    int err = 0;
+    if (!reader_.try_read(path_, &text, &err)) {
+      if (err == ENOENT) return;  // no NFS client module loaded
+      throw CollectError("read " + path_ + ": " + std::strerror(err));
+    }
+    procfs::parse_rpc_stats(text, stats_);
+    parse::ParseErrors& errors = stats_.errors;
+    auto line = [&](std::string_view key, size_t min) -> std::span<const double> {
+      const auto* l = stats_.find(key);
+      if (!l) return {};
+      auto v = stats_.of(*l);
+      if (v.size() < min) {
+        errors.add(l->number, "expected " + std::to_string(min) + " values for " +
+                                  std::string(key) + ", got " + std::to_string(v.size()));
+        return {};
+      }
+      return v;
+    };
+    auto net = line("net", 4);  // packets, udp, tcp, tcp connections
+    Family& packets = out.add(kPackets);
+    packets.add({{"protocol", "udp"}}, at(net, 1));
+    packets.add({{"protocol", "tcp"}}, at(net, 2));
+    out.add(kConnections).add(at(net, 3));
+    auto rpc = line("rpc", 3);  // calls, retransmissions, authentication refreshes
+    out.add(kRpcs).add(at(rpc, 0));
+    out.add(kRetrans).add(at(rpc, 1));
+    out.add(kAuthRefresh).add(at(rpc, 2));
+    Family& requests = out.add(kRequests);
+    auto procedures = [&](std::string_view key, size_t min, std::string_view proto,
+                          std::span<const std::string_view> names) {
+      std::span<const double> v;
+      if (const auto* l = stats_.find(key)) v = procfs::rpc_procedures(stats_, *l, min, errors);
+      for (size_t i = 0; i < names.size(); ++i) {
+        requests.add({{"method", names[i]}, {"proto", proto}}, at(v, i));
+      }
+    };
+    procedures("proc2", std::size(kV2), "2", kV2);
+    procedures("proc3", std::size(kV3), "3", kV3);
+    procedures("proc4", 0, "4", kV4);
+    throw_if_errors(path_, errors);
+  }
+
+ private:
+  std::string path_;
+  FileReader reader_{4096};
+  procfs::RpcStats stats_;
+};
+
+}  // namespace
+
+VITALS_COLLECTOR(NfsCollector, "nfs", true,
+                 "Exposes NFS client statistics from /proc/net/rpc/nfs.");
+
+}  // namespace vitals
