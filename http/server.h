@@ -61,6 +61,10 @@ struct HttpServerOptions {
   int request_timeout_ms = 10000;
   int keep_alive_timeout_ms = 5000;
   int max_header_bytes = 16384;  // request line and headers; larger requests get 413
+  // Connections held without a server thread until their request header is complete (TLS:
+  // until their first bytes arrive), closed after request_timeout_ms; when this many wait, the
+  // oldest is closed to make room. 0: no gate, each connection takes a server thread at accept.
+  size_t max_parked_connections = 4096;
   // Null: plain HTTP. Otherwise every listening address serves HTTPS with these settings.
   std::shared_ptr<const HttpTlsSettings> tls;
 };
@@ -88,7 +92,8 @@ class HttpServer {
 std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options);
 
 // The HTTP servers' self metrics, by listener: vitals_web_connections,
-// vitals_web_connections_max and vitals_web_connections_refused_total.
+// vitals_web_connections_max, vitals_web_connections_parked(_max) and
+// vitals_web_connections_refused_total.
 std::shared_ptr<prometheus::Collectable> http_server_metrics();
 
 }  // namespace vitals
