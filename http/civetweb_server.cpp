@@ -562,12 +562,15 @@ class CivetServer final : public HttpServer {
       out.append(k).append(": ").append(v).append("\r\n");
       if (strcasecmp(k.c_str(), "Connection") == 0 && v == "close") close = true;
     }
+    // Keep-alive only while most server threads are free: a client that idles on a kept-alive
+    // connection holds its thread for up to keep_alive_timeout_ms, and a served connection
+    // cannot go back to the header gate.
+    if (!close && self->serving_.load() > self->opts_.threads / 2) {
+      out.append("Connection: close\r\n");
+      close = true;
+    }
     out.append("Content-Length: ").append(std::to_string(resp.body.size())).append("\r\n\r\n");
     if (!head) out.append(resp.body);
-    // Keep-alive only while most server threads are free: a client that idles on a kept-alive
-    // connection holds its thread for up to keep_alive_timeout_ms, and a parked connection
-    // cannot go back to the gate.
-    if (!close && self->serving_.load() > self->opts_.threads / 2) close = true;
     if (close) mg_disable_keep_alive(conn);
     mg_write(conn, out.data(), out.size());
     if (out.capacity() > (1u << 20)) std::string().swap(out);  // do not pin a huge body

@@ -484,6 +484,28 @@ class ManySources(unittest.TestCase):
             r = http_request(port, "/metrics", timeout=10, headers={"X-Pad": "a" * 1500})
             self.assertEqual(r.status, 200)
 
+    def test_keep_alive_only_while_most_threads_are_free(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", "--web.max-connections=4",
+                    ready_port=port) as v:
+            wait_until(lambda: value(v.scrape(), "vitals_web_connections", listener="metrics")
+                       == 1, timeout=30, what="earlier connections closed")
+            kept = []
+            try:
+                # Each kept-alive connection holds one of the 4 threads: the first two responses
+                # keep the connection, once more than half are taken responses close it.
+                for want in (None, None, "close", "close"):
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", "/-/ready")
+                    r = c.getresponse()
+                    r.read()
+                    self.assertEqual(r.getheader("Connection"), want)
+                    kept.append(c)
+            finally:
+                for c in kept:
+                    c.close()
+
     def test_prometheus_scrapes_through_many_sources(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
