@@ -56,15 +56,15 @@ struct HttpServerOptions {
   // Connections one client address (IPv4, or IPv6 /64) may hold; more are closed at accept,
   // before they take a thread. 0: no limit.
   int max_connections_per_source = 0;
+  // Connections held without a server thread until their request header is complete (TLS:
+  // until their first bytes arrive), closed after request_timeout_ms; when this many wait, the
+  // oldest is closed to make room. 0: no gate, each connection takes a server thread at accept.
+  size_t max_parked_connections = 4096;
   // Time a client has to send the request header; also the longest stall while reading a
   // body or writing a response.
   int request_timeout_ms = 10000;
   int keep_alive_timeout_ms = 5000;
   int max_header_bytes = 16384;  // request line and headers; larger requests get 413
-  // Connections held without a server thread until their request header is complete (TLS:
-  // until their first bytes arrive), closed after request_timeout_ms; when this many wait, the
-  // oldest is closed to make room. 0: no gate, each connection takes a server thread at accept.
-  size_t max_parked_connections = 4096;
   // Null: plain HTTP. Otherwise every listening address serves HTTPS with these settings.
   std::shared_ptr<const HttpTlsSettings> tls;
 };
