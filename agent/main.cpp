@@ -3,6 +3,7 @@
 // reloads the configuration (a bad one is logged and the old one stays).
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -108,6 +109,18 @@ int main(int argc, char** argv) {
   Config config = std::move(cr.config);
   vitals::log::configure(config.log_level, config.log_format);
 
+  // Parked connections (up to --web.max-parked-connections per listener) each hold a file
+  // descriptor: raise the soft limit to the hard one, as Go programs such as node_exporter do.
+  if (rlimit nofile{};
+      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    rlim_t before = nofile.rlim_cur;
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+      vitals::log::debug("raised the open file limit", {{"from", std::to_string(before)},
+                                                        {"to", std::to_string(nofile.rlim_cur)}});
+    }
+  }
+
   // Signals are taken by sigwait in this thread only; every thread started later inherits the
   // mask.
   sigset_t sigs;
@@ -142,6 +155,7 @@ int main(int argc, char** argv) {
   so.max_connections_per_source = config.web_max_connections_per_source;
   so.request_timeout_ms = config.web_read_header_timeout_ms;
   so.max_header_bytes = config.web_max_header_bytes;
+  so.max_parked_connections = static_cast<size_t>(config.web_max_parked_connections);
   auto server = vitals::make_http_server(so);
   // APM: span receivers on their own listeners; their metrics are served on every scrape.
   vitals::apm::ApmModule apm(vitals::apm::apm_config(config));
@@ -212,6 +226,7 @@ int main(int argc, char** argv) {
           next.config.web_max_connections_per_source != config.web_max_connections_per_source ||
           next.config.web_read_header_timeout_ms != config.web_read_header_timeout_ms ||
           next.config.web_max_header_bytes != config.web_max_header_bytes ||
+          next.config.web_max_parked_connections != config.web_max_parked_connections ||
           next.config.collector_workers != config.collector_workers ||
           next.config.collector_max_threads != config.collector_max_threads) {
         vitals::log::warn(

@@ -65,6 +65,7 @@ bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) 
     so.max_connections_per_source = config_.max_connections_per_source;
     so.request_timeout_ms = config_.read_header_timeout_ms;
     so.max_header_bytes = config_.max_header_bytes;
+    so.max_parked_connections = static_cast<size_t>(config_.max_parked_connections);
     auto server = make_http_server(so);
     Receiver* r = receiver_.get();
     if (zipkin) {

@@ -144,6 +144,7 @@ ApmConfig apm_config(const Config& config) {
   if (it != config.module_options.end()) parse(it->second, &a);
   a.read_header_timeout_ms = config.web_read_header_timeout_ms;
   a.max_header_bytes = config.web_max_header_bytes;
+  a.max_parked_connections = config.web_max_parked_connections;
   return a;
 }
 

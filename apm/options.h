@@ -34,6 +34,7 @@ struct ApmConfig {
   // From the --web.* server flags, which apply to every listener.
   int read_header_timeout_ms = 5000;
   int max_header_bytes = 16384;
+  int max_parked_connections = 4096;
   int64_t service_graph_max_items = 10000;
   std::chrono::nanoseconds service_graph_wait{std::chrono::seconds(10)};
   bool native_histograms = false;  // native duration histograms (protobuf scrapes)

@@ -10,7 +10,8 @@ Runs the agent with its defaults (the span listeners on free loopback ports inst
   4 sources x 128           512 connections to the metrics port from 127.0.0.2-5
   + OTLP 1 source x 512     and 512 more to the OTLP port from 127.0.0.6
   512 sources x 1           512 connections from 512 addresses (beyond what per-source
-                            limits can help with: the scrape waits for header timeouts)
+                            limits can help with: parked by the header gate)
+  + OTLP 512 sources x 1    and 512 more to the OTLP port from 512 other addresses
 """
 
 import http.client
@@ -98,7 +99,10 @@ def main():
         c = hostile(port, [f"127.0.{1 + i // 250}.{2 + i % 250}" for i in range(512)])
         time.sleep(1)
         report("512 sources x 1", p.pid, scrape(port))
-        for s in c:
+        d = hostile(otlp, [f"127.0.{11 + i // 250}.{2 + i % 250}" for i in range(512)])
+        time.sleep(1)
+        report("+ OTLP 512 sources x 1", p.pid, scrape(port))
+        for s in c + d:
             s.close()
     finally:
         p.terminate()

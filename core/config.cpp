@@ -47,7 +47,8 @@ void build(po::options_description& d) {
     ("web.max-connections", po::value<int>()->default_value(64), "HTTP server threads, the most connections served at once (an idle keep-alive connection holds one for up to 5 s).")
     ("web.max-connections-per-source", po::value<int>()->default_value(8), "Most connections one client address (IPv4, or IPv6 /64) may hold open; more are closed at once, before they take a server thread. 0 disables the limit.")
     ("web.read-header-timeout", po::value<std::string>()->default_value("5s"), "Time a client has to send its request header, on every listener; also the longest stall while reading a request body or writing a response.")
-    ("web.max-header-bytes", po::value<int>()->default_value(16384), "Largest request line and headers, on every listener; larger requests get 413.")
+    ("web.max-header-bytes", po::value<int>()->default_value(16384), "Largest request line and headers, on every listener; larger requests get 431 (413 after a keep-alive request).")
+    ("web.max-parked-connections", po::value<int>()->default_value(4096), "Connections each listener holds without a server thread until their request header is complete (TLS: until their first bytes arrive); when that many wait, the oldest is closed to make room. 0 gives each connection a server thread at accept.")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
     ("web.config.file", po::value<std::string>()->default_value(""), "Path to a web config file (exporter-toolkit's web-config.yml: TLS, client certificates, basic auth, response headers); re-read on SIGHUP. Empty: plain HTTP.")
     ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info and the APM module's vitals_apm_* stay).")
@@ -404,6 +405,10 @@ ConfigResult parse_config(int argc, const char* const* argv) {
   c.web_max_header_bytes = vm["web.max-header-bytes"].as<int>();
   if (c.web_max_header_bytes < 1024 || c.web_max_header_bytes > (1 << 20)) {
     return fail("flag --web.max-header-bytes: must be between 1024 and 1048576");
+  }
+  c.web_max_parked_connections = vm["web.max-parked-connections"].as<int>();
+  if (c.web_max_parked_connections < 0 || c.web_max_parked_connections > (1 << 20)) {
+    return fail("flag --web.max-parked-connections: must be between 0 and 1048576");
   }
   c.web_gzip_level = vm["web.gzip-level"].as<int>();
   if (c.web_gzip_level < 1 || c.web_gzip_level > 9) {

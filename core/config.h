@@ -22,6 +22,7 @@ struct Config {
   int web_max_connections_per_source = 8;  // 0: no limit
   int web_read_header_timeout_ms = 5000;   // every listener, APM's too
   int web_max_header_bytes = 16384;        // every listener, APM's too
+  int web_max_parked_connections = 4096;   // every listener, APM's too
   int web_gzip_level = 1;
   std::string web_config_file;  // --web.config.file; read by the agent (http/web_config.h)
   bool disable_exporter_metrics = false;

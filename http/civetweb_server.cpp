@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/basic_auth.h"
+#include "http/header_gate.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "http/web_config.h"
@@ -53,8 +54,25 @@ struct HttpMetricsRegistry {
       prometheus::BuildCounter()
           .Name("vitals_web_connections_refused_total")
           .Help(
-              "Connections the HTTP listener closed at accept, by reason (per_source_limit: "
-              "the client address already held --web.max-connections-per-source).")
+              "Connections the HTTP listener closed before serving them, by reason "
+              "(per_source_limit: the client address already held "
+              "--web.max-connections-per-source; parked_limit: the oldest of "
+              "--web.max-parked-connections waiting for their request header, closed to make "
+              "room for a new one; header_timeout: no complete request "
+              "header within --web.read-header-timeout; header_too_large: no end of the "
+              "header within --web.max-header-bytes, answered 431).")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& parked =
+      prometheus::BuildGauge()
+          .Name("vitals_web_connections_parked")
+          .Help(
+              "Connections of the HTTP listener waiting for their request header (TLS: their "
+              "first bytes) without holding a server thread.")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& parked_max =
+      prometheus::BuildGauge()
+          .Name("vitals_web_connections_parked_max")
+          .Help("Most connections the HTTP listener parks (--web.max-parked-connections).")
           .Register(*registry);
 };
 
@@ -66,13 +84,25 @@ HttpMetricsRegistry& http_metrics_registry() {
 struct ListenerMetrics {
   prometheus::Gauge* connections;
   prometheus::Counter* refused_per_source;
+  prometheus::Counter* refused_parked_limit;
+  prometheus::Counter* refused_header_timeout;
+  prometheus::Counter* refused_header_too_large;
+  prometheus::Gauge* parked;
 };
 
-ListenerMetrics listener_metrics(const std::string& name, int threads) {
+ListenerMetrics listener_metrics(const std::string& name, int threads, size_t max_parked) {
   auto& r = http_metrics_registry();
   r.max.Add({{"listener", name}}).Set(threads);
+  r.parked_max.Add({{"listener", name}}).Set(static_cast<double>(max_parked));
+  auto refused = [&](const char* reason) {
+    return &r.refused.Add({{"listener", name}, {"reason", reason}});
+  };
   return {&r.connections.Add({{"listener", name}}),
-          &r.refused.Add({{"listener", name}, {"reason", "per_source_limit"}})};
+          refused("per_source_limit"),
+          refused("parked_limit"),
+          refused("header_timeout"),
+          refused("header_too_large"),
+          &r.parked.Add({{"listener", name}})};
 }
 
 class CivetRequest final : public HttpRequest {
@@ -103,7 +133,8 @@ class CivetRequest final : public HttpRequest {
 class CivetServer final : public HttpServer {
  public:
   explicit CivetServer(HttpServerOptions o)
-      : opts_(std::move(o)), metrics_(listener_metrics(opts_.name, opts_.threads)) {}
+      : opts_(std::move(o)),
+        metrics_(listener_metrics(opts_.name, opts_.threads, opts_.max_parked_connections)) {}
   ~CivetServer() override { stop(); }
 
   void route(std::string path, HttpHandler h) override { routes_[std::move(path)] = std::move(h); }
@@ -155,8 +186,8 @@ class CivetServer final : public HttpServer {
     };
     // Every connection is counted (and limited per source) by the master thread before it
     // takes a server thread, and uncounted when civetweb has closed it.
-    cb.accept_connection = [](const sockaddr* remote, void* self_ptr) {
-      return static_cast<CivetServer*>(self_ptr)->admit(remote) ? 1 : 0;
+    cb.accept_connection = [](int sock, const sockaddr* remote, unsigned listener, void* self_ptr) {
+      return static_cast<CivetServer*>(self_ptr)->accept_connection(sock, remote, listener);
     };
     cb.connection_closed = [](const mg_connection* c) {
       // request_info is there after a failed TLS handshake too (our civetweb patch
@@ -182,11 +213,34 @@ class CivetServer final : public HttpServer {
     mg_error_data ed{};
     ed.text = errtext;
     ed.text_buffer_size = sizeof errtext;
+    if (opts_.max_parked_connections > 0) {
+      HeaderGate::Options go;
+      go.timeout_ms = opts_.request_timeout_ms;
+      go.max_header_bytes = opts_.max_header_bytes;
+      go.tls = opts_.tls != nullptr;
+      go.max_parked = opts_.max_parked_connections;
+      gate_ = std::make_unique<HeaderGate>(
+          go,
+          [this](int fd, unsigned listener, const std::string& key) { unpark(fd, listener, key); },
+          [this](const std::string& key, HeaderGate::Drop why) { dropped(key, why); });
+      std::string gate_error;
+      if (!gate_->start(&gate_error)) {
+        *error = gate_error;
+        return false;
+      }
+    }
     mg_init_data init{};
     init.callbacks = &cb;
     init.user_data = this;
     init.configuration_options = options;
     ctx_ = mg_start2(&init, &ed);
+    if (gate_) {
+      if (ctx_) {
+        gate_->begin();
+      } else {
+        gate_->stop();
+      }
+    }
     if (!ctx_ && !tls_error_.empty()) {
       *error = "cannot set up TLS for " + join(opts_.listen_addresses) + ": " + tls_error_;
       return false;
@@ -208,6 +262,8 @@ class CivetServer final : public HttpServer {
   }
 
   void stop() override {
+    // The gate first: it hands sockets to ctx_.
+    if (gate_) gate_->stop();
     if (ctx_) {
       mg_stop(ctx_);
       ctx_ = nullptr;
@@ -470,10 +526,46 @@ class CivetServer final : public HttpServer {
     return {};
   }
 
-  // Master thread, right after accept(): false closes the connection at once.
-  bool admit(const sockaddr* remote) {
+  // Master thread, right after accept(): 0 closes the connection at once, 1 queues it for a
+  // server thread, 2 when the header gate took it.
+  int accept_connection(int sock, const sockaddr* remote, unsigned listener) {
+    std::string key = source_key(remote);
+    if (!admit(key)) return 0;
+    if (!gate_) {
+      serving_.fetch_add(1);
+      return 1;
+    }
+    metrics_.parked->Increment();
+    if (!gate_->park(sock, listener, key)) {  // stopping
+      metrics_.parked->Decrement();
+      release_key(key);
+      return 0;
+    }
+    return 2;
+  }
+
+  // The gate thread: a parked connection has its request header (TLS: its first bytes).
+  void unpark(int fd, unsigned listener, const std::string& key) {
+    metrics_.parked->Decrement();
+    serving_.fetch_add(1);
+    if (mg_vitals_queue_socket(ctx_, fd, listener) != 0) {  // closed, never served
+      serving_.fetch_sub(1);
+      release_key(key);
+    }
+  }
+
+  // The gate thread (or stop()): the gate closed a parked connection.
+  void dropped(const std::string& key, HeaderGate::Drop why) {
+    metrics_.parked->Decrement();
+    if (why == HeaderGate::Drop::kTimeout) metrics_.refused_header_timeout->Increment();
+    if (why == HeaderGate::Drop::kEvicted) metrics_.refused_parked_limit->Increment();
+    if (why == HeaderGate::Drop::kTooLarge) metrics_.refused_header_too_large->Increment();
+    release_key(key);
+  }
+
+  // Counts a connection in, false when its source holds its limit already.
+  bool admit(const std::string& key) {
     if (opts_.max_connections_per_source > 0) {
-      std::string key = source_key(remote);
       std::lock_guard<std::mutex> lk(sources_mu_);
       int& n = sources_[key];
       if (n >= opts_.max_connections_per_source) {
@@ -488,9 +580,13 @@ class CivetServer final : public HttpServer {
 
   // A worker thread, after civetweb closed a connection admit() let in.
   void release(const char* remote_text) {
+    serving_.fetch_sub(1);
+    release_key(source_key(remote_text));
+  }
+
+  void release_key(const std::string& key) {
     metrics_.connections->Decrement();
     if (opts_.max_connections_per_source <= 0) return;
-    std::string key = source_key(remote_text);
     std::lock_guard<std::mutex> lk(sources_mu_);
     auto it = sources_.find(key);
     if (it != sources_.end() && --it->second <= 0) sources_.erase(it);
@@ -538,6 +634,13 @@ class CivetServer final : public HttpServer {
       out.append(k).append(": ").append(v).append("\r\n");
       if (strcasecmp(k.c_str(), "Connection") == 0 && v == "close") close = true;
     }
+    // Keep-alive only while most server threads are free: a client that idles on a kept-alive
+    // connection holds its thread for up to keep_alive_timeout_ms, and a served connection
+    // cannot go back to the header gate.
+    if (!close && self->serving_.load() > self->opts_.threads / 2) {
+      out.append("Connection: close\r\n");
+      close = true;
+    }
     out.append("Content-Length: ").append(std::to_string(resp.body.size())).append("\r\n\r\n");
     if (!head) out.append(resp.body);
     if (close) mg_disable_keep_alive(conn);
@@ -560,6 +663,8 @@ class CivetServer final : public HttpServer {
   std::mutex sources_mu_;
   std::unordered_map<std::string, int> sources_;  // open connections by source_key
   std::map<std::string, HttpHandler> routes_;
+  std::unique_ptr<HeaderGate> gate_;  // null: --web.max-parked-connections=0
+  std::atomic<int> serving_{0};       // connections queued for or held by a server thread
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};
   std::atomic<bool> draining_{false};

@@ -57,6 +57,10 @@ struct HttpServerOptions {
   // Connections one client address (IPv4, or IPv6 /64) may hold; more are closed at accept,
   // before they take a thread. 0: no limit.
   int max_connections_per_source = 0;
+  // Connections held without a server thread until their request header is complete (TLS:
+  // until their first bytes arrive), closed after request_timeout_ms; when this many wait, the
+  // oldest is closed to make room. 0: no gate, each connection takes a server thread at accept.
+  size_t max_parked_connections = 4096;
   // Time a client has to send the request header; also the longest stall while reading a
   // body or writing a response.
   int request_timeout_ms = 10000;
@@ -96,7 +100,8 @@ class HttpServer {
 std::unique_ptr<HttpServer> make_http_server(const HttpServerOptions& options);
 
 // The HTTP servers' self metrics, by listener: vitals_web_connections,
-// vitals_web_connections_max and vitals_web_connections_refused_total.
+// vitals_web_connections_max, vitals_web_connections_parked(_max) and
+// vitals_web_connections_refused_total.
 std::shared_ptr<prometheus::Collectable> http_server_metrics();
 
 }  // namespace vitals

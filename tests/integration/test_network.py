@@ -2,8 +2,10 @@
 Prometheus 2.42 scrapes [::1]), the IPv4 fallback when the kernel has IPv6 off (a network
 namespace with disable_ipv6), the span listeners' defaults (loopback; a taken default port turns
 the receiver off, a given one fails), and slow or hostile clients: with 512 connections that
-send half a request or nothing, a scrape (ours and a real Prometheus') and a span POST still
-answer. Times are printed, not asserted (bench/ is for speed)."""
+send half a request or nothing, from 4 addresses (per-source limits) or from 512 distinct
+addresses (the header gate parks them without a server thread), a scrape (ours and a real
+Prometheus') and a span POST still answer, the parked and refused self metrics count them, and
+the agent's descriptors go back down. Times are printed, not asserted (bench/ is for speed)."""
 
 import http.client
 import json
@@ -20,9 +22,12 @@ import urllib.request
 
 from apm_lib import Span, otlp_json, post
 from vitals_testlib import (VITALS_BIN, free_port, http_request, parse_exposition, require_tool,
-                            wait_until)
+                            settled_fds, wait_until)
 
 HOSTILE = 512
+# One loopback address per hostile connection: 127.0.1.2 ... 127.0.3.13 (Linux answers the whole
+# 127/8 on lo), so per-source limits cannot help.
+DISTINCT = tuple(f"127.0.{1 + i // 250}.{2 + i % 250}" for i in range(HOSTILE))
 
 
 def ipv6_loopback():
@@ -103,6 +108,11 @@ def hostile(port, dest="127.0.0.1", sources=("127.0.0.2",)):
             s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nUser-Agent: slow")
         socks.append(s)
     return socks
+
+
+def close_all(socks):
+    for s in socks:
+        s.close()
 
 
 def timed(fn):
@@ -379,6 +389,174 @@ class SlowClients(unittest.TestCase):
             finally:
                 for s in socks:
                     s.close()
+
+
+
+class ManySources(unittest.TestCase):
+    """512 hostile connections from 512 addresses: parked by the header gate until their header
+    is complete, closed at the header timeout, never holding a server thread."""
+
+    def parked(self, fams, listener):
+        return value(fams, "vitals_web_connections_parked", listener=listener)
+
+    def timed_out(self, fams, listener):
+        return value(fams, "vitals_web_connections_refused_total", listener=listener,
+                     reason="header_timeout")
+
+    def test_scrape_answers_and_descriptors_come_back(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+            v.scrape()  # collectors keep some files open from their first scrape on
+            fds = settled_fds(v.proc.pid)
+            socks = hostile(port, sources=DISTINCT)
+            try:
+                wait_until(lambda: self.parked(v.scrape(), "metrics") == HOSTILE, timeout=30,
+                           what=f"{HOSTILE} parked connections")
+                fams, secs = timed(lambda: v.scrape(timeout=10))
+                print(f"scrape with {HOSTILE} hostile connections from {HOSTILE} addresses: "
+                      f"{secs:.3f} s", file=sys.stderr)
+                self.assertIn("node_load1", fams)
+                self.assertEqual(self.parked(fams, "metrics"), HOSTILE)
+                self.assertEqual(value(fams, "vitals_web_connections_parked_max",
+                                       listener="metrics"), 4096)
+                self.assertEqual(value(fams, "vitals_web_connections_refused_total",
+                                       listener="metrics", reason="per_source_limit"), 0)
+                # After --web.read-header-timeout (5 s) the gate closes every one of them.
+                fams = wait_until(lambda: (lambda f: f if self.timed_out(f, "metrics") == HOSTILE
+                                           else None)(v.scrape()), timeout=30,
+                                  what="hostile connections closed at the header timeout")
+                self.assertEqual(self.parked(fams, "metrics"), 0)
+            finally:
+                close_all(socks)
+            # Back to the count before (polled: a socket civetweb is closing can linger a moment).
+            wait_until(lambda: settled_fds(v.proc.pid) == fds, timeout=30,
+                       what=f"the agent's descriptors back to {fds}")
+            self.assertEqual(value(v.scrape(), "vitals_web_connections", listener="metrics"), 1)
+
+    def test_full_gate_closes_the_oldest_and_closed_clients_leave(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", "--web.max-parked-connections=100",
+                    ready_port=port) as v:
+            v.scrape()  # collectors keep some files open from their first scrape on
+            fds = settled_fds(v.proc.pid)
+            socks = hostile(port, sources=DISTINCT)
+            try:
+                # The gate holds 100: each newcomer past that (the hostile ones, then every
+                # scrape) closes the oldest parked one, so scrapes still get through.
+                def evicted(f):
+                    return value(f, "vitals_web_connections_refused_total", listener="metrics",
+                                 reason="parked_limit")
+                fams = wait_until(lambda: (lambda f: f if evicted(f) >= HOSTILE - 100 else None)(
+                    v.scrape()), timeout=30, what="the oldest parked connections closed")
+                fams, secs = timed(lambda: v.scrape(timeout=10))
+                print(f"scrape with the gate full ({HOSTILE} connections, 100 parked): "
+                      f"{secs:.3f} s", file=sys.stderr)
+                # Every hostile connection is parked or was closed to make room.
+                self.assertEqual(self.parked(fams, "metrics") + evicted(fams), HOSTILE)
+                self.assertLessEqual(self.parked(fams, "metrics"), 100)
+                self.assertEqual(value(fams, "vitals_web_connections_parked_max",
+                                       listener="metrics"), 100)
+            finally:
+                close_all(socks)
+            # Closed by their clients before the header timeout: gone from the gate, not counted
+            # as timed out.
+            fams = wait_until(lambda: (lambda f: f if self.parked(f, "metrics") == 0 else None)(
+                v.scrape()), timeout=30, what="closed connections to leave the gate")
+            self.assertEqual(self.timed_out(fams, "metrics"), 0)
+            # Back to the count before (polled: a socket civetweb is closing can linger a moment).
+            wait_until(lambda: settled_fds(v.proc.pid) == fds, timeout=30,
+                       what=f"the agent's descriptors back to {fds}")
+
+    def test_header_larger_than_the_limit_gets_431(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", "--web.max-header-bytes=2048",
+                    ready_port=port) as v:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nX-Big: " + b"a" * 4096)
+                head = s.recv(4096)
+            self.assertTrue(head.startswith(b"HTTP/1.1 431 "), head)
+            self.assertEqual(value(v.scrape(), "vitals_web_connections_refused_total",
+                                   listener="metrics", reason="header_too_large"), 1)
+            # A header just under the limit is served.
+            r = http_request(port, "/metrics", timeout=10, headers={"X-Pad": "a" * 1500})
+            self.assertEqual(r.status, 200)
+
+    def test_keep_alive_only_while_most_threads_are_free(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", "--web.max-connections=4",
+                    ready_port=port) as v:
+            wait_until(lambda: value(v.scrape(), "vitals_web_connections", listener="metrics")
+                       == 1, timeout=30, what="earlier connections closed")
+            kept = []
+            try:
+                # Each kept-alive connection holds one of the 4 threads: the first two responses
+                # keep the connection, once more than half are taken responses close it.
+                for want in (None, None, "close", "close"):
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", "/-/ready")
+                    r = c.getresponse()
+                    r.read()
+                    self.assertEqual(r.getheader("Connection"), want)
+                    kept.append(c)
+            finally:
+                for c in kept:
+                    c.close()
+
+    def test_prometheus_scrapes_through_many_sources(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+            prom = Prometheus([f"127.0.0.1:{port}"])
+            socks = []
+            try:
+                wait_until(lambda: [r for r in prom.query('up{job="vitals"}')
+                                    if r["value"][1] == "1"], timeout=60, what="up == 1")
+                socks = hostile(port, sources=DISTINCT)
+                start = time.time()
+
+                def later_scrapes():
+                    r = prom.query('scrape_duration_seconds{job="vitals"}[10s]')
+                    vals = [(float(t), float(x)) for t, x in r[0]["values"]] if r else []
+                    after = [x for t, x in vals if t > start]
+                    return after if len(after) >= 3 else None
+                durations = wait_until(later_scrapes, timeout=60, what="3 scrapes after the attack")
+                up = prom.query('up{job="vitals"}[10s]')[0]["values"]
+                ups = [x for t, x in up if float(t) > start]
+                print(f"Prometheus scrape_duration_seconds with {HOSTILE} hostile connections "
+                      f"from {HOSTILE} addresses: " + ", ".join(f"{d:.3f}" for d in durations),
+                      file=sys.stderr)
+                self.assertTrue(ups and all(x == "1" for x in ups), up)
+                self.assertGreater(self.parked(v.scrape(), "metrics")
+                                   + self.timed_out(v.scrape(), "metrics"), 0)
+            finally:
+                close_all(socks)
+                prom.close()
+
+    def test_span_post_answers_with_many_sources(self):
+        port, otlp = free_port(), free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}",
+                    f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
+                    ready_port=port) as v:
+            socks = hostile(otlp, sources=DISTINCT)
+            try:
+                wait_until(lambda: self.parked(v.scrape(), "otlp") == HOSTILE, timeout=30,
+                           what=f"{HOSTILE} parked connections on the OTLP listener")
+                body = otlp_json([("svc", [Span("GET /", 1_000_000)])])
+                r, secs = timed(lambda: post(otlp, "/v1/traces", body,
+                                             content_type="application/json", timeout=10))
+                print(f"span POST with {HOSTILE} hostile connections from {HOSTILE} addresses: "
+                      f"{secs:.3f} s", file=sys.stderr)
+                self.assertEqual(r.status, 200)
+                fams, secs = timed(lambda: v.scrape(timeout=10))
+                print(f"scrape meanwhile: {secs:.3f} s", file=sys.stderr)
+                self.assertEqual(self.parked(fams, "otlp"), HOSTILE)
+                self.assertEqual(self.parked(fams, "metrics"), 0)
+            finally:
+                close_all(socks)
 
 
 if __name__ == "__main__":
