@@ -92,6 +92,7 @@ class Privileges(unittest.TestCase):
         os.chmod(cls.tmp, 0o755)
         cls.procs = []
         cls.mount = None
+        cls.mount_visible = True
         try:
             cls._set_up()
         except BaseException:
@@ -117,6 +118,14 @@ class Privileges(unittest.TestCase):
         if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "vitals-privtest", mnt],
                           capture_output=True).returncode == 0:
             cls.mount = mnt
+            # The filesystem collector reads /proc/1/mounts: in a chroot (a fresh-machine root)
+            # pid 1's view names the mount by its path outside the chroot, so the agent cannot
+            # find it under this path, and this part of the test says so instead.
+            with open("/proc/1/mounts") as f:
+                if not any(line.split()[1] == mnt for line in f if len(line.split()) > 1):
+                    print(f"{mnt} is not in /proc/1/mounts under that path (a chroot?): the "
+                          "locked-mount checks are left out", file=sys.stderr)
+                    cls.mount_visible = False
         # What root sees: the collectors that succeed here (schedstat fails on a kernel without
         # /proc/schedstat whoever runs it).
         with Agent() as a:
@@ -198,7 +207,7 @@ class Privileges(unittest.TestCase):
             self.assertEqual(self.listener_process(fams, self.root_port), "")
             self.assertGreaterEqual(denied["sockets"], 2)
             self.assertGreater(denied["process_groups"], 0)
-            if self.mount:
+            if self.mount and self.mount_visible:
                 self.assertGreaterEqual(denied["filesystem"], 1)
                 errs = metric(fams, "node_filesystem_device_error")
                 self.assertIn(1.0, [v for k, v in errs.items()
@@ -219,7 +228,7 @@ class Privileges(unittest.TestCase):
             self.assertEqual(set(denied), set(success))
             self.assertEqual({c: v for c, v in denied.items() if v}, {}, a.output()[-2000:])
             self.assertEqual(self.denied_log_lines(a), [])
-            if self.mount:
+            if self.mount and self.mount_visible:
                 errs = metric(fams, "node_filesystem_device_error")
                 self.assertIn(0.0, [v for k, v in errs.items()
                                     if dict(k)["mountpoint"] == self.mount])
