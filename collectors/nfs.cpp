@@ -90,10 +90,6 @@ constexpr std::string_view kV4[] = {"Null",
                                     "LayoutStats",
                                     "Clone"};
 
-double at(std::span<const double> v, size_t i) {
-  return i < v.size() ? v[i] : 0;
-}
-
 class NfsCollector final : public Collector {
  public:
   explicit NfsCollector(const Paths& p) : path_(p.proc("net/rpc/nfs")) {}
@@ -106,33 +102,25 @@ class NfsCollector final : public Collector {
     }
     procfs::parse_rpc_stats(text, stats_);
     parse::ParseErrors& errors = stats_.errors;
-    auto line = [&](std::string_view key, size_t min) -> std::span<const double> {
-      const auto* l = stats_.find(key);
-      if (!l) return {};
-      auto v = stats_.of(*l);
-      if (v.size() < min) {
-        errors.add(l->number, "expected " + std::to_string(min) + " values for " +
-                                  std::string(key) + ", got " + std::to_string(v.size()));
-        return {};
-      }
-      return v;
+    auto line = [&](std::string_view key, size_t min) {
+      return procfs::rpc_line(stats_, key, min);
     };
     auto net = line("net", 4);  // packets, udp, tcp, tcp connections
     Family& packets = out.add(kPackets);
-    packets.add({{"protocol", "udp"}}, at(net, 1));
-    packets.add({{"protocol", "tcp"}}, at(net, 2));
-    out.add(kConnections).add(at(net, 3));
+    packets.add({{"protocol", "udp"}}, procfs::rpc_at(net, 1));
+    packets.add({{"protocol", "tcp"}}, procfs::rpc_at(net, 2));
+    out.add(kConnections).add(procfs::rpc_at(net, 3));
     auto rpc = line("rpc", 3);  // calls, retransmissions, authentication refreshes
-    out.add(kRpcs).add(at(rpc, 0));
-    out.add(kRetrans).add(at(rpc, 1));
-    out.add(kAuthRefresh).add(at(rpc, 2));
+    out.add(kRpcs).add(procfs::rpc_at(rpc, 0));
+    out.add(kRetrans).add(procfs::rpc_at(rpc, 1));
+    out.add(kAuthRefresh).add(procfs::rpc_at(rpc, 2));
     Family& requests = out.add(kRequests);
     auto procedures = [&](std::string_view key, size_t min, std::string_view proto,
                           std::span<const std::string_view> names) {
       std::span<const double> v;
       if (const auto* l = stats_.find(key)) v = procfs::rpc_procedures(stats_, *l, min, errors);
       for (size_t i = 0; i < names.size(); ++i) {
-        requests.add({{"method", names[i]}, {"proto", proto}}, at(v, i));
+        requests.add({{"method", names[i]}, {"proto", proto}}, procfs::rpc_at(v, i));
       }
     };
     procedures("proc2", std::size(kV2), "2", kV2);

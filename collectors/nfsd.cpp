@@ -67,10 +67,6 @@ constexpr Proc kV4[] = {{"Access", 3},       {"Close", 4},        {"Commit", 5},
                         {"SecInfo", 33},     {"SetAttr", 34},     {"Verify", 35},    {"Write", 36},
                         {"RelLockOwner", 37}};
 
-double at(std::span<const double> v, size_t i) {
-  return i < v.size() ? v[i] : 0;
-}
-
 class NfsdCollector final : public Collector {
  public:
   explicit NfsdCollector(const Paths& p) : path_(p.proc("net/rpc/nfsd")) {}
@@ -83,47 +79,39 @@ class NfsdCollector final : public Collector {
     }
     procfs::parse_rpc_stats(text, stats_);
     parse::ParseErrors& errors = stats_.errors;
-    auto line = [&](std::string_view key, size_t min) -> std::span<const double> {
-      const auto* l = stats_.find(key);
-      if (!l) return {};
-      auto v = stats_.of(*l);
-      if (v.size() < min) {
-        errors.add(l->number, "expected " + std::to_string(min) + " values for " +
-                                  std::string(key) + ", got " + std::to_string(v.size()));
-        return {};
-      }
-      return v;
+    auto line = [&](std::string_view key, size_t min) {
+      return procfs::rpc_line(stats_, key, min);
     };
     auto rc = line("rc", 3);  // hits, misses, nocache
-    out.add(kHits).add(at(rc, 0));
-    out.add(kMisses).add(at(rc, 1));
-    out.add(kNocache).add(at(rc, 2));
-    out.add(kStale).add(at(line("fh", 1), 0));
+    out.add(kHits).add(procfs::rpc_at(rc, 0));
+    out.add(kMisses).add(procfs::rpc_at(rc, 1));
+    out.add(kNocache).add(procfs::rpc_at(rc, 2));
+    out.add(kStale).add(procfs::rpc_at(line("fh", 1), 0));
     auto io = line("io", 2);
-    out.add(kRead).add(at(io, 0));
-    out.add(kWritten).add(at(io, 1));
-    out.add(kThreads).add(at(line("th", 1), 0));
+    out.add(kRead).add(procfs::rpc_at(io, 0));
+    out.add(kWritten).add(procfs::rpc_at(io, 1));
+    out.add(kThreads).add(procfs::rpc_at(line("th", 1), 0));
     auto ra = line("ra", 12);  // size, 10 histogram buckets, not found
-    out.add(kRaSize).add(at(ra, 0));
-    out.add(kRaNotFound).add(at(ra, 11));
+    out.add(kRaSize).add(procfs::rpc_at(ra, 0));
+    out.add(kRaNotFound).add(procfs::rpc_at(ra, 11));
     auto net = line("net", 4);  // packets, udp, tcp, tcp connections
     Family& packets = out.add(kPackets);
-    packets.add({{"proto", "udp"}}, at(net, 1));
-    packets.add({{"proto", "tcp"}}, at(net, 2));
-    out.add(kConnections).add(at(net, 3));
+    packets.add({{"proto", "udp"}}, procfs::rpc_at(net, 1));
+    packets.add({{"proto", "tcp"}}, procfs::rpc_at(net, 2));
+    out.add(kConnections).add(procfs::rpc_at(net, 3));
     auto rpc = line("rpc", 5);  // calls, bad calls, bad format, bad auth, bad client
-    out.add(kRpcs).add(at(rpc, 0));
+    out.add(kRpcs).add(procfs::rpc_at(rpc, 0));
     Family& rpc_errors = out.add(kRpcErrors);
-    rpc_errors.add({{"error", "fmt"}}, at(rpc, 2));
-    rpc_errors.add({{"error", "auth"}}, at(rpc, 3));
-    rpc_errors.add({{"error", "cInt"}}, at(rpc, 4));
+    rpc_errors.add({{"error", "fmt"}}, procfs::rpc_at(rpc, 2));
+    rpc_errors.add({{"error", "auth"}}, procfs::rpc_at(rpc, 3));
+    rpc_errors.add({{"error", "cInt"}}, procfs::rpc_at(rpc, 4));
     Family& requests = out.add(kRequests);
     auto procedures = [&](std::string_view key, size_t min, std::string_view proto,
                           std::span<const Proc> procs) {
       std::span<const double> v;
       if (const auto* l = stats_.find(key)) v = procfs::rpc_procedures(stats_, *l, min, errors);
       for (const Proc& p : procs) {
-        requests.add({{"method", p.method}, {"proto", proto}}, at(v, p.index));
+        requests.add({{"method", p.method}, {"proto", proto}}, procfs::rpc_at(v, p.index));
       }
     };
     procedures("proc2", 18, "2", kV2);

@@ -48,4 +48,16 @@ std::span<const double> rpc_procedures(const RpcStats& s, const RpcStats::Line& 
   return v.subspan(1);
 }
 
+std::span<const double> rpc_line(RpcStats& s, std::string_view key, size_t min) {
+  const auto* l = s.find(key);
+  if (!l) return {};
+  auto v = s.of(*l);
+  if (v.size() < min) {
+    s.errors.add(l->number, "expected " + std::to_string(min) + " values for " + std::string(key) +
+                                ", got " + std::to_string(v.size()));
+    return {};
+  }
+  return v;
+}
+
 }  // namespace vitals::procfs

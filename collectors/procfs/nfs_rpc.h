@@ -43,4 +43,13 @@ void parse_rpc_stats(std::string_view text, RpcStats& out);
 std::span<const double> rpc_procedures(const RpcStats& s, const RpcStats::Line& l, size_t min,
                                        parse::ParseErrors& errors);
 
+// The values of the line `key` when it has at least `min` of them. An empty span when the file
+// has no such line, and also (with an item error in s.errors) when it has fewer values.
+std::span<const double> rpc_line(RpcStats& s, std::string_view key, size_t min);
+
+// Value `i` of a line's values; 0 when the line was absent or in error.
+inline double rpc_at(std::span<const double> v, size_t i) {
+  return i < v.size() ? v[i] : 0;
+}
+
 }  // namespace vitals::procfs
