@@ -1,10 +1,10 @@
 // --print-config: the config file the Debian package installs as /etc/vitals/vitals.conf.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "core/config.h"
@@ -19,13 +19,12 @@ TEST(PrintConfig, EveryFlagCommentedOutWithItsHelp) {
   const std::string& conf = r.text;
   auto help = parse_args({"--help"}).text;
   // Every long flag of --help but the actions and the negations is a "#key =" line.
-  std::regex flag(R"(^  (?:-\w \[ )?--([\w.\-]+))");
+  const RE2 flag(R"(^  (?:-\w \[ )?--([\w.\-]+))");
   int n = 0;
   std::istringstream lines(help);
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, flag)) continue;
-    std::string name = m[1];
+    std::string name;
+    if (!RE2::PartialMatch(line, flag, &name)) continue;
     bool action = name == "help" || name == "version" || name == "list-collectors" ||
                   name == "print-config" || name == "config.file";
     bool listed = conf.find("\n#" + name + " =") != std::string::npos;
@@ -60,12 +59,12 @@ TEST(PrintConfig, AsGivenItIsTheDefaults) {
   std::string conf = parse_args({"--print-config"}).text;
   std::string uncommented;
   std::istringstream lines(conf);
-  std::regex valued(R"(^#([a-z][\w.\-]* = .+)$)");
+  const RE2 valued(R"(#([a-z][\w.\-]* = .+))");
   int n = 0;
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, valued)) {
-      uncommented += m[1].str() + "\n";
+    std::string kv;
+    if (RE2::FullMatch(line, valued, &kv)) {
+      uncommented += kv + "\n";
       ++n;
     }
   }
