@@ -77,12 +77,9 @@ class DrbdCollector final : public Collector {
  public:
   explicit DrbdCollector(const Paths& p) : path_(p.proc("drbd")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string_view text;
-    int err = 0;
-    if (!reader_.try_read(path_, &text, &err)) {
-      if (err == ENOENT) return;  // DRBD not loaded
-      throw CollectError("read " + path_ + ": " + std::strerror(err));
-    }
+    auto file = read_if_present(reader_, path_);
+    if (!file) return;  // DRBD not loaded
+    std::string_view text = *file;
     auto s = procfs::parse_drbd(text);
     Family* numbers[std::size(kNumbers)] = {};
     Family* role = nullptr;

@@ -74,12 +74,9 @@ class IpvsCollector final : public Collector {
         labels_(std::move(labels)) {}
 
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string_view text;
-    int err = 0;
-    if (!reader_.try_read(stats_path_, &text, &err)) {
-      if (err == ENOENT) return;  // IPVS not loaded
-      throw CollectError("read " + stats_path_ + ": " + std::strerror(err));
-    }
+    auto file = read_if_present(reader_, stats_path_);
+    if (!file) return;  // IPVS not loaded
+    std::string_view text = *file;
     auto s = procfs::parse_ip_vs_stats(text);
     auto put = [&](const Desc& d, const std::optional<uint64_t>& v) {
       if (v) out.add(d).add(static_cast<double>(*v));
@@ -92,6 +89,7 @@ class IpvsCollector final : public Collector {
     parse::ParseErrors errors;
     errors.append(stats_path_, s.errors);
 
+    int err = 0;
     if (!reader_.try_read(backends_path_, &text, &err)) {
       errors.add_file(backends_path_, std::strerror(err));
       throw_if_errors(stats_path_, errors);

@@ -21,12 +21,9 @@ class MdadmCollector final : public Collector {
  public:
   explicit MdadmCollector(const Paths& p) : path_(p.proc("mdstat")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string_view text;
-    int err = 0;
-    if (!reader_.try_read(path_, &text, &err)) {
-      if (err == ENOENT) return;  // md driver not loaded
-      throw CollectError("read " + path_ + ": " + std::strerror(err));
-    }
+    auto file = read_if_present(reader_, path_);
+    if (!file) return;  // md driver not loaded
+    std::string_view text = *file;
     auto m = procfs::parse_mdstat(text);
     Family& state = out.add(kState);
     Family& disks = out.add(kDisks);

@@ -71,12 +71,9 @@ class NfsdCollector final : public Collector {
  public:
   explicit NfsdCollector(const Paths& p) : path_(p.proc("net/rpc/nfsd")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    std::string_view text;
-    int err = 0;
-    if (!reader_.try_read(path_, &text, &err)) {
-      if (err == ENOENT) return;  // no NFS server module loaded
-      throw CollectError("read " + path_ + ": " + std::strerror(err));
-    }
+    auto file = read_if_present(reader_, path_);
+    if (!file) return;  // no NFS server module loaded
+    std::string_view text = *file;
     procfs::parse_rpc_stats(text, stats_);
     parse::ParseErrors& errors = stats_.errors;
     auto line = [&](std::string_view key, size_t min) {

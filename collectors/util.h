@@ -89,6 +89,16 @@ inline std::optional<std::string_view> read_value(FileReader& r, const std::stri
   return parse::trim(v);
 }
 
+// Reads a whole kernel file whose absence means the facility is not there (module not loaded):
+// nullopt when it does not exist; any other failure throws CollectError naming the file.
+inline std::optional<std::string_view> read_if_present(FileReader& r, const std::string& path) {
+  std::string_view text;
+  int err = 0;
+  if (r.try_read(path, &text, &err)) return text;
+  if (err == ENOENT) return std::nullopt;
+  throw CollectError("read " + path + ": " + std::strerror(err));
+}
+
 inline std::optional<double> read_number(FileReader& r, const std::string& path) {
   auto v = read_value(r, path);
   if (!v) return std::nullopt;
