@@ -20,7 +20,7 @@ class BondingCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     std::string masters_path = net_ + "/bonding_masters";
     auto masters_text = read_value(reader_, masters_path);
-    if (!masters_text) return;  // no bonding driver loaded: nothing to report
+    if (!masters_text) throw NoDataError(masters_path + " not found: bonding driver not loaded");
     std::vector<std::string> masters;
     std::string_view rest = *masters_text, f;
     while (parse::next_field(rest, f)) masters.emplace_back(f);

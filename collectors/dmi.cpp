@@ -52,7 +52,7 @@ class DmiCollector final : public Collector {
 
   void collect(const CollectContext&, MetricSet& out) override {
     if (!loaded_) load();
-    if (labels_.empty()) return;
+    if (labels_.empty()) throw NoDataError("no DMI information in " + dir_);
     out.add(kInfo).add(labels_, 1);
   }
 

@@ -78,7 +78,7 @@ class DrbdCollector final : public Collector {
   explicit DrbdCollector(const Paths& p) : path_(p.proc("drbd")) {}
   void collect(const CollectContext&, MetricSet& out) override {
     auto file = read_if_present(reader_, path_);
-    if (!file) return;  // DRBD not loaded
+    if (!file) throw NoDataError(path_ + " not found: DRBD not loaded");
     std::string_view text = *file;
     auto s = procfs::parse_drbd(text);
     Family* numbers[std::size(kNumbers)] = {};

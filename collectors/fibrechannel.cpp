@@ -70,7 +70,7 @@ class FibrechannelCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &hosts_, &err)) {
-      if (err == ENOENT) return;  // no Fibre Channel hosts
+      if (err == ENOENT) throw NoDataError(dir_ + " not found: no Fibre Channel hosts");
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
     }
     parse::ParseErrors errors;

@@ -91,7 +91,7 @@ class HwmonCollector final : public Collector {
   void collect(const CollectContext& ctx, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
-      if (err == ENOENT) return;  // no hwmon class on this system
+      if (err == ENOENT) throw NoDataError(dir_ + " not found: no hwmon class");
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
     }
     parse::ParseErrors errors;

@@ -152,7 +152,7 @@ class InfinibandCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &devices_, &err)) {
-      if (err == ENOENT) return;  // no InfiniBand devices
+      if (err == ENOENT) throw NoDataError(dir_ + " not found: no InfiniBand devices");
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
     }
     errors_.clear();

@@ -75,7 +75,7 @@ class IpvsCollector final : public Collector {
 
   void collect(const CollectContext&, MetricSet& out) override {
     auto file = read_if_present(reader_, stats_path_);
-    if (!file) return;  // IPVS not loaded
+    if (!file) throw NoDataError(stats_path_ + " not found: IPVS not loaded");
     std::string_view text = *file;
     auto s = procfs::parse_ip_vs_stats(text);
     auto put = [&](const Desc& d, const std::optional<uint64_t>& v) {

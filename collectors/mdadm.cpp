@@ -22,7 +22,7 @@ class MdadmCollector final : public Collector {
   explicit MdadmCollector(const Paths& p) : path_(p.proc("mdstat")) {}
   void collect(const CollectContext&, MetricSet& out) override {
     auto file = read_if_present(reader_, path_);
-    if (!file) return;  // md driver not loaded
+    if (!file) throw NoDataError(path_ + " not found: md driver not loaded");
     std::string_view text = *file;
     auto m = procfs::parse_mdstat(text);
     Family& state = out.add(kState);

@@ -95,7 +95,7 @@ class NfsCollector final : public Collector {
   explicit NfsCollector(const Paths& p) : path_(p.proc("net/rpc/nfs")) {}
   void collect(const CollectContext&, MetricSet& out) override {
     auto file = read_if_present(reader_, path_);
-    if (!file) return;  // no NFS client module loaded
+    if (!file) throw NoDataError(path_ + " not found: NFS client module not loaded");
     std::string_view text = *file;
     procfs::parse_rpc_stats(text, stats_);
     parse::ParseErrors& errors = stats_.errors;

@@ -72,7 +72,7 @@ class NfsdCollector final : public Collector {
   explicit NfsdCollector(const Paths& p) : path_(p.proc("net/rpc/nfsd")) {}
   void collect(const CollectContext&, MetricSet& out) override {
     auto file = read_if_present(reader_, path_);
-    if (!file) return;  // no NFS server module loaded
+    if (!file) throw NoDataError(path_ + " not found: NFS server module not loaded");
     std::string_view text = *file;
     procfs::parse_rpc_stats(text, stats_);
     parse::ParseErrors& errors = stats_.errors;

@@ -18,7 +18,7 @@ class NvmeCollector final : public Collector {
  public:
   explicit NvmeCollector(const Paths& p) : dir_(p.sys("class/nvme")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    if (!sysfs::list_dir(dir_, &entries_)) return;  // no NVMe controllers
+    if (!sysfs::list_dir(dir_, &entries_)) throw NoDataError(dir_ + " not found: no NVMe");
     Family& info = out.add(kInfo);
     parse::ParseErrors errors;
     std::string vals[4];

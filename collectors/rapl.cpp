@@ -44,7 +44,7 @@ class RaplCollector final : public Collector {
   RaplCollector(const Paths& p, bool zone_label)
       : dir_(p.sys("class/powercap")), zone_label_(zone_label) {}
   void collect(const CollectContext& ctx, MetricSet& out) override {
-    if (!sysfs::list_dir(dir_, &entries_)) return;  // no powercap class
+    if (!sysfs::list_dir(dir_, &entries_)) throw NoDataError(dir_ + " not found: no RAPL");
     std::map<std::string, int> seen;
     std::map<std::string, Family*> fams;
     parse::ParseErrors errors;

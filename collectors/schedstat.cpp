@@ -18,7 +18,9 @@ class SchedstatCollector final : public Collector {
  public:
   explicit SchedstatCollector(const Paths& p) : path_(p.proc("schedstat")) {}
   void collect(const CollectContext&, MetricSet& out) override {
-    auto s = procfs::parse_schedstat(reader_.read(path_));
+    auto text = read_if_present(reader_, path_);
+    if (!text) throw NoDataError(path_ + " not found: kernel without schedstats");
+    auto s = procfs::parse_schedstat(*text);
     Family& run = out.add(kRunning);
     Family& wait = out.add(kWaiting);
     Family& slices = out.add(kTimeslices);

@@ -64,7 +64,7 @@ class TapestatsCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
-      if (err == ENOENT) return;  // no tape driver loaded
+      if (err == ENOENT) throw NoDataError(dir_ + " not found: no tape driver loaded");
       throw CollectError("read " + dir_ + ": " + std::strerror(err));
     }
     parse::ParseErrors errors;

@@ -47,7 +47,7 @@ class ZfsCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
-      if (err == ENOENT) return;  // no ZFS module loaded
+      if (err == ENOENT) throw NoDataError(dir_ + " not found: ZFS module not loaded");
       throw CollectError("read " + dir_ + ": " + std::strerror(err));
     }
     parse::ParseErrors errors;

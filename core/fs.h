@@ -48,6 +48,15 @@ class CollectError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The facility a collector reads does not exist on this host (no RAPL, no NVMe, a kernel
+// without schedstats, a module not loaded): node_exporter's ErrNoData. The scrape reports the
+// collector unsuccessful (node_scrape_collector_success 0) as node_exporter does, but it is
+// not an error: logged once at info, then at debug (core/scraper.cpp).
+class NoDataError : public CollectError {
+ public:
+  using CollectError::CollectError;
+};
+
 // Reads whole files into one reused buffer. The returned view is valid until the next read.
 //
 // procfs and sysfs regenerate a file's text on every read from offset 0, so a reader in

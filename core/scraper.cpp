@@ -21,6 +21,7 @@ struct RunState {
     bool started = false;
     bool done = false;
     bool success = false;
+    bool no_data = false;
     double duration = 0;
     std::string error;
     std::unique_ptr<MetricSet> out;
@@ -44,6 +45,42 @@ void note_denied(CollectorSlot& slot, const PermissionDenied& denied, bool ran_t
   } else if (denied.items == 0 && slot.denied_logged && ran_through) {
     slot.denied_logged = false;
     log::info("collector reads everything again", {{"collector", slot.name}});
+  }
+}
+
+// Logs a collector's outcome the way an operator wants to read it: an error when it starts or
+// changes, at debug while it repeats unchanged, one line when the collector recovers; a
+// missing facility (NoDataError) once at info, then at debug, as node_exporter logs "no data"
+// at debug. vitals_collector_failures_total counts every failed run.
+void note_outcome(CollectorSlot& slot, const CollectorResult& r) {
+  if (!r.success) {
+    auto& counter = r.no_data    ? slot.failures_no_data
+                    : r.deadline ? slot.failures_deadline
+                                 : slot.failures_error;
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::string key = r.success ? std::string() : (r.no_data ? "no data: " : "") + r.error;
+  bool changed;
+  bool recovered;
+  {
+    std::lock_guard<std::mutex> lk(slot.log_mu);
+    changed = key != slot.last_logged;
+    recovered = changed && r.success;
+    if (changed) slot.last_logged = key;
+  }
+  if (r.success) {
+    if (recovered) log::info("collector succeeds again", {{"name", r.name}});
+    return;
+  }
+  std::string_view msg = r.no_data ? "collector found no data; the facility it reads is absent"
+                                   : "collector failed";
+  if (!changed) {
+    log::debug(r.no_data ? "collector returned no data" : "collector failed (unchanged)",
+               {{"name", r.name}, {"err", r.error}});
+  } else if (r.no_data) {
+    log::info(msg, {{"name", r.name}, {"err", r.error}});
+  } else {
+    log::error(msg, {{"name", r.name}, {"err", r.error}});
   }
 }
 
@@ -163,6 +200,29 @@ std::shared_ptr<prometheus::Collectable> Scraper::metrics() const {
       }
     }
     v.push_back(std::move(f));
+    prometheus::MetricFamily failures;
+    failures.name = "vitals_collector_failures_total";
+    failures.help =
+        "Collector runs that failed, by kind: error, deadline (still running at "
+        "--collector.timeout) or no_data (the facility it reads is absent on this host). Logged "
+        "when the error starts or changes; repeats are counted here and logged at debug.";
+    failures.type = prometheus::MetricType::Counter;
+    if (auto set = collectors()) {
+      for (const auto& slot : set->slots) {
+        const std::pair<const char*, const std::atomic<uint64_t>*> kinds[] = {
+            {"error", &slot->failures_error},
+            {"deadline", &slot->failures_deadline},
+            {"no_data", &slot->failures_no_data}};
+        for (const auto& [kind, n] : kinds) {
+          prometheus::ClientMetric m;
+          m.label.push_back({"collector", slot->name});
+          m.label.push_back({"kind", kind});
+          m.counter.value = static_cast<double>(n->load(std::memory_order_relaxed));
+          failures.metric.push_back(std::move(m));
+        }
+      }
+    }
+    v.push_back(std::move(failures));
     return v;
   });
 }
@@ -250,6 +310,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
       CollectorSlot& slot = *entry.slot;
       std::unique_ptr<MetricSet> out = slot.take_set();
       bool ok = false;
+      bool no_data = false;
       std::string err;
       auto t0 = Clock::now();
       if (t0 >= deadline) {
@@ -260,6 +321,9 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
           CollectContext ctx{state->paths, deadline, &denied};
           slot.collector->collect(ctx, *out);
           ok = true;
+        } catch (const NoDataError& ex) {
+          err = ex.what();
+          no_data = true;
         } catch (const std::exception& ex) {
           err = ex.what();
         } catch (...) {
@@ -275,6 +339,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
       std::lock_guard<std::mutex> lk(state->mu);
       entry.out = std::move(out);
       entry.success = ok;
+      entry.no_data = no_data;
       entry.duration = dur;
       entry.error = std::move(err);
       entry.done = true;
@@ -294,6 +359,7 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
       r.name = e.slot->name;
       if (e.done) {
         r.success = e.success;
+        r.no_data = e.no_data;
         r.duration_seconds = e.duration;
         r.error = e.error;
         if (e.started && e.out) {
@@ -305,15 +371,15 @@ std::shared_ptr<const Snapshot> Scraper::collect(const CollectorSet& set,
       } else {
         r.success = false;
         r.duration_seconds = elapsed;
-        r.error = "deadline exceeded after " + std::to_string(elapsed) + "s";
+        // No elapsed time in the text: it would make every repeat look like a new error.
+        r.error = "deadline exceeded (--collector.timeout)";
+        r.deadline = true;
       }
       snap->results.push_back(std::move(r));
     }
   }
-  for (const auto& r : snap->results) {
-    if (!r.success) {
-      log::error("collector failed", {{"name", r.name}, {"err", r.error}});
-    }
+  for (size_t i = 0; i < snap->results.size(); ++i) {
+    note_outcome(*state->entries[i].slot, snap->results[i]);
   }
   Family& dur = snap->scrape_metrics.add(kDurationDesc);
   Family& ok = snap->scrape_metrics.add(kSuccessDesc);

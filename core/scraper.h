@@ -36,6 +36,14 @@ struct CollectorSlot {
   // and whether that was logged (touched only by the one task running this collector).
   std::atomic<uint64_t> denied{0};
   bool denied_logged = false;
+  // Failed runs by kind (vitals_collector_failures_total), and what was last logged, so an
+  // error that repeats unchanged scrape after scrape is logged once (then at debug) and a
+  // collector without its facility (NoDataError) is reported once at info.
+  std::atomic<uint64_t> failures_error{0};
+  std::atomic<uint64_t> failures_no_data{0};
+  std::atomic<uint64_t> failures_deadline{0};
+  std::mutex log_mu;
+  std::string last_logged;  // empty: the last run succeeded (or nothing logged yet)
   // Output sets of earlier scrapes, returned when their snapshot is gone, refilled next time.
   std::mutex spare_mu;
   std::vector<std::unique_ptr<MetricSet>> spare;
@@ -57,6 +65,8 @@ std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
 struct CollectorResult {
   std::string name;
   bool success = false;
+  bool no_data = false;   // failed with NoDataError: the facility does not exist here
+  bool deadline = false;  // still running at the deadline
   double duration_seconds = 0;
   std::string error;
 };

@@ -99,6 +99,18 @@ class LiveCompare(unittest.TestCase):
                 problems.append(f"{name}: label sets differ; missing {missing} extra {extra}")
         self.assertEqual(problems, [], "\n".join(problems))
 
+    def test_collector_success_as_node_exporter(self):
+        # A facility this host lacks (no RAPL, no NVMe, no schedstats, a module not loaded) is
+        # node_exporter's "no data": success 0, as for a real failure. vitals reports the same.
+        key = "node_scrape_collector_success"
+        want = {dict(k[1])["collector"]: v for k, v in self.n[key].samples.items()}
+        got = {dict(k[1])["collector"]: v for k, v in self.v[key].samples.items()}
+        self.assertEqual(sorted(got), self.collectors)
+        differ = {c: (got[c], want.get(c)) for c in self.collectors if got[c] != want.get(c)}
+        self.assertEqual(differ, {}, "collector: (vitals, node_exporter)")
+        print("collectors with no data on this host:",
+              " ".join(c for c in self.collectors if got[c] == 0))
+
     def value(self, fams, name, labels=()):
         return fams[name].samples[(name, frozenset(labels))]
 
