@@ -72,8 +72,8 @@ void note_outcome(CollectorSlot& slot, const CollectorResult& r) {
     if (recovered) log::info("collector succeeds again", {{"name", r.name}});
     return;
   }
-  std::string_view msg = r.no_data ? "collector found no data; the facility it reads is absent"
-                                   : "collector failed";
+  std::string_view msg =
+      r.no_data ? "collector found no data; the facility it reads is absent" : "collector failed";
   if (!changed) {
     log::debug(r.no_data ? "collector returned no data" : "collector failed (unchanged)",
                {{"name", r.name}, {"err", r.error}});
