@@ -1,7 +1,6 @@
 #include "collectors/cgroup/runtime.h"
 
-#include <algorithm>
-#include <atomic>
+#include <array>
 
 #include "core/log.h"
 #include "core/prometheus_cpp.h"
