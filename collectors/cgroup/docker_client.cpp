@@ -4,6 +4,8 @@
 #include <simdjson.h>
 #include <sys/stat.h>
 
+#include <cstring>
+
 #include "collectors/cgroup/runtime.h"
 
 namespace vitals::cgroup {
@@ -102,7 +104,12 @@ class DockerSource final : public RuntimeSource {
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errbuf);
     CURLcode rc = curl_easy_perform(curl_);
     if (rc != CURLE_OK) {
-      *err = socket + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+      long os_errno = 0;
+      curl_easy_getinfo(curl_, CURLINFO_OS_ERRNO, &os_errno);
+      // curl words a UNIX socket failure as one to "localhost port 80": say the socket's error.
+      *err = rc == CURLE_COULDNT_CONNECT && os_errno
+                 ? socket + ": cannot connect: " + std::strerror(static_cast<int>(os_errno))
+                 : socket + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
       return rc == CURLE_OPERATION_TIMEDOUT ? RuntimeResult::kTimeout : RuntimeResult::kError;
     }
     long code = 0;
