@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "apm/module.h"
+#include "collectors/cgroup/runtime.h"
 #include "collectors/self/process_metrics.h"
 #include "core/collector.h"
 #include "core/config.h"
@@ -170,6 +171,7 @@ int main(int argc, char** argv) {
   self->add(scraper.metrics());
   self->add(pool.metrics());
   self->add(vitals::file_cache_metrics());
+  self->add(vitals::cgroup::container_runtime_metrics());
   self->add(web.metrics());
   self->add(vitals::http_server_metrics());
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);

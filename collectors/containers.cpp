@@ -17,6 +17,7 @@
 
 #include "collectors/cgroup/files.h"
 #include "collectors/cgroup/naming.h"
+#include "collectors/cgroup/runtime.h"
 #include "collectors/procfs/netdev.h"
 #include "collectors/procfs/pid_files.h"
 #include "collectors/procfs/pressure.h"
@@ -193,6 +194,28 @@ class ContainersCollector final : public Collector {
         network_(o.boolean("network")) {
     struct statfs fs;
     real_procfs_ = ::statfs(p.procfs.c_str(), &fs) == 0 && fs.f_type == 0x9fa0;  // PROC_SUPER
+    // The container runtimes asked for names and images (docs/containers.md).
+    std::vector<std::unique_ptr<cgroup::RuntimeSource>> sources;
+    std::vector<std::string> cri;
+    for (std::string_view rest = o.str("cri-socket"); !rest.empty();) {
+      size_t comma = rest.find(',');
+      std::string_view c = parse::trim(rest.substr(0, comma));
+      if (!c.empty()) cri.emplace_back(c);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if (!cri.empty()) sources.push_back(cgroup::make_cri_source(cri, o.is_set("cri-socket")));
+    if (!o.str("docker-socket").empty()) {
+      sources.push_back(
+          cgroup::make_docker_source(o.str("docker-socket"), o.is_set("docker-socket")));
+    }
+    if (!sources.empty()) {
+      cgroup::RuntimeOptions ro;
+      ro.timeout = std::max(
+          std::chrono::milliseconds(1),
+          std::chrono::duration_cast<std::chrono::milliseconds>(o.duration("runtime-timeout")));
+      ro.max_entries = static_cast<size_t>(std::max<int64_t>(1, o.integer("runtime-cache-size")));
+      runtime_ = std::make_unique<cgroup::RuntimeMetadata>(ro, std::move(sources));
+    }
   }
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
@@ -240,6 +263,12 @@ class ContainersCollector final : public Collector {
     bool info_done = false;
     std::string name;
     std::string pod_uid;  // Kubernetes pods and their containers (parse_kube_cgroup)
+    // What the container runtime knows of it: by container id, or "pod/<uid>" for a pod's
+    // own cgroup; empty for other cgroups. Names and images never change for an id, so once
+    // known they are kept as long as the cgroup.
+    std::string runtime_key;
+    bool runtime_known = false;
+    cgroup::RuntimeInfo runtime;
     std::optional<double> start_time;
   };
 
@@ -477,7 +506,10 @@ class ContainersCollector final : public Collector {
     e.name = cgroup::derive_name(e.path);
     if (auto k = cgroup::parse_kube_cgroup(e.path)) {
       e.pod_uid = std::move(k->pod_uid);
+      e.runtime_key = k->container_id.empty() ? "pod/" + e.pod_uid : k->container_id;
       if (!k->container_id.empty()) e.name = std::move(k->container_id);
+    } else if (e.name.size() == 64 && e.name.find('.') == std::string::npos) {
+      e.runtime_key = e.name;  // a container id (Docker, podman, a runtime outside Kubernetes)
     }
     // Creation time: the earliest mtime, over the hierarchies, of a file that is written
     // once, at creation (cAdvisor uses cgroup.clone_children on v1).
@@ -502,11 +534,22 @@ class ContainersCollector final : public Collector {
   // emitted for the next.
   void emit(Entry& e) {
     cache_info(e);
-    // cAdvisor's labels as the kubelet serves them; container, image, namespace and pod need
-    // the container runtime (not asked yet) and stay empty, as cAdvisor leaves them for
-    // cgroups that are no Kubernetes container. pod_uid is ours, from the path.
-    base_ = {Label{"container", ""},     Label{"id", e.path},    Label{"image", ""},
-             Label{"name", e.name},      Label{"namespace", ""}, Label{"pod", ""},
+    // The runtime's cache only: a lookup never waits for a runtime (an unknown id asks the
+    // refresher thread, and the labels stay empty until it has answered).
+    if (runtime_ && !e.runtime_known && !e.runtime_key.empty()) {
+      e.runtime_known = runtime_->lookup(e.runtime_key, &e.runtime);
+    }
+    // cAdvisor's labels as the kubelet serves them: container, image, namespace and pod from
+    // the container runtime, empty (as cAdvisor leaves them) for cgroups that are no
+    // Kubernetes container and while the runtime has not answered; name is Docker's
+    // container name where Docker knows the id. pod_uid is ours, from the path.
+    const cgroup::RuntimeInfo& r = e.runtime;
+    base_ = {Label{"container", r.container},
+             Label{"id", e.path},
+             Label{"image", r.image},
+             Label{"name", r.name.empty() ? std::string_view(e.name) : r.name},
+             Label{"namespace", r.ns},
+             Label{"pod", r.pod},
              Label{"pod_uid", e.pod_uid}};
     const std::string* u = dir_of(e, kUnified);
     // Which v2 controllers are enabled for this cgroup (cgroup.controllers; the root lists
@@ -825,6 +868,7 @@ class ContainersCollector final : public Collector {
   const DeviceFilter filter_;
   const bool network_;
   bool real_procfs_ = false;
+  std::unique_ptr<cgroup::RuntimeMetadata> runtime_;
 
   bool v2_ = false;
   std::array<std::string, kHierCount> hier_dir_;
@@ -876,6 +920,19 @@ VITALS_COLLECTOR(ContainersCollector, "containers", true,
                       "Regexp of cgroup paths not to export (ignored when include is set)."},
                      {"network", OptionKind::kBool, "true",
                       "Export network counters of cgroups with their own network namespace."},
+                     {"cri-socket", OptionKind::kString,
+                      "/run/containerd/containerd.sock,/run/crio/crio.sock",
+                      "CRI runtime sockets for container, pod, namespace and image labels: the "
+                      "first that exists is asked (a path given explicitly is always asked); "
+                      "empty turns it off."},
+                     {"docker-socket", OptionKind::kString, "/var/run/docker.sock",
+                      "Docker Engine API socket for the name and image labels of Docker "
+                      "containers (asked when it exists or is given explicitly); empty turns it "
+                      "off."},
+                     {"runtime-timeout", OptionKind::kDuration, "2s",
+                      "Timeout of each container runtime list call (made in the background)."},
+                     {"runtime-cache-size", OptionKind::kInt, "10000",
+                      "Most containers and pods kept in the container runtime metadata cache."},
                  });
 
 }  // namespace vitals

@@ -315,8 +315,13 @@ class MetricNames(unittest.TestCase):
         for mode in ("v2", "v1"):
             root = os.path.join(CONTAINER_FIXTURES, mode)
             if os.path.isdir(root):
+                # An absent CRI socket, given explicitly: its failure is counted, so the
+                # vitals_container_runtime_* self metrics appear.
                 with Agent("--collector.disable-defaults", "--collector.containers",
-                           f"--path.sysfs={root}/sys", f"--path.procfs={root}/proc") as a:
+                           f"--path.sysfs={root}/sys", f"--path.procfs={root}/proc",
+                           f"--collector.containers.cri-socket={root}/absent.sock") as a:
+                    wait_until(lambda: "vitals_container_runtime_up" in a.scrape(), timeout=20,
+                               what="container runtime self metrics")
                     names |= exposed_names(a.scrape())
         # Live: the default collectors plus process groups, and APM after one span.
         # Also a second fixture run for the options that rename families.
