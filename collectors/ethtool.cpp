@@ -199,18 +199,18 @@ class EthtoolCollector final : public Collector {
   // that sanitise to the same metric are all dropped (node_exporter cannot tell which to keep).
   void emit_stats(MetricSet& out, const std::string& dev,
                   std::map<std::string, Family*, std::less<>>& fams) {
-    std::map<std::string, std::string_view> by_name;  // metric name -> stat ("" when clashing)
-    for (const auto& [stat, value] : stats_) {
-      if (!metrics_.search(stat)) continue;
-      auto [it, fresh] = by_name.try_emplace(net::ethtool_metric_name(stat), stat);
-      if (!fresh) it->second = {};
+    // metric name -> index into stats_ (kClash when two statistics sanitise to it)
+    constexpr size_t kClash = ~size_t{0};
+    std::map<std::string, size_t> by_name;
+    for (size_t i = 0; i < stats_.size(); ++i) {
+      if (!metrics_.search(stats_[i].first)) continue;
+      auto [it, fresh] = by_name.try_emplace(net::ethtool_metric_name(stats_[i].first), i);
+      if (!fresh) it->second = kClash;
     }
-    for (const auto& [name, stat] : by_name) {
-      if (stat.empty()) continue;
-      uint64_t value = 0;
-      for (const auto& [s, v] : stats_) {
-        if (s == stat) value = v;
-      }
+    for (const auto& [name, index] : by_name) {
+      if (index == kClash) continue;
+      const std::string& stat = stats_[index].first;
+      const uint64_t value = stats_[index].second;
       const Desc* fixed = nullptr;
       for (const Fixed& x : kFixed) {
         if (x.stat == stat) fixed = &x.desc;
