@@ -21,13 +21,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"drm", "logind", "network_route"}) {
-    CollectorRegistry::add(unimplemented(n));
-  }
-  CollectorRegistry::add(unimplemented(
-      "ethtool", {{"device-include", K::kRegex, "", "Regexp of ethtool devices to include."},
-                  {"device-exclude", K::kRegex, "", "Regexp of ethtool devices to exclude."},
-                  {"metrics-include", K::kRegex, ".*", "Regexp of ethtool stats to include."}}));
+  CollectorRegistry::add(unimplemented("logind"));
   CollectorRegistry::add(unimplemented(
       "ntp", {{"server", K::kString, "127.0.0.1", "NTP server to use for ntp collector."},
               {"server-port", K::kInt, "123", "UDP port number to connect to on NTP server."},

@@ -7,17 +7,12 @@
 #include <vector>
 
 #include "collectors/netlink/link.h"
-#include "core/buffer.h"
+#include "collectors/netlink/rtnl.h"
 
 namespace vitals::netlink {
 
 class LinkDumper {
  public:
-  LinkDumper() = default;
-  LinkDumper(const LinkDumper&) = delete;
-  LinkDumper& operator=(const LinkDumper&) = delete;
-  ~LinkDumper();
-
   // Replaces *out with one whole dump of the links of vitals' network namespace. `ext_mask` is
   // sent as IFLA_EXT_MASK when not 0 (RTEXT_FILTER_SKIP_STATS leaves out the per-device IPv6
   // statistics, most of a message, and keeps IFLA_STATS64). Throws CollectError when the
@@ -26,11 +21,7 @@ class LinkDumper {
   void dump(std::chrono::steady_clock::time_point deadline, uint32_t ext_mask, LinkDump* out);
 
  private:
-  void reset();
-
-  int sock_ = -1;
-  uint32_t seq_ = 0;
-  RawBuffer<uint8_t> buf_;
+  RtnlSocket sock_;
 };
 
 }  // namespace vitals::netlink

@@ -218,6 +218,10 @@ PREFIXES = ("node_", "vitals_", "process_", "promhttp_", "container_", "namedpro
 # Names the docs mention on purpose although vitals never exposes them, each with the reason.
 NOT_EXPOSED = {
     "traces_spanmetrics_duration_seconds": "Tempo 1.x's name, which docs/apm.md says 2.0 renamed",
+    "node_ethtool_{received,transmitted}_*_total": "ethtool: a driver with rx_bytes etc. stats",
+    "node_network_supported_port_info{device,type}": "ethtool: a NIC reporting link modes",
+    "node_network_{supported,advertised}_speed_bytes{device,duplex,mode}":
+        "ethtool: a NIC reporting link modes",
 }
 
 
@@ -329,20 +333,22 @@ class MetricNames(unittest.TestCase):
             with Agent(*fixture_args(["rapl"], root=tree.root), "--collector.rapl.enable-zone-label",
                        cwd=tree.cwd) as a:
                 names |= exposed_names(a.scrape())
-        # A small tree for what neither the fixtures nor this host have: cpuinfo_*_freq files
-        # and SELinux.
+        # A small tree for what neither the fixtures nor this host have: cpuinfo_*_freq files,
+        # SELinux and an amdgpu card.
         with tempfile.TemporaryDirectory(prefix="vitals-docs-") as root:
             files = {"sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_cur_freq": "1800000",
                      "sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_min_freq": "800000",
                      "sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq": "3600000",
                      "sys/fs/selinux/enforce": "1",
-                     "etc/selinux/config": "SELINUX=enforcing\nSELINUXTYPE=targeted\n"}
+                     "etc/selinux/config": "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
+                     "sys/class/drm/card0/device/uevent": "DRIVER=amdgpu",
+                     "sys/class/drm/card0/device/mem_info_vram_total": "8573157376"}
             for rel, text in files.items():
                 os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
                 with open(os.path.join(root, rel), "w") as f:
                     f.write(text + "\n")
             with Agent("--collector.disable-defaults", "--collector.cpufreq",
-                       "--collector.selinux", f"--path.sysfs={root}/sys",
+                       "--collector.selinux", "--collector.drm", f"--path.sysfs={root}/sys",
                        f"--path.rootfs={root}", f"--path.procfs={root}/proc") as a:
                 names |= exposed_names(a.scrape())
         # Live: the default collectors plus the optional ones, a UDP listener for the sockets

@@ -26,9 +26,9 @@ MOUNT_EXCLUDE = ("--collector.filesystem.mount-points-exclude="
                  "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)")
 
 
-# Collectors vitals has only node_exporter's fixture-JSON path for (their netlink sources are
-# not implemented yet): tests/integration/test_fixture_parity.py checks them.
-FIXTURE_ONLY = {"qdisc", "wifi"}
+# Collectors vitals has only node_exporter's fixture-JSON path for (its nl80211 source is not
+# implemented yet): tests/integration/test_fixture_parity.py checks it.
+FIXTURE_ONLY = {"wifi"}
 
 
 def ne_collectors(help_text):
