@@ -30,7 +30,7 @@ class RunitCollector final : public Collector {
  public:
   explicit RunitCollector(const CollectorOptions& o, const Paths&) : dir_(o.str("servicedir")) {}
 
-  void collect(const CollectContext&, MetricSet& out) override {
+  void collect(const CollectContext& ctx, MetricSet& out) override {
     int err = 0;
     if (!sysfs::list_dir(dir_, &entries_, &err)) {
       throw CollectError(dir_ + ": " + std::strerror(err));
@@ -43,11 +43,20 @@ class RunitCollector final : public Collector {
     for (const auto& e : entries_) {
       if (!e.is_dir && !e.is_symlink) continue;
       std::string base = dir_ + "/" + e.name;
-      if (!runsv_running(base + "/supervise/ok")) continue;
+      std::string ok = base + "/supervise/ok";
+      if (int e = runsv_running(ok); e != 0) {
+        // The FIFO is root's, mode 0600: writing needs root or CAP_DAC_OVERRIDE.
+        if (denied(e)) ctx.permission_denied(ok);
+        continue;
+      }
       std::string path = base + "/supervise/status";
       std::string_view bytes;
       if (!reader_.try_read(path, &bytes, &err)) {
-        if (!vanished(err)) errors.add_file(path, std::strerror(err));
+        if (denied(err)) {
+          ctx.permission_denied(path);
+        } else if (!vanished(err)) {
+          errors.add_file(path, std::strerror(err));
+        }
         continue;
       }
       std::string why;
@@ -71,12 +80,12 @@ class RunitCollector final : public Collector {
 
  private:
   // runsv holds supervise/ok open for reading while it runs: opening the FIFO for writing
-  // without blocking succeeds then, and fails with ENXIO (or ENOENT) when it does not.
-  static bool runsv_running(const std::string& ok) {
+  // without blocking succeeds then (0), and fails with ENXIO (or ENOENT) when it does not.
+  static int runsv_running(const std::string& ok) {
     int fd = ::open(ok.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return false;
+    if (fd < 0) return errno;
     ::close(fd);
-    return true;
+    return 0;
   }
 
   std::string dir_;
