@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 3's benchmark: vitals and node_exporter 1.5.0 side by side with node_exporter's default
 # collector set, scraped alternately, plus the floor (the CPU time to merely read the files
-# node_exporter reads in one scrape, found with strace), and vitals with all of its defaults.
+# node_exporter reads in one scrape, found with strace), vitals with all of its defaults, and
+# both with all the collectors that find something on this machine (bench/collectors_found.py).
 #   bench/host_collectors.sh [SCRAPES]     (run from the repo root after scripts/dev build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +40,13 @@ python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne --ne-args=
 echo
 echo "== for reference: vitals with all of its defaults (adds containers, sockets, APM listeners)"
 python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne --ne-args="${ne_upstream[*]}"
+echo
+echo "== side by side: all collectors that find something on this machine"
+echo "   (both implement them; node_scrape_collector_success 1 in both and at least one family)"
+found=$(python3 bench/collectors_found.py --ne-args="${ne_upstream[*]}")
+echo "   collectors: $found"
+flags=(--collector.disable-defaults)
+for c in $found; do flags+=("--collector.$c"); done
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne \
+  --ne-args="${ne_upstream[*]} ${flags[*]}" -- "${flags[@]}" \
+  --apm.otlp.listen-address= --apm.zipkin.listen-address=

@@ -23,23 +23,6 @@ const bool registered = [] {
   using K = OptionKind;
   CollectorRegistry::add(unimplemented("logind"));
   CollectorRegistry::add(unimplemented(
-      "ntp", {{"server", K::kString, "127.0.0.1", "NTP server to use for ntp collector."},
-              {"server-port", K::kInt, "123", "UDP port number to connect to on NTP server."},
-              {"protocol-version", K::kInt, "4", "NTP protocol version."},
-              {"server-is-local", K::kBool, "false", "Certify that the server is local."},
-              {"ip-ttl", K::kInt, "1", "IP TTL to use while sending NTP query."},
-              {"max-distance", K::kDuration, "3.46608s", "Max accumulated distance to the root."},
-              {"local-offset-tolerance", K::kDuration, "1ms",
-               "Offset between local clock and local ntpd time to tolerate."}}));
-  CollectorRegistry::add(unimplemented(
-      "perf",
-      {{"cpus", K::kString, "", "List of CPUs from which perf metrics should be collected."},
-       {"tracepoint", K::kStrings, "", "perf tracepoint that should be collected."}}));
-  CollectorRegistry::add(unimplemented(
-      "runit", {{"servicedir", K::kString, "/etc/service", "Path to runit service directory."}}));
-  CollectorRegistry::add(unimplemented(
-      "supervisord", {{"url", K::kString, "http://localhost:9001/RPC2", "XML RPC endpoint."}}));
-  CollectorRegistry::add(unimplemented(
       "systemd", {{"unit-include", K::kRegex, ".+", "Regexp of systemd units to include."},
                   {"unit-exclude", K::kRegex, ".+\\.(automount|device|mount|scope|slice|target)",
                    "Regexp of systemd units to exclude."},

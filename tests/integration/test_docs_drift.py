@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 
 from ne_fixture import FixtureTree, fixture_args
+from service_fixtures import Chronyd, RunitDir, Supervisord
 from vitals_testlib import main, VITALS_BIN, Agent, free_port, parse_exposition, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -373,6 +374,14 @@ class MetricNames(unittest.TestCase):
                        what="a remote write request")
             names |= exposed_names(a.scrape())
         shutil.rmtree(rw_dir, ignore_errors=True)
+        # The collectors that ask local services (real supervisord, runsvdir and chronyd) and
+        # perf's software counters.
+        with Supervisord() as sv, RunitDir() as rd, Chronyd() as ch:
+            with Agent("--collector.disable-defaults", "--collector.supervisord",
+                       f"--collector.supervisord.url={sv.url}", "--collector.runit",
+                       f"--collector.runit.servicedir={rd.dir}", "--collector.ntp",
+                       f"--collector.ntp.server-port={ch.port}", "--collector.perf") as a:
+                names |= exposed_names(a.scrape())
         # The other span metric namings (docs/apm.md), after one span each.
         for flag in ("--apm.histogram-unit=ms", "--apm.metric-names=tempo"):
             otlp = free_port()
