@@ -39,7 +39,9 @@ class FuseHang:
     def __init__(self, path):
         self.path = path
         self.fd = os.open("/dev/fuse", os.O_RDWR)
-        r = subprocess.run(["mount", "-t", "fuse", "-o",
+        # -i: the kernel mount alone; with fuse3 installed, mount(8) would run mount.fuse,
+        # which takes the source "vitals-hang" for a program to start.
+        r = subprocess.run(["mount", "-i", "-t", "fuse", "-o",
                             f"fd={self.fd},rootmode=40000,user_id=0,group_id=0",
                             "vitals-hang", path], pass_fds=[self.fd], capture_output=True,
                            text=True)
