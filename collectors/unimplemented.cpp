@@ -21,7 +21,7 @@ CollectorSpec unimplemented(std::string name, std::vector<OptionDecl> options = 
 
 const bool registered = [] {
   using K = OptionKind;
-  for (const char* n : {"drm", "logind", "network_route"}) {
+  for (const char* n : {"drm", "network_route"}) {
     CollectorRegistry::add(unimplemented(n));
   }
   CollectorRegistry::add(unimplemented(
@@ -45,15 +45,6 @@ const bool registered = [] {
       "runit", {{"servicedir", K::kString, "/etc/service", "Path to runit service directory."}}));
   CollectorRegistry::add(unimplemented(
       "supervisord", {{"url", K::kString, "http://localhost:9001/RPC2", "XML RPC endpoint."}}));
-  CollectorRegistry::add(unimplemented(
-      "systemd", {{"unit-include", K::kRegex, ".+", "Regexp of systemd units to include."},
-                  {"unit-exclude", K::kRegex, ".+\\.(automount|device|mount|scope|slice|target)",
-                   "Regexp of systemd units to exclude."},
-                  {"enable-task-metrics", K::kBool, "false", "Enables service unit tasks metrics."},
-                  {"enable-restarts-metrics", K::kBool, "false",
-                   "Enables service unit metric service_restart_total."},
-                  {"enable-start-time-metrics", K::kBool, "false",
-                   "Enables service unit metric unit_start_time_seconds."}}));
   return true;
 }();
 
