@@ -98,9 +98,8 @@ class LogindCollector final : public Collector {
     std::string type, cls;
     for (size_t i = 0; i < sessions.size(); ++i) {
       bool remote;
-      if (!dbus::variant_bool(props.reply(3 * i), remote) ||
-          !dbus::variant_string(props.reply(3 * i + 1), type) ||
-          !dbus::variant_string(props.reply(3 * i + 2), cls)) {
+      if (!props.bool_property(3 * i, remote) || !props.string_property(3 * i + 1, type) ||
+          !props.string_property(3 * i + 2, cls)) {
         continue;
       }
       counts[{sessions[i].seat, remote, dbus::known_or_other(type, dbus::kSessionTypes),

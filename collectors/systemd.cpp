@@ -108,7 +108,7 @@ class SystemdCollector final : public Collector {
 
     std::string version;
     double version_number = 0;
-    if (dbus::variant_string(manager.reply(version_call), version)) {
+    if (manager.string_property(version_call, version)) {
       version_number = dbus::parse_systemd_version(version);
     }
     if (version_number == 0) version.clear();  // node_exporter: invalid or absent -> 0, ""
@@ -179,48 +179,47 @@ class SystemdCollector final : public Collector {
       // A unit whose property cannot be read loses that sample only (node_exporter logs it at
       // debug level); its Type becomes "".
       type.clear();
-      if (c.type != kNone && !dbus::variant_string(props.reply(c.type), type)) type.clear();
+      if (c.type != kNone && !props.string_property(c.type, type)) type.clear();
       for (std::string_view s : dbus::kUnitStates) {
         state.add({name, {"state", s}, {"type", type}}, s == u.active_state ? 1 : 0);
       }
       uint32_t u32;
       uint64_t u64;
-      if (c.restarts != kNone && dbus::variant_u32(props.reply(c.restarts), u32)) {
+      if (c.restarts != kNone && props.u32_property(c.restarts, u32)) {
         restarts->add({name}, u32);
       }
       if (start_time) {
         if (u.active_state != "active") {
           start_time->add({name}, 0);
-        } else if (dbus::variant_u64(props.reply(c.start_time), u64)) {
+        } else if (props.u64_property(c.start_time, u64)) {
           start_time->add({name}, static_cast<double>(u64) / 1e6);
         }
       }
       constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
-      if (c.tasks_current != kNone && dbus::variant_u64(props.reply(c.tasks_current), u64) &&
+      if (c.tasks_current != kNone && props.u64_property(c.tasks_current, u64) &&
           u64 != kUnlimited) {
         tasks_current->add({name}, static_cast<double>(u64));
       }
-      if (c.tasks_max != kNone && dbus::variant_u64(props.reply(c.tasks_max), u64) &&
-          u64 != kUnlimited) {
+      if (c.tasks_max != kNone && props.u64_property(c.tasks_max, u64) && u64 != kUnlimited) {
         tasks_max->add({name}, static_cast<double>(u64));
       }
-      if (c.timer != kNone && dbus::variant_u64(props.reply(c.timer), u64)) {
+      if (c.timer != kNone && props.u64_property(c.timer, u64)) {
         timer.add({name}, static_cast<double>(u64) / 1e6);
       }
       // node_exporter stops at the first of NAccepted, NConnections it cannot read; NRefused
       // (systemd >= 239) is optional.
-      if (c.accepted != kNone && dbus::variant_u32(props.reply(c.accepted), u32)) {
+      if (c.accepted != kNone && props.u32_property(c.accepted, u32)) {
         accepted.add({name}, u32);
-        if (dbus::variant_u32(props.reply(c.current), u32)) {
+        if (props.u32_property(c.current, u32)) {
           current.add({name}, u32);
-          if (dbus::variant_u32(props.reply(c.refused), u32)) refused.add({name}, u32);
+          if (props.u32_property(c.refused, u32)) refused.add({name}, u32);
         }
       }
     }
 
     if (modern) {
       std::string system_state;
-      if (!dbus::variant_string(manager.reply(state_call), system_state)) {
+      if (!manager.string_property(state_call, system_state)) {
         throw CollectError("systemd: couldn't get system state: " +
                            (manager.error(state_call).empty() ? std::string("not a string")
                                                               : manager.error(state_call)));

@@ -88,13 +88,51 @@ size_t Batch::get_property(const char* destination, std::string path, const char
   return calls_.size() - 1;
 }
 
+// Takes a Properties.Get reply's variant ('s', 'u', 't' or 'b') into the call; other types leave
+// the call without a value, as a failed one.
+void Batch::read_variant(sd_bus_message* m, Call& c) {
+  char t = 0;
+  const char* contents = nullptr;
+  if (sd_bus_message_peek_type(m, &t, &contents) <= 0 || t != 'v' || !contents) return;
+  if (std::strlen(contents) != 1 || sd_bus_message_enter_container(m, 'v', contents) <= 0) return;
+  int r = 0;
+  switch (contents[0]) {
+    case 's': {
+      const char* s = nullptr;
+      r = sd_bus_message_read_basic(m, 's', &s);
+      if (r > 0) c.text.assign(s);
+      break;
+    }
+    case 'u': {
+      uint32_t u = 0;
+      r = sd_bus_message_read_basic(m, 'u', &u);
+      c.number = u;
+      break;
+    }
+    case 't':
+      r = sd_bus_message_read_basic(m, 't', &c.number);
+      break;
+    case 'b': {
+      int b = 0;
+      r = sd_bus_message_read_basic(m, 'b', &b);
+      c.number = b != 0;
+      break;
+    }
+    default:
+      return;
+  }
+  if (r > 0) c.type = contents[0];
+}
+
 int Batch::on_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
   Call& c = *static_cast<Call*>(userdata);
   const sd_bus_error* e = sd_bus_message_get_error(m);
   if (e) {
     c.error = std::string(e->name ? e->name : "error") + ": " + (e->message ? e->message : "");
-  } else {
+  } else if (!c.arg1) {
     c.reply = sd_bus_message_ref(m);
+  } else {
+    read_variant(m, c);
   }
   c.done = true;
   ++c.batch->done_;
@@ -147,35 +185,24 @@ void Batch::run(Clock::time_point deadline, const char* what) {
   }
 }
 
-namespace {
-
-template <class T>
-bool variant_basic(sd_bus_message* m, char type, T& out) {
-  if (!m) return false;
-  char contents[2] = {type, 0};
-  if (sd_bus_message_rewind(m, true) < 0) return false;
-  if (sd_bus_message_enter_container(m, 'v', contents) <= 0) return false;
-  return sd_bus_message_read_basic(m, type, &out) > 0;
-}
-
-}  // namespace
-
-bool variant_string(sd_bus_message* m, std::string& out) {
-  const char* s = nullptr;
-  if (!variant_basic(m, 's', s) || !s) return false;
-  out.assign(s);
+bool Batch::string_property(size_t i, std::string& out) const {
+  if (calls_[i].type != 's') return false;
+  out = calls_[i].text;
   return true;
 }
-bool variant_u32(sd_bus_message* m, uint32_t& out) {
-  return variant_basic(m, 'u', out);
+bool Batch::u32_property(size_t i, uint32_t& out) const {
+  if (calls_[i].type != 'u') return false;
+  out = static_cast<uint32_t>(calls_[i].number);
+  return true;
 }
-bool variant_u64(sd_bus_message* m, uint64_t& out) {
-  return variant_basic(m, 't', out);
+bool Batch::u64_property(size_t i, uint64_t& out) const {
+  if (calls_[i].type != 't') return false;
+  out = calls_[i].number;
+  return true;
 }
-bool variant_bool(sd_bus_message* m, bool& out) {
-  int b = 0;
-  if (!variant_basic(m, 'b', b)) return false;
-  out = b != 0;
+bool Batch::bool_property(size_t i, bool& out) const {
+  if (calls_[i].type != 'b') return false;
+  out = calls_[i].number != 0;
   return true;
 }
 

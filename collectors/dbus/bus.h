@@ -69,8 +69,15 @@ class Batch {
   void run(Clock::time_point deadline, const char* what);
 
   size_t size() const { return calls_.size(); }
-  // The reply (positioned at its first argument), or null if the call failed.
+  // A method call's reply, or null if the call failed.
   sd_bus_message* reply(size_t i) const { return calls_[i].reply; }
+  // A get_property's value: false if the call failed or the value has another type. (The value
+  // is taken out of the reply when it arrives and the reply dropped, so a batch of thousands of
+  // properties holds thousands of small values, not thousands of messages.)
+  bool string_property(size_t i, std::string& out) const;
+  bool u32_property(size_t i, uint32_t& out) const;
+  bool u64_property(size_t i, uint64_t& out) const;
+  bool bool_property(size_t i, bool& out) const;
   // "org.freedesktop.DBus.Error.UnknownProperty: ..." for a failed call.
   const std::string& error(size_t i) const { return calls_[i].error; }
 
@@ -83,23 +90,21 @@ class Batch {
     const char* arg1 = nullptr;  // Properties.Get: interface, property
     const char* arg2 = nullptr;
     sd_bus_slot* slot = nullptr;
-    sd_bus_message* reply = nullptr;
+    sd_bus_message* reply = nullptr;  // method calls
+    char type = 0;                    // get_property: the value's D-Bus type ('s', 'u', ...)
+    uint64_t number = 0;              // ... a 'u', 't' or 'b' value
+    std::string text;                 // ... an 's' value
     std::string error;
     bool done = false;
     Batch* batch = nullptr;
   };
   static int on_reply(sd_bus_message* m, void* userdata, sd_bus_error* ret_error);
+  static void read_variant(sd_bus_message* m, Call& c);
   void send(Call& c, uint64_t timeout_usec);
 
   Connection& conn_;
   std::vector<Call> calls_;
   size_t done_ = 0;
 };
-
-// Reads a Properties.Get reply's variant. False if the reply is null or of another type.
-bool variant_string(sd_bus_message* m, std::string& out);
-bool variant_u32(sd_bus_message* m, uint32_t& out);
-bool variant_u64(sd_bus_message* m, uint64_t& out);
-bool variant_bool(sd_bus_message* m, bool& out);
 
 }  // namespace vitals::dbus
