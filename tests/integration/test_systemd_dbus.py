@@ -183,6 +183,34 @@ class SystemdDbus(unittest.TestCase):
         self.assertNotIn("cron.service",
                          {dict(k[1])["name"] for k in g["node_systemd_unit_tasks_max"].samples})
 
+    def test_bus_without_systemd(self):
+        """A bus where neither name is owned: both collectors fail, with what node_exporter
+        shows in that case (node_systemd_version{version=""} 0, sent before ListUnits failed)."""
+        tmp = tempfile.mkdtemp(prefix="vitals-dbus-empty-", dir=self.tmp)
+        daemon, address = start_bus(tmp)
+        try:
+            env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)
+            flags = ["--collector.disable-defaults", "--collector.systemd", "--collector.logind"]
+            saved, self.env = self.env, env
+            try:
+                got, agent = self.vitals(flags)
+                want = self.node_exporter(flags)
+            finally:
+                self.env = saved
+        finally:
+            daemon.terminate()
+            daemon.wait(10)
+            daemon.stdout.close()
+        for c in ("systemd", "logind"):
+            key = ("node_scrape_collector_success", frozenset({("collector", c)}))
+            self.assertEqual(want["node_scrape_collector_success"].samples[key], 0, c)
+            self.assertEqual(got["node_scrape_collector_success"].samples[key], 0, c)
+        g, w = ours(got), ours(want)
+        self.assertEqual(sorted(g), sorted(w))
+        problems = [f"{n}: {d}" for n in sorted(w) for d in family_diff(g[n], w[n])]
+        self.assertEqual(problems, [], "\n".join(problems))
+        self.assertIn("org.freedesktop.DBus.Error.ServiceUnknown", agent.output())
+
     def test_include_filter(self):
         got, _ = self.vitals(["--collector.disable-defaults", "--collector.systemd",
                               "--collector.systemd.unit-include=(ssh|dbus)\\..*"])
