@@ -139,7 +139,7 @@ int Batch::on_reply(sd_bus_message* m, void* userdata, sd_bus_error*) {
   return 1;
 }
 
-void Batch::send(Call& c, uint64_t timeout_usec) {
+int Batch::send(Call& c, uint64_t timeout_usec) {
   sd_bus* bus = conn_.get();
   sd_bus_message* m = nullptr;
   int r = sd_bus_message_new_method_call(bus, &m, conn_.is_private() ? nullptr : c.destination,
@@ -151,13 +151,14 @@ void Batch::send(Call& c, uint64_t timeout_usec) {
   }
   sd_bus_message_unref(m);
   if (r < 0) {
-    // A call that cannot even be queued (bad object path, connection gone): the connection is
-    // suspect, but the call fails alone here; run() notices a dead bus.
+    // A call that cannot be queued (a bad object path) fails alone; run() fails the batch when
+    // the connection itself is gone.
     c.error = std::string("sending ") + c.interface + "." + c.member + " to " + c.path + ": " +
               errno_text(r);
     c.done = true;
     ++done_;
   }
+  return r;
 }
 
 void Batch::run(Clock::time_point deadline, const char* what) {
@@ -176,13 +177,21 @@ void Batch::run(Clock::time_point deadline, const char* what) {
     }
     uint64_t left_usec =
         std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count() + 1;
-    while (next < calls_.size() && in_flight() < kWindow) send(calls_[next++], left_usec);
+    while (next < calls_.size() && in_flight() < kWindow) {
+      int r = send(calls_[next++], left_usec);
+      // The peer went away (dbus-daemon restarted): drop the connection so that the next scrape
+      // opens a new one.
+      if (r < 0 && sd_bus_is_open(bus) <= 0) fail(errno_text(r));
+    }
     int r = sd_bus_process(bus, nullptr);
     if (r < 0) fail(errno_text(r));
     if (r > 0) continue;
     r = sd_bus_wait(bus, left_usec);
     if (r < 0 && r != -EINTR) fail(errno_text(r));
   }
+  // A connection lost while the replies came in answered the calls left with errors; the next
+  // scrape opens a new one.
+  if (sd_bus_is_open(bus) <= 0) conn_.close();
 }
 
 bool Batch::string_property(size_t i, std::string& out) const {

@@ -100,7 +100,7 @@ class Batch {
   };
   static int on_reply(sd_bus_message* m, void* userdata, sd_bus_error* ret_error);
   static void read_variant(sd_bus_message* m, Call& c);
-  void send(Call& c, uint64_t timeout_usec);
+  int send(Call& c, uint64_t timeout_usec);
 
   Connection& conn_;
   std::vector<Call> calls_;

@@ -211,6 +211,45 @@ class SystemdDbus(unittest.TestCase):
         self.assertEqual(problems, [], "\n".join(problems))
         self.assertIn("org.freedesktop.DBus.Error.ServiceUnknown", agent.output())
 
+    def test_bus_restart(self):
+        """The collector keeps its connection between scrapes; when the bus goes away the
+        scrape fails, and once a bus is back at the address the next scrape connects anew."""
+        tmp = tempfile.mkdtemp(prefix="vitals-dbus-restart-", dir=self.tmp)
+        desc = os.path.join(tmp, "units.txt")
+        with open(desc, "w") as f:
+            f.write("version 252\nunit a.service loaded active Type=simple\n")
+
+        def bus_with_standin():
+            daemon, address = start_bus(tmp)
+            standin = subprocess.Popen([STANDIN, desc], stdout=subprocess.PIPE, text=True,
+                                       env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address))
+            assert read_line(standin, "stand-in ready") == "ready"
+            # As the system bus's address, without the daemon's guid (a new daemon has another)
+            return address.split(",guid=")[0], [standin, daemon]
+
+        def stop(procs):
+            for p in procs:
+                p.terminate()
+                p.wait(10)
+                p.stdout.close()
+
+        address, procs = bus_with_standin()
+        key = ("node_scrape_collector_success", frozenset({("collector", "systemd")}))
+        try:
+            with Agent("--collector.disable-defaults", "--collector.systemd",
+                       env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=address)) as a:
+                def success():
+                    return parse_exposition(a.scrape())["node_scrape_collector_success"].samples[key]
+                self.assertEqual(success(), 1)
+                stop(procs)
+                procs = []
+                self.assertEqual(success(), 0)
+                again, procs = bus_with_standin()
+                self.assertEqual(again, address)
+                self.assertEqual(success(), 1)
+        finally:
+            stop(procs)
+
     def test_include_filter(self):
         got, _ = self.vitals(["--collector.disable-defaults", "--collector.systemd",
                               "--collector.systemd.unit-include=(ssh|dbus)\\..*"])
