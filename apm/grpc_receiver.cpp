@@ -118,9 +118,9 @@ struct GrpcReceiver::Impl {
     if (!w->tls.client_allowed_sans.empty()) {
       bool allowed = false;
       auto ac = ctx->auth_context();
-      for (const char* prop : {GRPC_X509_SAN_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME,
-                               GRPC_PEER_URI_PROPERTY_NAME, GRPC_PEER_EMAIL_PROPERTY_NAME,
-                               GRPC_PEER_IP_PROPERTY_NAME}) {
+      for (const char* prop :
+           {GRPC_X509_SAN_PROPERTY_NAME, GRPC_PEER_DNS_PROPERTY_NAME, GRPC_PEER_URI_PROPERTY_NAME,
+            GRPC_PEER_EMAIL_PROPERTY_NAME, GRPC_PEER_IP_PROPERTY_NAME}) {
         if (!ac) break;
         for (const auto& v : ac->FindPropertyValues(prop)) {
           std::string_view san(v.data(), v.size());
@@ -186,7 +186,7 @@ GrpcReceiver::~GrpcReceiver() {
 }
 
 int GrpcReceiver::max_threads() const {
-  return impl_->opts.max_concurrent_requests + 1;
+  return impl_->opts.max_concurrent_requests + 2;
 }
 
 bool GrpcReceiver::start(std::string* error) {
@@ -208,13 +208,13 @@ bool GrpcReceiver::start(std::string* error) {
     so.pem_key_cert_pairs.push_back(std::move(pair));
     creds = grpc::SslServerCredentials(so);
   }
-  m.service = std::make_unique<TraceService>(
-      [&m](grpc::ServerContext* c, const grpc::ByteBuffer* q, grpc::ByteBuffer* r) {
-        return m.Export(c, q, r);
-      });
+  m.service =
+      std::make_unique<TraceService>([&m](grpc::ServerContext* c, const grpc::ByteBuffer* q,
+                                          grpc::ByteBuffer* r) { return m.Export(c, q, r); });
   grpc::ServerBuilder b;
-  // Handler threads come from the quota: at most max_concurrent_requests calls run at once (a
-  // call that finds no thread gets RESOURCE_EXHAUSTED from gRPC), plus one polling thread.
+  // Handler and polling threads come from the quota: max_concurrent_requests calls at once plus
+  // the two pollers, so a call past the ingestion slots gets the receiver's RESOURCE_EXHAUSTED
+  // with RetryInfo; one that finds no thread at all gets gRPC's own RESOURCE_EXHAUSTED.
   grpc::ResourceQuota quota("vitals_apm_otlp_grpc");
   quota.SetMaxThreads(max_threads());
   b.SetResourceQuota(quota);
@@ -240,15 +240,15 @@ bool GrpcReceiver::start(std::string* error) {
   return true;
 }
 
-bool GrpcReceiver::set_web_config(std::shared_ptr<const WebConfig> web, std::string* error) {
+bool GrpcReceiver::set_web_config(std::shared_ptr<const WebConfig> web, std::string* /*error*/) {
   Impl& m = *impl_;
   TlsServerConfig before = m.opts.web ? m.opts.web->tls : TlsServerConfig{};
   TlsServerConfig after = web ? web->tls : TlsServerConfig{};
   if (!(before == after)) {
-    *error =
-        "the OTLP/gRPC listener takes TLS settings only at start; restart to apply the new ones";
-    m.set_web(web);  // users and allowed SANs still apply
-    return false;
+    // The HTTP listeners took the new settings; this one keeps its credentials until a restart
+    // (users and allowed SANs still apply).
+    log::warn("OTLP/gRPC listener keeps its TLS settings until vitals restarts",
+              {{"address", m.opts.address}});
   }
   m.set_web(std::move(web));
   return true;

@@ -35,13 +35,14 @@ class GrpcReceiver {
 
   // Binds and starts serving; false with a one-line reason (a bind failure, a bad certificate).
   bool start(std::string* error);
-  // Users apply from the next call; TLS settings only at start (false, keeping the old ones, when
-  // they changed).
+  // Users and allowed SANs apply from the next call; TLS credentials only at start (a changed
+  // tls_server_config is logged as a warning and kept until a restart).
   bool set_web_config(std::shared_ptr<const WebConfig> web, std::string* error);
   // From now on calls get UNAVAILABLE with RetryInfo (a quick process exit).
   void drain();
   void stop();
-  // Server threads at most: --apm.max-concurrent-requests + 1 (gRPC's ResourceQuota).
+  // Server threads at most (gRPC's ResourceQuota): --apm.max-concurrent-requests handlers plus
+  // two pollers. gRPC's core adds its own few (timer, executor) threads.
   int max_threads() const;
 
  private:

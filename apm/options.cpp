@@ -10,8 +10,8 @@ namespace {
 
 // Reads the options into `a`; "" or the one-line error naming the flag.
 std::string parse(const ModuleOptions& o, ApmConfig* a) {
-  for (const char* name : {"otlp.listen-address", "zipkin.listen-address",
-                           "otlp.grpc-listen-address"}) {
+  for (const char* name :
+       {"otlp.listen-address", "zipkin.listen-address", "otlp.grpc-listen-address"}) {
     const std::string& v = o.str(name);
     ListenAddress la;
     std::string err;
@@ -19,13 +19,17 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
       return std::string("flag --apm.") + name + ": invalid address \"" + v + "\": " + err;
     }
     const std::string_view n = name;
-    const bool otlp = n == "otlp.listen-address", grpc = n == "otlp.grpc-listen-address";
-    (otlp ? a->otlp_listen_address
-          : grpc ? a->otlp_grpc_listen_address
-                 : a->zipkin_listen_address) = v;
-    (otlp ? a->otlp_address_default
-          : grpc ? a->otlp_grpc_address_default
-                 : a->zipkin_address_default) = !o.is_set(name);
+    std::string* addr = &a->zipkin_listen_address;
+    bool* is_default = &a->zipkin_address_default;
+    if (n == "otlp.listen-address") {
+      addr = &a->otlp_listen_address;
+      is_default = &a->otlp_address_default;
+    } else if (n == "otlp.grpc-listen-address") {
+      addr = &a->otlp_grpc_listen_address;
+      is_default = &a->otlp_grpc_address_default;
+    }
+    *addr = v;
+    *is_default = !o.is_set(name);
   }
   a->web_config_file = o.str("web.config.file");
   a->dimensions = o.strs("dimension");
