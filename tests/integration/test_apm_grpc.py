@@ -80,6 +80,11 @@ class ApmGrpc(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as e:
             export(self.grpc, big)
         self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        # The limit holds after gzip too: a small compressed message that inflates past it.
+        with self.assertRaises(grpc.RpcError) as e:
+            export(self.grpc, big, compression=grpc.Compression.Gzip)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn(f"vs. {MAX_BYTES}", e.exception.details())
 
         f = parse_exposition(self.agent.scrape())
         for svc in ("grpc-svc", "grpc-gz"):
