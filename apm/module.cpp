@@ -47,7 +47,18 @@ ApmModule::ApmModule(const ApmConfig& config)
       m.gauge.value = v;
       f.metric.push_back(std::move(m));
     }
-    return std::vector<prometheus::MetricFamily>{std::move(f)};
+    std::vector<prometheus::MetricFamily> out{std::move(f)};
+    if (int t = otlp_grpc_threads_.load(); t > 0) {
+      prometheus::MetricFamily g;
+      g.name = "vitals_apm_otlp_grpc_max_threads";
+      g.help =
+          "Limit on the OTLP/gRPC listener's server threads (gRPC ResourceQuota: "
+          "--apm.max-concurrent-requests handlers plus two pollers).";
+      g.type = prometheus::MetricType::Gauge;
+      g.metric.emplace_back().gauge.value = t;
+      out.push_back(std::move(g));
+    }
+    return out;
   });
 }
 
@@ -126,6 +137,7 @@ bool ApmModule::listen_grpc(std::string* error, std::shared_ptr<const WebConfig>
     return false;
   }
   otlp_grpc_up_.store(1);
+  otlp_grpc_threads_.store(r->max_threads());
   log::info("APM receiver listening", {{"protocol", "otlp_grpc"}, {"address", addr}});
   otlp_grpc_ = std::move(r);
   return true;

@@ -53,6 +53,7 @@ class ApmModule {
   std::atomic<int> otlp_up_{-1};  // -1: turned off (empty address)
   std::atomic<int> zipkin_up_{-1};
   std::atomic<int> otlp_grpc_up_{-1};
+  std::atomic<int> otlp_grpc_threads_{0};
   std::shared_ptr<prometheus::Collectable> up_metrics_;
 };
 

@@ -107,6 +107,7 @@ class ApmGrpc(unittest.TestCase):
         self.assertEqual(series(f, "vitals_apm_requests_refused_total", protocol="otlp_grpc",
                                 reason="undecodable"), 1)
         self.assertEqual(series(f, "vitals_apm_receiver_up", receiver="otlp_grpc"), 1)
+        self.assertEqual(series(f, "vitals_apm_otlp_grpc_max_threads"), 1 + 2)
 
     def test_resource_exhausted_with_retry_info_when_slots_are_taken(self):
         # An OTLP/HTTP request whose body never ends holds the one ingestion slot
@@ -188,6 +189,7 @@ class ApmGrpcTlsAuth(unittest.TestCase):
         with Agent("--apm.otlp.grpc-listen-address=") as agent:
             f = parse_exposition(agent.scrape())
         self.assertIsNone(series(f, "vitals_apm_receiver_up", receiver="otlp_grpc"))
+        self.assertIsNone(series(f, "vitals_apm_otlp_grpc_max_threads"))
 
 
 if __name__ == "__main__":
