@@ -347,6 +347,7 @@ class MetricNames(unittest.TestCase):
         with udp, Agent("--collector.process_groups", "--collector.processes",
                         "--collector.netdev.address-info",
                         f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
+                        f"--apm.otlp.grpc-listen-address=127.0.0.1:{free_port()}",
                         "--apm.service-graph.wait=1s") as a:
             post_span(otlp)
             post_garbage(otlp)
