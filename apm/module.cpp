@@ -38,14 +38,27 @@ ApmModule::ApmModule(const ApmConfig& config)
         "1 when the span receiver listens; 0 when it is off because its default port was taken "
         "(another OpenTelemetry Collector or Zipkin on the node).";
     f.type = prometheus::MetricType::Gauge;
-    for (auto [name, v] : {std::pair{"otlp", otlp_up_.load()}, {"zipkin", zipkin_up_.load()}}) {
+    for (auto [name, v] : {std::pair{"otlp", otlp_up_.load()},
+                           {"otlp_grpc", otlp_grpc_up_.load()},
+                           {"zipkin", zipkin_up_.load()}}) {
       if (v < 0) continue;
       prometheus::ClientMetric m;
       m.label.push_back({"receiver", name});
       m.gauge.value = v;
       f.metric.push_back(std::move(m));
     }
-    return std::vector<prometheus::MetricFamily>{std::move(f)};
+    std::vector<prometheus::MetricFamily> out{std::move(f)};
+    if (int t = otlp_grpc_threads_.load(); t > 0) {
+      prometheus::MetricFamily g;
+      g.name = "vitals_apm_otlp_grpc_max_threads";
+      g.help =
+          "Limit on the OTLP/gRPC listener's server threads (gRPC ResourceQuota: "
+          "--apm.max-concurrent-requests handlers plus two pollers).";
+      g.type = prometheus::MetricType::Gauge;
+      g.metric.emplace_back().gauge.value = t;
+      out.push_back(std::move(g));
+    }
+    return out;
   });
 }
 
@@ -96,18 +109,50 @@ bool ApmModule::start(std::string* error, std::shared_ptr<const WebConfig> web) 
   return listen(config_.otlp_listen_address, config_.otlp_address_default,
                 "apm.otlp.listen-address", "/v1/traces", false, &otlp_, &otlp_up_) &&
          listen(config_.zipkin_listen_address, config_.zipkin_address_default,
-                "apm.zipkin.listen-address", "/api/v2/spans", true, &zipkin_, &zipkin_up_);
+                "apm.zipkin.listen-address", "/api/v2/spans", true, &zipkin_, &zipkin_up_) &&
+         listen_grpc(error, std::move(web));
+}
+
+bool ApmModule::listen_grpc(std::string* error, std::shared_ptr<const WebConfig> web) {
+  const std::string& addr = config_.otlp_grpc_listen_address;
+  if (addr.empty()) return true;
+  GrpcReceiverOptions go;
+  go.address = addr;
+  go.max_message_bytes = static_cast<size_t>(config_.max_request_bytes);
+  go.max_concurrent_requests = config_.max_concurrent_requests;
+  go.max_metadata_bytes = config_.max_header_bytes;
+  go.web = std::move(web);
+  auto r = std::make_unique<GrpcReceiver>(*receiver_, go);
+  std::string err;
+  if (!r->start(&err)) {
+    if (config_.otlp_grpc_address_default) {
+      log::warn(
+          "APM receiver off: its default port is taken (set --apm.otlp.grpc-listen-address to "
+          "another address, or to empty to silence this)",
+          {{"protocol", "otlp_grpc"}, {"err", err}});
+      otlp_grpc_up_.store(0);
+      return true;
+    }
+    *error = "flag --apm.otlp.grpc-listen-address: " + err;
+    return false;
+  }
+  otlp_grpc_up_.store(1);
+  otlp_grpc_threads_.store(r->max_threads());
+  log::info("APM receiver listening", {{"protocol", "otlp_grpc"}, {"address", addr}});
+  otlp_grpc_ = std::move(r);
+  return true;
 }
 
 bool ApmModule::set_web_config(std::shared_ptr<const WebConfig> web, std::string* error) {
   for (auto* s : {&otlp_, &zipkin_}) {
     if (*s && !(*s)->set_web_config(web, error)) return false;
   }
-  return true;
+  return !otlp_grpc_ || otlp_grpc_->set_web_config(web, error);
 }
 
 bool ApmModule::drain(std::chrono::milliseconds timeout) {
   bool ok = true;
+  if (otlp_grpc_) otlp_grpc_->drain();
   if (otlp_) ok = otlp_->drain(timeout) && ok;
   if (zipkin_) ok = zipkin_->drain(timeout) && ok;
   return ok;
@@ -116,6 +161,7 @@ bool ApmModule::drain(std::chrono::milliseconds timeout) {
 void ApmModule::stop() {
   if (otlp_) otlp_->stop();
   if (zipkin_) zipkin_->stop();
+  if (otlp_grpc_) otlp_grpc_->stop();
 }
 
 }  // namespace vitals::apm

@@ -1,5 +1,6 @@
 // The APM module as the agent runs it: the aggregator, the receivers and their listeners
-// (--apm.otlp.listen-address, --apm.zipkin.listen-address), built from the config.
+// (--apm.otlp.listen-address, --apm.otlp.grpc-listen-address, --apm.zipkin.listen-address), built
+// from the config.
 #pragma once
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "apm/aggregator.h"
+#include "apm/grpc_receiver.h"
 #include "apm/options.h"
 #include "apm/receiver.h"
 #include "http/server.h"
@@ -40,13 +42,18 @@ class ApmModule {
   }
 
  private:
+  bool listen_grpc(std::string* error, std::shared_ptr<const WebConfig> web);
+
   ApmConfig config_;
   std::shared_ptr<SpanAggregator> aggregator_;
   std::shared_ptr<Receiver> receiver_;
   std::unique_ptr<HttpServer> otlp_;
   std::unique_ptr<HttpServer> zipkin_;
+  std::unique_ptr<GrpcReceiver> otlp_grpc_;
   std::atomic<int> otlp_up_{-1};  // -1: turned off (empty address)
   std::atomic<int> zipkin_up_{-1};
+  std::atomic<int> otlp_grpc_up_{-1};
+  std::atomic<int> otlp_grpc_threads_{0};
   std::shared_ptr<prometheus::Collectable> up_metrics_;
 };
 

@@ -10,16 +10,26 @@ namespace {
 
 // Reads the options into `a`; "" or the one-line error naming the flag.
 std::string parse(const ModuleOptions& o, ApmConfig* a) {
-  for (const char* name : {"otlp.listen-address", "zipkin.listen-address"}) {
+  for (const char* name :
+       {"otlp.listen-address", "zipkin.listen-address", "otlp.grpc-listen-address"}) {
     const std::string& v = o.str(name);
     ListenAddress la;
     std::string err;
     if (!v.empty() && !parse_listen_address(v, &la, &err)) {
       return std::string("flag --apm.") + name + ": invalid address \"" + v + "\": " + err;
     }
-    bool otlp = std::string_view(name) == "otlp.listen-address";
-    (otlp ? a->otlp_listen_address : a->zipkin_listen_address) = v;
-    (otlp ? a->otlp_address_default : a->zipkin_address_default) = !o.is_set(name);
+    const std::string_view n = name;
+    std::string* addr = &a->zipkin_listen_address;
+    bool* is_default = &a->zipkin_address_default;
+    if (n == "otlp.listen-address") {
+      addr = &a->otlp_listen_address;
+      is_default = &a->otlp_address_default;
+    } else if (n == "otlp.grpc-listen-address") {
+      addr = &a->otlp_grpc_listen_address;
+      is_default = &a->otlp_grpc_address_default;
+    }
+    *addr = v;
+    *is_default = !o.is_set(name);
   }
   a->web_config_file = o.str("web.config.file");
   a->dimensions = o.strs("dimension");
@@ -111,6 +121,7 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
   std::string(kModuleName),
   {
     {"otlp.listen-address", K::kString, "localhost:4318", "OTLP/HTTP span receiver address (POST /v1/traces); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
+    {"otlp.grpc-listen-address", K::kString, "localhost:4317", "OTLP/gRPC span receiver address (TraceService/Export; gzip, TLS and basic auth from the span listeners' web config); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"zipkin.listen-address", K::kString, "localhost:9411", "Zipkin v2 span receiver address (POST /api/v2/spans); empty turns it off. localhost is 127.0.0.1 and ::1; when the default port is taken the receiver stays off (vitals_apm_receiver_up 0), a given address must bind."},
     {"web.config.file", K::kString, "", "Web config file (TLS, client certificates, basic auth) of the span listeners; empty: the one of --web.config.file. Re-read on SIGHUP."},
     {"dimension", K::kStrings, "", "Span or resource attribute added as a label to the span metrics, e.g. http.route; repeatable (at most 8)."},

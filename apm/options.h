@@ -17,10 +17,12 @@ struct ApmConfig {
   // are opened on purpose. Empty: no listener.
   std::string otlp_listen_address = "localhost:4318";
   std::string zipkin_listen_address = "localhost:9411";
+  std::string otlp_grpc_listen_address = "localhost:4317";
   // True when the address is the default one (not given): a taken default port then only
   // turns that receiver off, with a warning and vitals_apm_receiver_up 0.
   bool otlp_address_default = true;
   bool zipkin_address_default = true;
+  bool otlp_grpc_address_default = true;
   std::vector<std::string> dimensions;  // span/resource attribute keys
   std::vector<double> buckets;          // seconds, ascending (the naming's default if unset)
   MetricNaming metric_naming = MetricNaming::kOtel;

@@ -13,8 +13,8 @@
 namespace vitals::apm {
 namespace {
 
-constexpr std::array<std::string_view, kProtocols> kProtocolNames = {"otlp", "otlp_proto",
-                                                                     "otlp_json", "zipkin"};
+constexpr std::array<std::string_view, kProtocols> kProtocolNames = {
+    "otlp", "otlp_proto", "otlp_json", "zipkin", "otlp_grpc"};
 // Bodies larger than this leave their buffers to be freed after the request.
 constexpr size_t kKeepBufferBytes = 1 << 20;
 
@@ -180,6 +180,8 @@ std::string_view refusal_reason(int code) {
       return "bad_method";
     case 500:
       return "internal_error";
+    case 503:
+      return "draining";
     default:
       return "";
   }
@@ -462,15 +464,102 @@ void Receiver::handle_otlp(HttpRequest& req, HttpResponse& resp) {
     }
   } else {
     resp.headers.emplace_back("Content-Type", "application/x-protobuf");
-    if (stats.rejected > 0) {
-      std::string ps;
-      put_varint(ps, 1 << 3 | 0);
-      put_varint(ps, stats.rejected);
-      put_len_field(ps, 2, msg);
-      put_len_field(resp.body, 1, ps);
-    }
+    resp.body = otlp_export_response(stats.rejected, msg);
   }
   count_request(proto, 200);
+}
+
+std::string otlp_export_response(uint64_t rejected, std::string_view message) {
+  std::string out;
+  if (rejected > 0) {
+    std::string ps;
+    put_varint(ps, 1 << 3 | 0);
+    put_varint(ps, rejected);
+    put_len_field(ps, 2, message);
+    put_len_field(out, 1, ps);
+  }
+  return out;
+}
+
+int grpc_code_for_http(int http_status) {
+  switch (http_status) {
+    case 200:
+    case 202:
+      return kGrpcOk;
+    case 400:
+    case 415:
+      return kGrpcInvalidArgument;
+    case 413:
+    case 429:
+      return kGrpcResourceExhausted;
+    case 503:
+      return kGrpcUnavailable;
+    default:
+      return kGrpcInternal;
+  }
+}
+
+bool grpc_retryable(int http_status) {
+  return http_status == 429 || http_status == 503;
+}
+
+std::string grpc_status_with_retry(int code, std::string_view message, int retry_seconds) {
+  std::string duration;  // google.protobuf.Duration{seconds}
+  put_varint(duration, 1 << 3 | 0);
+  put_varint(duration, static_cast<uint64_t>(retry_seconds));
+  std::string retry_info;  // google.rpc.RetryInfo{retry_delay = 1}
+  put_len_field(retry_info, 1, duration);
+  std::string any;  // google.protobuf.Any{type_url = 1, value = 2}
+  put_len_field(any, 1, "type.googleapis.com/google.rpc.RetryInfo");
+  put_len_field(any, 2, retry_info);
+  std::string status;  // google.rpc.Status{code = 1, message = 2, details = 3}
+  put_varint(status, 1 << 3 | 0);
+  put_varint(status, static_cast<uint64_t>(code));
+  put_len_field(status, 2, message);
+  put_len_field(status, 3, any);
+  return status;
+}
+
+RpcAnswer Receiver::refuse_grpc(int http_status, std::string message) {
+  RpcAnswer a;
+  a.code = grpc_code_for_http(http_status);
+  if (grpc_retryable(http_status)) a.details = grpc_status_with_retry(a.code, message, 1);
+  a.message = std::move(message);
+  count_request(Protocol::kOtlpGrpc, http_status);
+  return a;
+}
+
+RpcAnswer Receiver::export_grpc(
+    const std::function<std::string_view(std::string& buffer)>& message) {
+  constexpr Protocol proto = Protocol::kOtlpGrpc;
+  Slot* slot = acquire();
+  if (!slot) return refuse_grpc(429, "span ingestion is saturated; retry later");
+  std::string_view body = message(slot->body);
+  bytes_[static_cast<size_t>(proto)]->Increment(static_cast<double>(body.size()));
+  DecodeStats stats;
+  HttpResponse unused;
+  std::string error;
+  bool ok = decode_body(slot, proto, unused, &stats, [&](Slot& s, std::string* err) {
+    bool r = decode_otlp_proto(body, opts_.dimensions, s.batch, err);
+    if (!r) error = *err;
+    return r;
+  });
+  if (!ok) {
+    // decode_body counted the 400 already.
+    RpcAnswer a;
+    a.code = kGrpcInvalidArgument;
+    a.message = std::move(error);
+    return a;
+  }
+  RpcAnswer a;
+  std::string msg;
+  if (stats.rejected > 0) {
+    msg =
+        std::to_string(stats.rejected) + " invalid span(s) rejected; first: " + stats.first_reject;
+  }
+  a.response = otlp_export_response(stats.rejected, msg);
+  count_request(proto, 200);
+  return a;
 }
 
 void Receiver::handle_zipkin(HttpRequest& req, HttpResponse& resp) {

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,8 +34,38 @@ struct ReceiverOptions {
 // output would pass `max`, or 400 for a corrupt or truncated body (with `error` set).
 int gunzip(std::string_view in, size_t max, std::string& out, std::string* error);
 
-enum class Protocol : uint8_t { kOtlp, kOtlpProto, kOtlpJson, kZipkin };
-inline constexpr size_t kProtocols = 4;
+enum class Protocol : uint8_t { kOtlp, kOtlpProto, kOtlpJson, kZipkin, kOtlpGrpc };
+inline constexpr size_t kProtocols = 5;
+
+// OTLP/gRPC (apm/grpc_receiver.cpp holds the gRPC side; nothing here includes gRPC). The status
+// codes are gRPC's numbers (grpc::StatusCode).
+inline constexpr int kGrpcOk = 0;
+inline constexpr int kGrpcInvalidArgument = 3;
+inline constexpr int kGrpcResourceExhausted = 8;
+inline constexpr int kGrpcInternal = 13;
+inline constexpr int kGrpcUnavailable = 14;
+inline constexpr int kGrpcUnauthenticated = 16;
+
+// The gRPC status of an outcome the OTLP/HTTP path answers with `http_status`, as the OTLP spec
+// maps them: 200 OK, 400/415 INVALID_ARGUMENT, 413 RESOURCE_EXHAUSTED (without retry info: not
+// retryable), 429 RESOURCE_EXHAUSTED and 503 UNAVAILABLE (both with RetryInfo), else INTERNAL.
+int grpc_code_for_http(int http_status);
+// True for the outcomes a client should retry after a delay (429, 503): their gRPC status
+// carries a google.rpc.RetryInfo detail.
+bool grpc_retryable(int http_status);
+// google.rpc.Status{code, message, details: [Any(google.rpc.RetryInfo{retry_delay})]}, the
+// binary of the grpc-status-details-bin trailer.
+std::string grpc_status_with_retry(int code, std::string_view message, int retry_seconds);
+// ExportTraceServiceResponse: empty, or partial_success{rejected_spans, error_message}.
+std::string otlp_export_response(uint64_t rejected, std::string_view message);
+
+// The answer to one OTLP/gRPC Export call.
+struct RpcAnswer {
+  int code = kGrpcOk;
+  std::string message;
+  std::string details;   // grpc-status-details-bin (RetryInfo) or empty
+  std::string response;  // ExportTraceServiceResponse bytes when code is OK
+};
 
 class Receiver final {
  public:
@@ -43,6 +74,13 @@ class Receiver final {
 
   void handle_otlp(HttpRequest& req, HttpResponse& resp);
   void handle_zipkin(HttpRequest& req, HttpResponse& resp);
+  // One OTLP/gRPC Export call whose message gRPC has read (and inflated) already, at most
+  // --apm.max-request-bytes: takes a slot like the HTTP requests (the same limit; none free:
+  // RESOURCE_EXHAUSTED with RetryInfo), calls `message` with the slot's buffer to get the bytes
+  // (copied there, or a view on gRPC's own single slice) and decodes them with the same decoder.
+  RpcAnswer export_grpc(const std::function<std::string_view(std::string& buffer)>& message);
+  // A call refused before it reached the decoder (draining: 503), mapped and counted.
+  RpcAnswer refuse_grpc(int http_status, std::string message);
 
   // vitals_apm_requests_total, _spans_received_total, _ingest_queue_length, ... (served
   // through core/self_metrics.h).
@@ -82,7 +120,8 @@ class Receiver final {
   // Self metrics, on prometheus-cpp. A (protocol, code) counter is made on its first request,
   // so only codes that were answered are shown; spans, bytes and rejects exist for each
   // content type from the start (not for kOtlp, the protocol before the body type is known).
-  static constexpr std::array<int, 8> kCodes = {200, 202, 400, 405, 413, 415, 429, 500};
+  // For otlp_grpc the code is the HTTP status of the same outcome (grpc_code_for_http).
+  static constexpr std::array<int, 9> kCodes = {200, 202, 400, 405, 413, 415, 429, 500, 503};
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_family_;
   prometheus::Family<prometheus::Counter>* refused_family_;

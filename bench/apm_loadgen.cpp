@@ -1,13 +1,19 @@
-// Load generator for the OTLP/HTTP receiver: realistic protobuf requests (bench/otlp_gen.h)
-// posted over keep-alive loopback connections, one thread per connection. Reports spans per
-// second, the agent's CPU per span and resident memory (from /proc/<pid>).
+// Load generator for the OTLP/HTTP and OTLP/gRPC receivers: realistic protobuf requests
+// (bench/otlp_gen.h) posted over keep-alive loopback connections (with --grpc: unary
+// TraceService/Export calls of the same pre-encoded bytes, one gRPC channel per connection, gzip
+// as grpc-encoding), one thread per connection. Reports spans per second, the agent's CPU per span
+// and resident memory (from /proc/<pid>).
 //   build/bench/apm_loadgen --port 4318 --pid $(pidof vitals) --connections 4 --seconds 10 [--gzip]
+//   build/bench/apm_loadgen --grpc --port 4317 --pid $(pidof vitals) --connections 4 [--gzip]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/client_unary_call.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +38,7 @@ struct Options {
   int connections = 4;
   double seconds = 10;
   bool gzip = false;
+  bool grpc = false;
   int requests = 1000;  // distinct requests (x100 spans) cycled through
 };
 
@@ -128,6 +135,8 @@ int main(int argc, char** argv) {
       o.requests = std::stoi(next());
     else if (a == "--gzip")
       o.gzip = true;
+    else if (a == "--grpc")
+      o.grpc = true;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -136,8 +145,14 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(7);
   std::vector<std::string> wire;
   size_t body_bytes = 0;
+  std::vector<std::string> messages;  // --grpc: the request bytes (gRPC compresses them)
   for (int r = 0; r < o.requests; ++r) {
     std::string body = vitals::bench::make_request(r % vitals::bench::kServices, 100, rng);
+    if (o.grpc) {
+      body_bytes += body.size();
+      messages.push_back(std::move(body));
+      continue;
+    }
     if (o.gzip) {
       std::string z;
       vitals::gzip_compress(body, 6, z);
@@ -150,8 +165,9 @@ int main(int argc, char** argv) {
     req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     wire.push_back(std::move(req));
   }
-  std::printf("requests: %d distinct, 100 spans each, mean body %zu bytes%s\n", o.requests,
-              body_bytes / wire.size(), o.gzip ? " (gzip)" : "");
+  const size_t distinct = o.grpc ? messages.size() : wire.size();
+  std::printf("requests: %d distinct, 100 spans each, mean body %zu bytes%s%s\n", o.requests,
+              body_bytes / distinct, o.gzip ? " (gzip)" : "", o.grpc ? " over gRPC" : "");
 
   std::atomic<uint64_t> spans{0}, refused{0}, failed{0};
   std::atomic<bool> stop{false};
@@ -161,6 +177,41 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < o.connections; ++c) {
+    if (o.grpc) {
+      threads.emplace_back([&, c] {
+        grpc::ChannelArguments args;
+        args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection per channel
+        args.SetMaxReceiveMessageSize(-1);
+        auto ch = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(o.port),
+                                            grpc::InsecureChannelCredentials(), args);
+        const grpc::internal::RpcMethod method(
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            grpc::internal::RpcMethod::NORMAL_RPC);
+        size_t i = static_cast<size_t>(c) * 7919;
+        while (!stop.load(std::memory_order_relaxed)) {
+          const std::string& m = messages[i % messages.size()];
+          grpc::Slice slice(m.data(), m.size());
+          grpc::ByteBuffer req(&slice, 1), resp;
+          grpc::ClientContext ctx;
+          if (o.gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+          grpc::Status st = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+              ch.get(), method, &ctx, req, &resp);
+          if (st.ok()) {
+            spans += 100;
+            ++i;
+          } else if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                     st.error_code() == grpc::StatusCode::UNAVAILABLE) {
+            refused++;
+          } else {
+            std::fprintf(stderr, "gRPC %d: %s\n", static_cast<int>(st.error_code()),
+                         st.error_message().c_str());
+            failed++;
+            return;
+          }
+        }
+      });
+      continue;
+    }
     threads.emplace_back([&, c] {
       int fd = connect_to(o.port);
       std::string buf;
@@ -198,7 +249,8 @@ int main(int argc, char** argv) {
   double self_cpu = tv(ru1.ru_utime) - tv(ru0.ru_utime) + tv(ru1.ru_stime) - tv(ru0.ru_stime);
   double n = static_cast<double>(spans.load());
   std::printf(
-      "connections %d, %.1f s: %.0f spans/s; %llu answers 429/503 (retried), %llu failures\n",
+      "connections %d, %.1f s: %.0f spans/s; %llu answers 429/503 or RESOURCE_EXHAUSTED/"
+      "UNAVAILABLE (retried), %llu failures\n",
       o.connections, secs, n / secs, static_cast<unsigned long long>(refused.load()),
       static_cast<unsigned long long>(failed.load()));
   if (o.pid > 0) {

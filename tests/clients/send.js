@@ -1,7 +1,8 @@
 // Makes spans with known start/end times and statuses with the OpenTelemetry JS SDK and exports
 // them to vitals with one real exporter, chosen by MODE:
 //   proto, proto-gzip (exporter-trace-otlp-proto), json, json-gzip (exporter-trace-otlp-http),
-//   zipkin (exporter-zipkin).
+//   zipkin (exporter-zipkin), grpc, grpc-gzip (exporter-trace-otlp-grpc, to GRPC_URL; over TLS
+//   trusting the CA file GRPC_CA when set, with basic auth GRPC_AUTH="user:password" when set).
 // Services are named "<MODE>-frontend" and "<MODE>-backend". Exits non-zero if an export fails.
 'use strict';
 
@@ -13,6 +14,7 @@ const { ExportResultCode } = require('@opentelemetry/core');
 const MODE = process.env.MODE;
 const OTLP = process.env.OTLP_URL;      // e.g. http://127.0.0.1:4318
 const ZIPKIN = process.env.ZIPKIN_URL;  // e.g. http://127.0.0.1:9411
+const GRPC = process.env.GRPC_URL;      // e.g. http://127.0.0.1:4317
 
 function exporterFor(mode, service) {
   const gzip = mode.endsWith('-gzip') ? { compression: 'gzip' } : {};
@@ -23,6 +25,19 @@ function exporterFor(mode, service) {
   if (mode.startsWith('json')) {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
     return new OTLPTraceExporter({ url: `${OTLP}/v1/traces`, ...gzip });
+  }
+  if (mode.startsWith('grpc')) {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+    const grpc = require('@grpc/grpc-js');
+    const config = { url: GRPC, ...gzip };
+    if (process.env.GRPC_CA) {
+      config.credentials = grpc.credentials.createSsl(require('fs').readFileSync(process.env.GRPC_CA));
+    }
+    if (process.env.GRPC_AUTH) {
+      config.metadata = new grpc.Metadata();
+      config.metadata.set('authorization', `Basic ${Buffer.from(process.env.GRPC_AUTH).toString('base64')}`);
+    }
+    return new OTLPTraceExporter(config);
   }
   if (mode === 'zipkin') {
     const { ZipkinExporter } = require('@opentelemetry/exporter-zipkin');

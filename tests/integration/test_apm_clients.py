@@ -1,5 +1,5 @@
-"""Real OpenTelemetry JS exporters (OTLP protobuf and JSON, each with and without gzip) and the
-Zipkin exporter send spans with known times and statuses (tests/clients/send.js); the exact
+"""Real OpenTelemetry JS exporters (OTLP protobuf, JSON and gRPC, each with and without gzip) and
+the Zipkin exporter send spans with known times and statuses (tests/clients/send.js); the exact
 call counts, bucket counts and service-graph counts are scraped from /metrics.
 Needs `npm ci` in tests/clients (see docs/apm.md)."""
 
@@ -12,7 +12,7 @@ from vitals_testlib import Agent, free_port, parse_exposition
 from vitals_testlib import require, require_tool
 
 CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients")
-MODES = ["proto", "proto-gzip", "json", "json-gzip", "zipkin"]
+MODES = ["proto", "proto-gzip", "json", "json-gzip", "zipkin", "grpc", "grpc-gzip"]
 
 
 class ApmRealClients(unittest.TestCase):
@@ -20,13 +20,15 @@ class ApmRealClients(unittest.TestCase):
         node = require_tool("node", "nodejs")
         require(os.path.isdir(os.path.join(CLIENTS, "node_modules", "@opentelemetry")),
                 "tests/clients/node_modules is missing: run `npm ci` in tests/clients")
-        otlp, zipkin = free_port(), free_port()
+        otlp, zipkin, grpc = free_port(), free_port(), free_port()
         with Agent(f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
+                   f"--apm.otlp.grpc-listen-address=127.0.0.1:{grpc}",
                    f"--apm.zipkin.listen-address=127.0.0.1:{zipkin}",
                    "--apm.dimension=http.route") as agent:
             for mode in MODES:
                 env = dict(os.environ, MODE=mode, OTLP_URL=f"http://127.0.0.1:{otlp}",
-                           ZIPKIN_URL=f"http://127.0.0.1:{zipkin}")
+                           ZIPKIN_URL=f"http://127.0.0.1:{zipkin}",
+                           GRPC_URL=f"http://127.0.0.1:{grpc}")
                 p = subprocess.run([node, "send.js"], cwd=CLIENTS, env=env, capture_output=True,
                                    text=True, timeout=120)
                 self.assertEqual(p.returncode, 0, f"{mode}: {p.stdout}\n{p.stderr}")
@@ -63,6 +65,7 @@ class ApmRealClients(unittest.TestCase):
         self.assertEqual(series(f, "vitals_apm_spans_received_total", protocol="otlp_proto"), 2 * 7)
         self.assertEqual(series(f, "vitals_apm_spans_received_total", protocol="otlp_json"), 2 * 7)
         self.assertEqual(series(f, "vitals_apm_spans_received_total", protocol="zipkin"), 7)
+        self.assertEqual(series(f, "vitals_apm_spans_received_total", protocol="otlp_grpc"), 2 * 7)
         self.assertEqual(series(f, "vitals_apm_service_graph_pending_edges"), 0)
 
 

@@ -365,6 +365,7 @@ class MetricNames(unittest.TestCase):
         with udp, Agent("--collector.process_groups", "--collector.processes",
                         "--collector.netdev.address-info",
                         f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
+                        f"--apm.otlp.grpc-listen-address=127.0.0.1:{free_port()}",
                         "--apm.service-graph.wait=1s",
                         f"--remote-write.url=http://127.0.0.1:{free_port()}/api/v1/write",
                         f"--remote-write.queue-dir={rw_dir}", "--remote-write.interval=200ms",

@@ -79,9 +79,12 @@ class Unit(unittest.TestCase):
         d = help_defaults()
         s = unit_settings()
         # main + civetweb master and workers for the metrics and the two span listeners +
-        # collector workers (at most collector.max-threads) + 4 statfs helpers + a few spare.
+        # collector workers (at most collector.max-threads) + 4 statfs helpers + a few spare +
+        # the OTLP/gRPC listener's ResourceQuota (max-concurrent-requests + 2) and gRPC core's
+        # own threads (7 idle: executor, timers, resolver, event engine; 16 allowed).
         threads = (1 + (d["web.max-connections"] + 1) + 2 * (d["apm.max-connections"] + 1)
-                   + d["collector.max-threads"] + 4 + 8)
+                   + d["collector.max-threads"] + 4 + 8
+                   + d["apm.max-concurrent-requests"] + 2 + 16)
         tasks_max = int(s["TasksMax"][0])
         print(f"threads at the defaults at most {threads}; TasksMax={tasks_max}", file=sys.stderr)
         self.assertGreaterEqual(tasks_max, threads)

@@ -108,9 +108,10 @@ class Agent:
     def __init__(self, *args, port=None, env=None, binary=None, cwd=None):
         self.port = port or free_port()
         args = list(args)
-        # The APM receivers default to :4318 and :9411; tests that do not ask for them keep
+        # The APM receivers default to :4318, :4317 and :9411; tests that do not ask for them keep
         # them off so concurrent tests never collide on those ports.
-        for flag in ("--apm.otlp.listen-address", "--apm.zipkin.listen-address"):
+        for flag in ("--apm.otlp.listen-address", "--apm.zipkin.listen-address",
+                     "--apm.otlp.grpc-listen-address"):
             if not any(a == flag or a.startswith(flag + "=") for a in args):
                 args.append(flag + "=")
         self.args = [binary or VITALS_BIN, f"--web.listen-address=127.0.0.1:{self.port}"] + args

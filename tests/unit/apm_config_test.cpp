@@ -19,6 +19,8 @@ TEST(ApmConfig, Defaults) {
   EXPECT_EQ(a.zipkin_listen_address, "localhost:9411");
   EXPECT_TRUE(a.otlp_address_default);
   EXPECT_TRUE(a.zipkin_address_default);
+  EXPECT_EQ(a.otlp_grpc_listen_address, "localhost:4317");
+  EXPECT_TRUE(a.otlp_grpc_address_default);
   EXPECT_EQ(a.max_connections, 32);
   EXPECT_EQ(a.max_connections_per_source, 16);
   EXPECT_EQ(a.read_header_timeout_ms, 5000);
@@ -45,6 +47,23 @@ TEST(ApmConfig, EmptyAddressTurnsAListenerOff) {
   EXPECT_EQ(a.buckets, (std::vector<double>{0.1, 1, 10}));
   EXPECT_EQ(a.max_series, 5);
   EXPECT_EQ(a.series_expiry, std::chrono::minutes(1));
+}
+
+TEST(ApmConfig, GrpcListenAddress) {
+  auto r = parse_args({"--apm.otlp.grpc-listen-address="});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  apm::ApmConfig a = apm::apm_config(r.config);
+  EXPECT_EQ(a.otlp_grpc_listen_address, "");
+  EXPECT_FALSE(a.otlp_grpc_address_default);
+  EXPECT_EQ(a.otlp_listen_address, "localhost:4318");
+  r = parse_args({"--apm.otlp.grpc-listen-address=[::1]:4317"});
+  ASSERT_EQ(r.action, ConfigResult::kRun) << r.text;
+  EXPECT_EQ(apm::apm_config(r.config).otlp_grpc_listen_address, "[::1]:4317");
+  r = parse_args({"--apm.otlp.grpc-listen-address=4317"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_NE(r.text.find("flag --apm.otlp.grpc-listen-address: invalid address \"4317\""),
+            std::string::npos)
+      << r.text;
 }
 
 TEST(ApmConfig, BadValuesNameTheFlag) {
@@ -112,7 +131,7 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
     if (m.name == "apm") apm = &m;
   }
   ASSERT_NE(apm, nullptr);
-  EXPECT_EQ(apm->options.size(), 18u);
+  EXPECT_EQ(apm->options.size(), 19u);
   auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);
