@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vitals::pgroups {
@@ -15,10 +16,16 @@ namespace {
 using namespace std::string_literals;
 
 struct Proc {
+  Proc(std::string c, std::string cmd, int p = 42, std::string u = "alice", std::string cg = "")
+      : comm(std::move(c)),
+        cmdline(std::move(cmd)),
+        pid(p),
+        user(std::move(u)),
+        cgroup(std::move(cg)) {}
   std::string comm;
   std::string cmdline;  // NUL-separated, as /proc/<pid>/cmdline
-  int pid = 42;
-  std::string user = "alice";
+  int pid;
+  std::string user;
   std::string cgroup;
 };
 
@@ -76,7 +83,7 @@ TEST(ProcessGroupsConfig, MatchersAndTemplates) {
       {{"postgres", "/usr/lib/postgresql/15/bin/postgres\0-D\0/x\0"s},
        "/usr/lib/postgresql/15/bin/postgres/postgres"},
       {{"postgres", "/usr/local/bin/postgres\0"s}, ""},  // exe with '/' must be exact
-      {{"postgres", kPg}, "pg-main"},                    // both regexps (AND)
+      {{"postgres", kPg}, "pg-checkpointer"},            // both regexps (AND)
       {{"special", "x\0"s, 7, "root", "1:cpu:/\n0::/system.slice/a.service\n"},
        "root|7|[/ /system.slice/a.service]|2026-11-30 11:39:51.98 +0000 UTC"},
       {{"kworker/0:1", ""}, "kernel-kworker/0:1"},  // no cmdline: ExeBase is the comm
