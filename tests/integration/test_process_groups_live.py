@@ -97,6 +97,36 @@ class ProcessGroupsLive(unittest.TestCase):
         total = sum(len([d for d in os.listdir("/proc") if d.isdigit()]) for _ in [0])
         self.assertAlmostEqual(sum(v["procs"] for v in g.values()), total, delta=total * 0.2)
 
+    def test_recheck_follows_a_renamed_process(self):
+        """A process that renames itself (PR_SET_NAME) stays in its first group, or moves with
+        recheck=true."""
+        code = ("import ctypes, sys\n"
+                "ctypes.CDLL(None).prctl(15, b'vtrc1', 0, 0, 0)\n"
+                "print('ready', flush=True); sys.stdin.readline()\n"
+                "ctypes.CDLL(None).prctl(15, b'vtrc2', 0, 0, 0)\n"
+                "print('renamed', flush=True); sys.stdin.read()\n")
+        p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+        try:
+            self.assertEqual(p.stdout.readline().strip(), b"ready")
+            flags = ["--collector.disable-defaults", "--collector.process_groups",
+                     "--collector.process_groups.threads=false",
+                     "--collector.process_groups.gather-smaps=false"]
+            with Agent(*flags) as once, Agent(*flags, "--collector.process_groups.recheck") as re:
+                self.assertEqual(groups(once.scrape())["vtrc1"]["procs"], 1)
+                self.assertEqual(groups(re.scrape())["vtrc1"]["procs"], 1)
+                p.stdin.write(b"go\n")
+                p.stdin.flush()
+                self.assertEqual(p.stdout.readline().strip(), b"renamed")
+                g_once, g_re = groups(once.scrape()), groups(re.scrape())
+            self.assertEqual(g_once["vtrc1"]["procs"], 1)
+            self.assertNotIn("vtrc2", g_once)
+            self.assertEqual(g_re["vtrc1"]["procs"], 0)
+            self.assertEqual(g_re["vtrc2"]["procs"], 1)
+        finally:
+            p.kill()
+            p.wait()
+
     def test_agrees_with_process_exporter(self):
         require_tool(PE, "prometheus-process-exporter")
         with tempfile.NamedTemporaryFile("w", suffix=".yml") as cfg:
