@@ -114,6 +114,11 @@ def main():
                                    "--collector.containers.max-cgroups=5000"] + NO_APM),
             ("vitals process_groups", [a.vitals, "--collector.disable-defaults",
                                        "--collector.process_groups"] + NO_APM),
+            # process-exporter's -threads and -gather-smaps are vitals' defaults too.
+            ("vitals process_groups threads=false gather-smaps=false",
+             [a.vitals, "--collector.disable-defaults", "--collector.process_groups",
+              "--collector.process_groups.threads=false",
+              "--collector.process_groups.gather-smaps=false"] + NO_APM),
             ("process-exporter (default: threads, smaps)", [PE, "-config.path", cfg.name]),
             ("process-exporter -threads=false -gather-smaps=false", [PE, "-config.path", cfg.name,
                                                                       "-threads=false", "-gather-smaps=false"]),

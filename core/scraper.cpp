@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "core/prometheus_cpp.h"
+#include "core/reloadable.h"
 
 namespace vitals {
 namespace {
@@ -146,7 +147,9 @@ std::shared_ptr<CollectorSet> build_collector_set(const Config& config,
     std::shared_ptr<CollectorSlot> reuse;
     if (same_paths) {
       for (const auto& old : previous->slots) {
-        if (old->name == name && old->options == opts) reuse = old;
+        if (old->name != name || !(old->options == opts)) continue;
+        auto* r = dynamic_cast<const ReloadableCollector*>(old->collector.get());
+        if (!r || !r->stale()) reuse = old;
       }
     }
     if (reuse) {
