@@ -153,7 +153,7 @@ class ApmListeners(unittest.TestCase):
             with tempfile.TemporaryFile() as log:
                 p = subprocess.run([VITALS_BIN, f"--web.listen-address=127.0.0.1:{free_port()}",
                                     f"--apm.otlp.listen-address=127.0.0.1:{port}",
-                                    "--apm.zipkin.listen-address="],
+                                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="],
                                    stdout=log, stderr=subprocess.STDOUT, timeout=30)
                 log.seek(0)
                 out = log.read().decode()

@@ -36,7 +36,7 @@ class IpvsBackendLabels(unittest.TestCase):
 
     def test_unknown_label_stops_vitals(self):
         p = subprocess.run([VITALS_BIN, f"--web.listen-address=127.0.0.1:{free_port()}",
-                            "--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
+                            "--apm.otlp.listen-address=", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="]
                            + args("proto,bogus"), capture_output=True, text=True, timeout=20)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         self.assertIn('unknown IPVS backend labels: "bogus"', p.stderr)

@@ -162,7 +162,7 @@ class DualStack(unittest.TestCase):
     def test_port_only_answers_on_both_families(self):
         port = free_port()
         with Vitals(f"--web.listen-address=:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port) as v:
             for host in ("127.0.0.1", "::1"):
                 fams = v.scrape(host=host)
                 self.assertIn("node_load1", fams, host)
@@ -170,7 +170,7 @@ class DualStack(unittest.TestCase):
     def test_bracketed_ipv6_address(self):
         port = free_port()
         with Vitals(f"--web.listen-address=[::1]:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_host="::1", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_host="::1", ready_port=port) as v:
             self.assertIn("node_load1", v.scrape(host="::1"))
             with self.assertRaises(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=5).close()
@@ -178,13 +178,13 @@ class DualStack(unittest.TestCase):
     def test_wildcard_ipv6_is_dual_stack(self):
         port = free_port()
         with Vitals(f"--web.listen-address=[::]:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port) as v:
             self.assertIn("node_load1", v.scrape(host="::1"))
 
     def test_span_listener_localhost_is_both_loopbacks(self):
         port, otlp = free_port(), free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}",
-                    f"--apm.otlp.listen-address=localhost:{otlp}", "--apm.zipkin.listen-address=",
+                    f"--apm.otlp.listen-address=localhost:{otlp}", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=",
                     ready_port=port):
             body = otlp_json([("svc", [Span("GET /", 1_000_000)])])
             for host in ("127.0.0.1", "::1"):
@@ -197,7 +197,7 @@ class DualStack(unittest.TestCase):
     def test_prometheus_scrapes_ipv6_loopback(self):
         port = free_port()
         with Vitals(f"--web.listen-address=:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port):
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port):
             prom = Prometheus([f"[::1]:{port}"])
             try:
                 up = wait_until(lambda: [r for r in prom.query('up{job="vitals"}')
@@ -220,7 +220,7 @@ for k in ("all", "default", "lo"):
 out = {}
 p = subprocess.Popen([sys.argv[1], "--web.listen-address=:19100",
                       "--apm.otlp.listen-address=localhost:14318",
-                      "--apm.zipkin.listen-address="], stdout=subprocess.PIPE,
+                      "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="], stdout=subprocess.PIPE,
                      stderr=subprocess.STDOUT, text=True)
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline:
@@ -238,7 +238,7 @@ while time.monotonic() < deadline:
 p.terminate()
 out["log"] = p.communicate(timeout=10)[0]
 q = subprocess.run([sys.argv[1], "--web.listen-address=[::1]:19101",
-                    "--apm.otlp.listen-address=", "--apm.zipkin.listen-address="],
+                    "--apm.otlp.listen-address=", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="],
                    capture_output=True, text=True, timeout=30)
 out["explicit_rc"], out["explicit_err"] = q.returncode, q.stdout + q.stderr
 print(json.dumps(out))
@@ -275,7 +275,7 @@ class SpanListenerDefaults(unittest.TestCase):
             holder = None
         try:
             port = free_port()
-            with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.zipkin.listen-address=",
+            with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=",
                         ready_port=port) as v:
                 fams = v.scrape()
                 self.assertEqual(value(fams, "vitals_apm_receiver_up", receiver="otlp"), 0)
@@ -294,7 +294,7 @@ class SpanListenerDefaults(unittest.TestCase):
             port = free_port()
             p = subprocess.run([VITALS_BIN, f"--web.listen-address=127.0.0.1:{port}",
                                 f"--apm.otlp.listen-address=127.0.0.1:{taken}",
-                                "--apm.zipkin.listen-address="],
+                                "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="],
                                capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
         self.assertIn(f"flag --apm.otlp.listen-address: cannot listen on 127.0.0.1:{taken}: "
@@ -316,7 +316,7 @@ class SlowClients(unittest.TestCase):
     def test_scrape_answers_with_512_hostile_connections(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port) as v:
             socks = hostile(port, sources=self.SOURCES)
             try:
                 # Every hostile connection reached the agent: held or refused at accept.
@@ -345,7 +345,7 @@ class SlowClients(unittest.TestCase):
     def test_prometheus_scrapes_through_hostile_connections(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port):
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port):
             prom = Prometheus([f"127.0.0.1:{port}"])
             socks = []
             try:
@@ -373,7 +373,7 @@ class SlowClients(unittest.TestCase):
     def test_span_post_answers_with_512_hostile_connections(self):
         port, otlp = free_port(), free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}",
-                    f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
+                    f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=",
                     ready_port=port) as v:
             socks = hostile(otlp, sources=("127.0.0.2",))
             try:
@@ -406,7 +406,7 @@ class ManySources(unittest.TestCase):
     def test_scrape_answers_and_descriptors_come_back(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port) as v:
             v.scrape()  # collectors keep some files open from their first scrape on
             fds = settled_fds(v.proc.pid)
             socks = hostile(port, sources=DISTINCT)
@@ -437,7 +437,7 @@ class ManySources(unittest.TestCase):
     def test_full_gate_closes_the_oldest_and_closed_clients_leave(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", "--web.max-parked-connections=100",
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", "--web.max-parked-connections=100",
                     ready_port=port) as v:
             v.scrape()  # collectors keep some files open from their first scrape on
             fds = settled_fds(v.proc.pid)
@@ -472,7 +472,7 @@ class ManySources(unittest.TestCase):
     def test_header_larger_than_the_limit_gets_431(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", "--web.max-header-bytes=2048",
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", "--web.max-header-bytes=2048",
                     ready_port=port) as v:
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
                 s.sendall(b"GET /metrics HTTP/1.1\r\nX-Big: " + b"a" * 4096)
@@ -487,7 +487,7 @@ class ManySources(unittest.TestCase):
     def test_keep_alive_only_while_most_threads_are_free(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", "--web.max-connections=4",
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", "--web.max-connections=4",
                     ready_port=port) as v:
             wait_until(lambda: value(v.scrape(), "vitals_web_connections", listener="metrics")
                        == 1, timeout=30, what="earlier connections closed")
@@ -509,7 +509,7 @@ class ManySources(unittest.TestCase):
     def test_prometheus_scrapes_through_many_sources(self):
         port = free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
-                    "--apm.zipkin.listen-address=", ready_port=port) as v:
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=", ready_port=port) as v:
             prom = Prometheus([f"127.0.0.1:{port}"])
             socks = []
             try:
@@ -539,7 +539,7 @@ class ManySources(unittest.TestCase):
     def test_span_post_answers_with_many_sources(self):
         port, otlp = free_port(), free_port()
         with Vitals(f"--web.listen-address=127.0.0.1:{port}",
-                    f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
+                    f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=",
                     ready_port=port) as v:
             socks = hostile(otlp, sources=DISTINCT)
             try:

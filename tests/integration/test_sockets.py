@@ -127,7 +127,7 @@ class Exporter:
         self.log = tempfile.TemporaryFile()
         extra = []
         if binary == VITALS_BIN:  # no APM listeners: their sockets would be counted too
-            extra = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="]
+            extra = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address="]
         self.proc = subprocess.Popen([binary, f"--web.listen-address=127.0.0.1:{port}", *extra,
                                       *args],
                                      stdout=self.log, stderr=subprocess.STDOUT,
