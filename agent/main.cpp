@@ -23,6 +23,8 @@
 #include "exporter/web.h"
 #include "http/server.h"
 #include "http/web_config.h"
+#include "remote_write/options.h"
+#include "remote_write/remote_write.h"
 
 namespace {
 
@@ -171,6 +173,13 @@ int main(int argc, char** argv) {
   self->add(web.metrics());
   self->add(vitals::http_server_metrics());
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);
+  // Remote write: collects on its own interval through the same scraper (one collection when it
+  // coincides with a scrape) and the same producers.
+  vitals::remote_write::RemoteWrite remote_write(vitals::remote_write::remote_write_config(config),
+                                                 scraper, config.collector_timeout);
+  remote_write.add_producer(apm.aggregator());
+  remote_write.add_producer(self);
+  if (remote_write.enabled()) self->add(remote_write.metrics(), Group::kAlways);
   self->set_exporter_metrics(!config.disable_exporter_metrics);
   web.add_producer(self);
   web.install(*server);
@@ -185,6 +194,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   web.set_ready(true);
+  remote_write.start();
   std::vector<std::string> names;
   for (const auto& s : set->slots) names.push_back(s->name);
   vitals::log::info("vitals started", {{"version", vitals::version_string()},
@@ -258,6 +268,9 @@ int main(int argc, char** argv) {
     // no destructor may wait for either.
     bool drained = apm.drain(std::chrono::milliseconds(1000));
     drained = server->drain(std::chrono::milliseconds(1500)) && drained;
+    // Remote write: no more collections; what is queued is sent for up to 2 s, the rest stays
+    // in the queue dir for the next start.
+    remote_write.shutdown(std::chrono::seconds(2));
     pool.shutdown(std::chrono::milliseconds(0));
     vitals::log::info("stopped", {{"in_flight_finished", drained ? "true" : "false"}});
     std::fflush(nullptr);

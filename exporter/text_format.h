@@ -5,15 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "model/float_format.h"
 #include "model/metric.h"
 
 namespace vitals {
 
 inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// Appends `v` as Go's strconv.FormatFloat(v, 'g', -1, 64) does (what Prometheus' Go client
-// writes), with NaN, +Inf and -Inf spelled as the exposition format wants.
-void append_float(std::string& out, double v);
+// append_float (Go's float formatting) is in model/float_format.h.
 // HELP text: backslash and newline escaped.
 void append_escaped_help(std::string& out, std::string_view s);
 // Label value: backslash, double quote and newline escaped.

@@ -10,6 +10,7 @@
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -344,15 +345,23 @@ class MetricNames(unittest.TestCase):
         otlp = free_port()
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.bind(("127.0.0.1", 0))
+        # Remote write on, to a port nobody listens on (its families appear per endpoint).
+        rw_dir = tempfile.mkdtemp(prefix="vitals-drift-rw-")
         with udp, Agent("--collector.process_groups", "--collector.processes",
                         "--collector.netdev.address-info",
                         f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
-                        "--apm.service-graph.wait=1s") as a:
+                        "--apm.service-graph.wait=1s",
+                        f"--remote-write.url=http://127.0.0.1:{free_port()}/api/v1/write",
+                        f"--remote-write.queue-dir={rw_dir}", "--remote-write.interval=200ms",
+                        "--remote-write.batch-deadline=0s") as a:
             post_span(otlp)
             post_garbage(otlp)
             wait_until(lambda: "traces_service_graph_request_total" in a.scrape(), timeout=30,
                        what="service graph series")
+            wait_until(lambda: "vitals_remote_write_requests_total{" in a.scrape(), timeout=30,
+                       what="a remote write request")
             names |= exposed_names(a.scrape())
+        shutil.rmtree(rw_dir, ignore_errors=True)
         # The other span metric namings (docs/apm.md), after one span each.
         for flag in ("--apm.histogram-unit=ms", "--apm.metric-names=tempo"):
             otlp = free_port()
