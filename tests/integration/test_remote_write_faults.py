@@ -364,31 +364,36 @@ class BadQueueDir(unittest.TestCase):
         self.assertIn("vitals_build_info", fams)
 
     def test_disk_full(self):
-        """A 64 KiB tmpfs as the queue dir and the receiver down: the queue fills the disk;
-        queue_writable 0, disk errors counted, /metrics served; receiver back: data flows and
-        the queue becomes writable again."""
+        """A 64 KiB tmpfs as the queue dir and the receiver down: the queue grows, interval by
+        interval, until the disk is full; queue_writable 0, write errors counted, /metrics
+        served. Receiver back: what waited is sent, the queue's space is freed and the queue
+        takes writes again (durable again), without a restart."""
         port = free_port()
         url = f"http://127.0.0.1:{port}/api/v1/write"
         with Mount("64k") as mnt, \
-                Agent("--remote-write.url=" + url, f"--remote-write.queue-dir={mnt.dir}",
-                      *QUICK) as agent:
+                Agent(*COLLECTORS, "--remote-write.url=" + url,
+                      f"--remote-write.queue-dir={mnt.dir}", *QUICK) as agent:
             wait_until(lambda: metric(rw_metrics(agent), "queue_writable", url=url) == 0,
                        timeout=15, what="queue_writable 0 on a full disk")
             m = rw_metrics(agent)
-            self.assertGreater(metric(m, "disk_errors_total", url=url), 0)
+            self.assertGreater(metric(m, "disk_errors_total", url=url, op="write"), 0)
+            self.assertGreater(metric(m, "queue_disk_bytes", url=url), 32 << 10)
             self.assert_serves_metrics(agent)
             self.assertIsNone(agent.proc.poll())
             full_at = time.time()
             with Receiver(always(204), port=port) as receiver:
-                wait_until(lambda: metric(rw_metrics(agent), "queue_writable", url=url) == 1,
-                           timeout=15, what="queue_writable back to 1 once the receiver is up")
-                # Collections after the recovery are queued and delivered.
+                # Collections after the disk filled (held in memory) are delivered.
                 wait_until(lambda: any(t / 1000 > full_at for t in
                                        timestamps(receiver.delivered())),
                            timeout=15, what="samples collected after the disk filled to arrive")
+                # Everything sent: the queue's disk space is given back and writes succeed.
+                wait_until(lambda: metric(rw_metrics(agent), "queue_writable", url=url) == 1,
+                           timeout=15, what="queue_writable back to 1 once the receiver took "
+                           "the queue (its segment still fills the disk?)")
                 self.assertEqual(receiver.errors, [])
             m = rw_metrics(agent)
             self.assertGreater(metric(m, "samples_sent_total", url=url), 0)
+            self.assertEqual(metric(m, "samples_dropped_total", url=url), 0)
             self.assert_serves_metrics(agent)
 
     def test_read_only_dir(self):
