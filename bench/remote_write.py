@@ -9,7 +9,11 @@ Processes, all on loopback:
   vitals-ex vitals with the same collector flags and no remote write, scraped every 1s by ...
   agent     Prometheus 2.42 --enable-feature=agent (own storage dir), scrape_interval 1s,
             remote_write to the same receiver
-The two senders carry an external label `sender` so their series stay apart in the receiver.
+The two senders carry an external label `sender` so their series stay apart in the receiver;
+vitals-rw also gets `instance` and `job` external labels equal to what the agent's scrape adds,
+so both send the same label sets. Both use their default batching (vitals: up to 2000 samples
+per request, 2 shards; the agent: Prometheus' queue_config defaults, up to 500 samples per
+request), which is part of what bytes per sample compares.
 
 CPU is utime+stime from /proc/PID/stat over the window (after a warm-up), divided by the samples
 that sender's own counters say it sent in the window:
@@ -149,14 +153,16 @@ def main():
 
         common = ["--apm.otlp.listen-address=", "--apm.zipkin.listen-address="] + a.extra
         # vitals with remote write, scraped by nobody.
-        vport = free_port()
+        vport, eport = free_port(), free_port()
         vitals_rw = Proc("vitals-rw", [
             a.vitals, f"--web.listen-address=127.0.0.1:{vport}", f"--remote-write.url={write_url}",
             "--remote-write.interval=1s", f"--remote-write.queue-dir={tmp}/queue",
-            "--remote-write.external-label=sender=vitals"] + common, vport, tmp)
+            "--remote-write.external-label=sender=vitals",
+            # The labels the agent's scrape adds, so both send the same label sets.
+            f"--remote-write.external-label=instance=127.0.0.1:{eport}",
+            "--remote-write.external-label=job=vitals"] + common, vport, tmp)
         procs.append(vitals_rw)
         # vitals without remote write, scraped by the Prometheus agent.
-        eport = free_port()
         vitals_ex = Proc("vitals-ex", [a.vitals, f"--web.listen-address=127.0.0.1:{eport}"]
                          + common, eport, tmp)
         procs.append(vitals_ex)
