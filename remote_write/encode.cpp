@@ -53,6 +53,17 @@ uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
+// Insertion sort by name: the model keeps a sample's labels sorted, so only __name__, le or
+// quantile and the external labels move; no allocation (std::stable_sort takes a buffer).
+void sort_by_name(std::vector<std::pair<std::string_view, std::string_view>>& v) {
+  for (size_t i = 1; i < v.size(); ++i) {
+    auto x = v[i];
+    size_t j = i;
+    for (; j > 0 && x.first < v[j - 1].first; --j) v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
 }  // namespace
 
 std::string validate_labels(std::span<const std::pair<std::string_view, std::string_view>> labels) {
@@ -127,8 +138,7 @@ void SeriesEncoder::add_series(std::string_view name, std::string_view suffix, c
     labels_.emplace_back(l.name, l.value);
   }
   if (!extra_name.empty()) labels_.emplace_back(extra_name, extra_value);
-  std::stable_sort(labels_.begin(), labels_.end(),
-                   [](const LabelPair& a, const LabelPair& b) { return a.first < b.first; });
+  sort_by_name(labels_);
   // External labels where the series has none of that name (both lists are sorted).
   if (!external_.empty()) {
     size_t own = labels_.size();
@@ -140,10 +150,7 @@ void SeriesEncoder::add_series(std::string_view name, std::string_view suffix, c
         labels_.emplace_back(n, v);
       }
     }
-    if (labels_.size() != own) {
-      std::stable_sort(labels_.begin(), labels_.end(),
-                       [](const LabelPair& a, const LabelPair& b) { return a.first < b.first; });
-    }
+    if (labels_.size() != own) sort_by_name(labels_);
   }
   if (std::string err = validate_labels(labels_); !err.empty()) {
     if (stats->invalid++ == 0) stats->first_invalid = "series " + to_utf8(name_buf_) + ": " + err;
@@ -159,21 +166,17 @@ void SeriesEncoder::add_series(std::string_view name, std::string_view suffix, c
     }
   }
   uint64_t h = fnv1a(encoded_labels_);
-  auto [it, fresh] = current_series_.try_emplace(h);
-  if (!fresh) {
+  // Known series are found without allocating; a new one keeps a copy of its labels for its
+  // staleness marker.
+  auto [it, fresh] = series_.try_emplace(h);
+  if (!fresh && it->second.seen == generation_) {
     // The same series twice in one collection (two producers, one name): the first wins, as
     // two samples of one series at one timestamp would be refused by the receiver.
     if (stats->invalid++ == 0) stats->first_invalid = "series " + name_buf_ + ": duplicate series";
     return;
   }
-  // Keep the labels for the staleness marker: moved from the previous collection's entry when
-  // the series was there (no copy), which leaves in previous_ only the series that are gone.
-  if (auto prev = previous_.find(h); prev != previous_.end()) {
-    it->second = std::move(prev->second);
-    previous_.erase(prev);
-  } else {
-    it->second = encoded_labels_;
-  }
+  if (fresh) it->second.labels = encoded_labels_;
+  it->second.seen = generation_;
   emit(encoded_labels_, value, ts, stats);
 }
 
@@ -181,8 +184,7 @@ void SeriesEncoder::encode(std::span<const Family* const> families, int64_t ts_m
                            std::vector<Chunk>* out, EncodeStats* stats) {
   out_ = out;
   open_.assign(shards_, -1);
-  current_series_.clear();
-  current_series_.reserve(previous_.size());
+  ++generation_;
   for (const Family* f : families) {
     const std::string& name = f->name();
     for (const Sample& s : f->samples()) {
@@ -217,12 +219,16 @@ void SeriesEncoder::encode(std::span<const Family* const> families, int64_t ts_m
       }
     }
   }
-  for (const auto& [h, labels] : previous_) {
-    emit(labels, stale_nan(), ts_ms, stats);
-    ++stats->stale;
+  // Series of the previous collection missing from this one: one staleness marker each.
+  for (auto it = series_.begin(); it != series_.end();) {
+    if (it->second.seen != generation_) {
+      emit(it->second.labels, stale_nan(), ts_ms, stats);
+      ++stats->stale;
+      it = series_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  previous_.swap(current_series_);
-  current_series_.clear();
   out_ = nullptr;
 }
 

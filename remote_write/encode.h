@@ -80,8 +80,14 @@ class SeriesEncoder {
   std::string sample_buf_;
   std::vector<Chunk>* out_ = nullptr;
   std::vector<int> open_;  // per shard: index in *out_ of its open chunk, or -1
-  // Series of the previous and of the current call, by hash of their encoded labels.
-  std::unordered_map<uint64_t, std::string> previous_, current_series_;
+  // Series of the last collection, by hash of their encoded labels, with the collection that
+  // last had them (`generation_` counts collections).
+  struct Known {
+    std::string labels;  // encoded, for the staleness marker
+    uint64_t seen = 0;
+  };
+  std::unordered_map<uint64_t, Known> series_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace vitals::remote_write

@@ -218,7 +218,9 @@ void Endpoint::release(const Rec& r) {
   if (it == segment_live_.end()) return;
   if (--it->second == 0) {
     segment_live_.erase(it);
-    if (r.w.segment != wal_.current_segment()) wal_.remove_segment(r.w.segment);
+    // Also the segment being written: the next append starts a new one, so what was sent
+    // does not linger on disk (or in vitals_remote_write_queue_disk_bytes).
+    wal_.remove_segment(r.w.segment);
   }
 }
 

@@ -96,6 +96,7 @@ void Wal::close_current() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   current_id_ = 0;
+  dirty_ = false;
 }
 
 uint64_t Wal::disk_bytes() const {
@@ -239,17 +240,18 @@ bool Wal::open(std::vector<WalRecord>* out, uint64_t* next_seq, WalError* err) {
 bool Wal::open_segment(uint64_t id, WalError* err) {
   std::string path = segment_path(id);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    int e = errno;
-    if (e == ENOENT) {  // the directory went away (or was never made): make it again
-      int e2 = 0;
-      if (mkdirs(dir_, &e2))
-        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    }
-    if (fd < 0) {
-      *err = {"open", "cannot create " + path + ": " + errno_text(e)};
+  if (fd < 0 && errno == ENOENT) {
+    // The directory went away (or could never be made): make it again.
+    int e = 0;
+    if (!mkdirs(dir_, &e)) {
+      *err = {"open", "cannot create " + dir_ + ": " + errno_text(e)};
       return false;
     }
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  }
+  if (fd < 0) {
+    *err = {"open", "cannot create " + path + ": " + errno_text(errno)};
+    return false;
   }
   fd_ = fd;
   current_id_ = id;

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import unittest
@@ -72,7 +73,8 @@ class RemoteWriteOutage(unittest.TestCase):
                        what="3 s dead", interval=0.1)
             agent = Agent(*args, port=port)
             restarted_at = time.time()
-            self.assertIn("queue read back from disk", agent.output())
+            wait_until(lambda: "queue read back from disk" in agent.output(), timeout=10,
+                       what="the queue read back")
             wait_until(lambda: time.monotonic() - down_at >= OUTAGE, timeout=OUTAGE,
                        what="the rest of the outage", interval=0.1)
             for r in receivers:
@@ -96,6 +98,9 @@ class RemoteWriteOutage(unittest.TestCase):
                     self.assertLessEqual(ts[0], start + 2 * INTERVAL)
                     self.assertGreaterEqual(ts[-1], end - 3 * INTERVAL)
                     gaps = [(a, b) for a, b in zip(ts, ts[1:]) if b - a > 1.5 * INTERVAL]
+                    print(f"{r.kind}: {len(ts)} samples over {ts[-1] - ts[0]:.1f} s, gaps "
+                          f"{[round(b - a, 2) for a, b in gaps]} s, agent dead "
+                          f"{restarted_at - killed_at:.1f} s", file=sys.stderr)
                     # One gap: around the kill, no longer than the dead time plus one fsync
                     # window (and scheduling slack of one interval).
                     self.assertLessEqual(len(gaps), 1, gaps)
