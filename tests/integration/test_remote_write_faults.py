@@ -276,7 +276,9 @@ class BadReceivers(unittest.TestCase):
                    what="the samples answered 500 to arrive in a later request")
         m = rw_metrics(agent)
         self.assertEqual(metric(m, "requests_total", url=flaky.url, code="500"), 3)
-        self.assertGreater(metric(m, "samples_retried_total", url=flaky.url), 0)
+        # Retried: each failed attempt's samples, once per attempt.
+        self.assertEqual(metric(m, "samples_retried_total", url=flaky.url),
+                         sum(len(r["samples"]) for r in flaky.snapshot() if r["status"] == 500))
         self.assertEqual(metric(m, "samples_dropped_total", url=flaky.url) or 0, 0)
 
         # 429 with Retry-After: 1 twice, then 204: no attempt sooner than asked after either.
@@ -297,6 +299,8 @@ class BadReceivers(unittest.TestCase):
                    what="the samples answered 429 to arrive after the wait")
         m = rw_metrics(agent)
         self.assertEqual(metric(m, "requests_total", url=throttled.url, code="429"), 2)
+        self.assertEqual(metric(m, "samples_retried_total", url=throttled.url),
+                         sum(len(r["samples"]) for r in reqs[:2]))
         self.assertEqual(metric(m, "samples_dropped_total", url=throttled.url) or 0, 0)
 
         # 400: each batch dropped once and counted as http_4xx; no sample is ever sent twice.
@@ -308,9 +312,12 @@ class BadReceivers(unittest.TestCase):
             m = rw_metrics(agent)
             after = sum(len(r["samples"]) for r in rejecting.snapshot() if r["status"])
             got = metric(m, "samples_dropped_total", url=rejecting.url, reason="http_4xx")
-            return before == after and got == before and m
+            # "failed" counts the same samples as dropped{reason="http_4xx"}.
+            failed = metric(m, "samples_failed_total", url=rejecting.url)
+            return before == after and got == before and failed == got and m
         m = wait_until(dropped_matches, timeout=15,
-                       what="samples_dropped_total{reason=http_4xx} = samples answered 400")
+                       what="samples_dropped_total{reason=http_4xx} = samples_failed_total = "
+                       "samples answered 400")
         self.assertEqual(metric(m, "samples_retried_total", url=rejecting.url) or 0, 0)
         seen = {}
         for n, r in enumerate(rejecting.snapshot()):
