@@ -51,7 +51,7 @@ void build(po::options_description& d) {
     ("web.max-parked-connections", po::value<int>()->default_value(4096), "Connections each listener holds without a server thread until their request header is complete (TLS: until their first bytes arrive); when that many wait, the oldest is closed to make room. 0 gives each connection a server thread at accept.")
     ("web.gzip-level", po::value<int>()->default_value(1), "gzip level (1-9) when the client accepts gzip: 1 is vitals' fast encoder (fixed Huffman codes), 2-9 are libdeflate's levels.")
     ("web.config.file", po::value<std::string>()->default_value(""), "Path to a web config file (exporter-toolkit's web-config.yml: TLS, client certificates, basic auth, response headers); re-read on SIGHUP. Empty: plain HTTP.")
-    ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info and the APM module's vitals_apm_* stay).")
+    ("web.disable-exporter-metrics", po::value<bool>()->implicit_value(true)->default_value(false), "Exclude metrics about the exporter itself: process_*, promhttp_* and vitals_* (vitals_build_info, the APM module's vitals_apm_* and vitals_remote_write_* stay).")
     ("path.procfs", po::value<std::string>()->default_value("/proc"), "procfs mountpoint.")
     ("path.sysfs", po::value<std::string>()->default_value("/sys"), "sysfs mountpoint.")
     ("path.rootfs", po::value<std::string>()->default_value("/"), "rootfs mountpoint.")

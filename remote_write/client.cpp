@@ -8,8 +8,8 @@
 #include <mutex>
 #include <sstream>
 
-#include "core/config.h"
 #include "core/parse.h"
+#include "core/version.h"
 
 namespace vitals::remote_write {
 namespace {
@@ -128,7 +128,7 @@ PostResult HttpClient::post(std::string_view body, const std::atomic<bool>& abor
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &HttpClient::on_progress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(&abort));
-  std::string ua = "User-Agent: vitals/" + version_string();
+  std::string ua = std::string("User-Agent: vitals/") + kVitalsVersion;
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Encoding: snappy");
   headers = curl_slist_append(headers, "Content-Type: application/x-protobuf");
@@ -165,7 +165,7 @@ PostResult HttpClient::post(std::string_view body, const std::atomic<bool>& abor
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   r.code = static_cast<int>(code);
-  r.error = response_;
+  r.error = std::string(parse::trim(response_));
   if (!retry_after_.empty())
     r.retry_after = parse_retry_after(retry_after_, std::chrono::system_clock::now());
   return r;

@@ -419,6 +419,7 @@ void Endpoint::run_shard(size_t index) {
     // Send until acknowledged, refused for good, or stopped.
     for (int attempt = 0;; ++attempt) {
       PostResult res = client.post(compressed, stop_);
+      if (res.code == 0 && stop_) return;  // aborted by stop(): stays queued, not an error
       std::string code = res.code == 0 ? "error" : std::to_string(res.code);
       f_.requests.Add({{"url", url_}, {"code", code}}).Increment();
       bytes_sent_.Increment(static_cast<double>(compressed.size()));

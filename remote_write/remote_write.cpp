@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "core/duration.h"
 #include "core/log.h"
 #include "model/gather.h"
 #include "remote_write/client.h"
@@ -49,11 +50,9 @@ void RemoteWrite::start() {
   thread_ = std::thread([this] { run(); });
   std::string urls;
   for (const auto& e : endpoints_) urls += (urls.empty() ? "" : ",") + e->url();
-  log::info(
-      "remote write started",
-      {{"urls", urls},
-       {"interval", std::to_string(std::chrono::duration<double>(config_.interval).count()) + "s"},
-       {"queue_dir", config_.queue_dir}});
+  log::info("remote write started", {{"urls", urls},
+                                     {"interval", format_duration(config_.interval)},
+                                     {"queue_dir", config_.queue_dir}});
 }
 
 void RemoteWrite::run() {

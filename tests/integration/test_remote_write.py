@@ -4,16 +4,19 @@ arrives in both (count_over_time of node_time_seconds over the run equals the co
 agent reports), each value matches its timestamp, and a series that disappears (a textfile
 metric removed) gets a staleness marker. A few seconds."""
 
+import base64
+import http.server
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unittest
 import uuid
 
 from remote_write_lib import PrometheusReceiver, VictoriaMetricsReceiver
-from vitals_testlib import Agent, main, parse_exposition, wait_until
+from vitals_testlib import Agent, free_port, main, parse_exposition, wait_until
 
 
 def series(fams, name):
@@ -105,6 +108,55 @@ class RemoteWriteToRealReceivers(unittest.TestCase):
                     # the agent only stopped) is still there within the 5 m lookback.
                     self.assertEqual(r.query(f"rw_test_gone{sel}", at=at), [])
                     self.assertEqual(len(r.query(f"rw_test_kept{sel}", at=at)), 1)
+
+
+class RequestShape(unittest.TestCase):
+    def test_headers_and_basic_auth(self):
+        """The request a receiver gets: POST, remote write 1.0 headers, basic auth from the
+        password file, credentials never in the url label."""
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                seen.append((self.path, dict(self.headers), body))
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        port = free_port()
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        tmp = tempfile.mkdtemp(prefix="vitals-rw-shape-")
+        try:
+            with open(os.path.join(tmp, "password"), "w") as f:
+                f.write("s3cret\n")
+            with Agent("--collector.disable-defaults", "--collector.time",
+                       f"--remote-write.url=http://u:x@127.0.0.1:{port}/api/v1/write",
+                       "--remote-write.basic-auth.username=agent",
+                       f"--remote-write.basic-auth.password-file={tmp}/password",
+                       "--remote-write.interval=1s", "--remote-write.batch-deadline=0s",
+                       f"--remote-write.queue-dir={tmp}/queue") as agent:
+                wait_until(lambda: seen, timeout=20, what="a request")
+                text = agent.scrape()
+            path, headers, body = seen[0]
+            self.assertEqual(path, "/api/v1/write")
+            self.assertEqual(headers["Content-Encoding"], "snappy")
+            self.assertEqual(headers["Content-Type"], "application/x-protobuf")
+            self.assertEqual(headers["X-Prometheus-Remote-Write-Version"], "0.1.0")
+            self.assertRegex(headers["User-Agent"], r"^vitals/\d+\.\d+\.\d+$")
+            self.assertEqual(headers["Authorization"],
+                             "Basic " + base64.b64encode(b"agent:s3cret").decode())
+            self.assertGreater(len(body), 0)
+            self.assertIn(f'url="http://127.0.0.1:{port}/api/v1/write"', text)
+            self.assertNotIn("u:x@", text)
+        finally:
+            server.shutdown()
+            server.server_close()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,24 @@
 // Remote write: encoding (decoded back with protozero), snappy, the segment log, Retry-After,
 // backoff, label validation and the flags.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <prometheus/registry.h>
 #include <snappy.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <protozero/pbf_reader.hpp>
 
@@ -476,5 +485,194 @@ TEST(RemoteWriteOptions, SizesAndUrls) {
             0u);
 }
 
+// A minimal HTTP/1.1 receiver on a loopback port: answers each POST with the next status of
+// `codes` (the last one repeated) and keeps the decoded bodies.
+class FakeReceiver {
+ public:
+  explicit FakeReceiver(std::vector<int> codes, int port = 0) : codes_(std::move(codes)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 8);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeReceiver() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/write"; }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  int requests() const { return requests_.load(); }
+  int port() const { return port_; }
+
+ private:
+  void serve() {
+    std::vector<std::thread> conns;
+    while (!stop_) {
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) break;
+      conns.emplace_back([this, c] { connection(c); });
+    }
+    for (auto& t : conns) t.join();
+  }
+  void connection(int c) {
+    std::string in;
+    char buf[65536];
+    for (;;) {
+      size_t end = in.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = in.find("Content-Length: ");
+        size_t n = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+        if (in.size() >= end + 4 + n) {
+          std::string body = in.substr(end + 4, n);
+          in.erase(0, end + 4 + n);
+          int i = requests_++;
+          int code = codes_[std::min<size_t>(static_cast<size_t>(i), codes_.size() - 1)];
+          if (code / 100 == 2) {
+            std::string raw;
+            snappy::Uncompress(body.data(), body.size(), &raw);
+            std::lock_guard lock(mu_);
+            bodies_.push_back(raw);
+          }
+          std::string resp = "HTTP/1.1 " + std::to_string(code) +
+                             " X\r\nContent-Length: 5\r\nRetry-After: 0\r\n\r\nnope\n";
+          if (::write(c, resp.data(), resp.size()) < 0) break;
+          continue;
+        }
+      }
+      ssize_t r = ::read(c, buf, sizeof buf);
+      if (r <= 0) break;
+      in.append(buf, static_cast<size_t>(r));
+    }
+    ::close(c);
+  }
+
+  std::vector<int> codes_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+  std::thread thread_;
+};
+
+bool poll_until(const std::function<bool()>& f) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return f();
+}
+
+double metric(prometheus::Registry& r, const std::string& name,
+              const std::string& label_value = "") {
+  double sum = 0;
+  for (const auto& fam : r.Collect()) {
+    if (fam.name != name) continue;
+    for (const auto& m : fam.metric) {
+      bool match = label_value.empty();
+      for (const auto& l : m.label) match |= l.value == label_value;
+      if (match) sum += m.counter.value + m.gauge.value;
+    }
+  }
+  return sum;
+}
+
+std::vector<Chunk> some_chunks(int series, int64_t ts, int shards) {
+  MetricSet set;
+  Family& f = set.add("g", "", MetricType::kGauge);
+  for (int i = 0; i < series; ++i) f.add({{"i", std::to_string(i)}}, i);
+  SeriesEncoder enc({}, shards, 1000);
+  std::vector<Chunk> chunks;
+  EncodeStats stats;
+  enc.encode(families(set), ts, &chunks, &stats);
+  return chunks;
+}
+
+TEST(RemoteWriteEndpoint, SendsRetriesDropsAndKeepsTheRestOnDisk) {
+  TempDir tmp;
+  RemoteWriteConfig c;
+  c.queue_dir = tmp.path();
+  c.batch_deadline = std::chrono::nanoseconds(0);
+  c.min_backoff = std::chrono::milliseconds(1);
+  c.max_backoff = std::chrono::milliseconds(5);
+  c.timeout = std::chrono::seconds(5);
+  c.shards = 2;
+  prometheus::Registry registry;
+  MetricFamilies fams(registry);
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  {
+    // 500 first (retried), then 204.
+    FakeReceiver rx({500, 204});
+    Endpoint ep(c, rx.url(), fams);
+    ep.start();
+    ep.enqueue(some_chunks(50, now, 2));
+    ASSERT_TRUE(poll_until(
+        [&] { return metric(registry, "vitals_remote_write_samples_sent_total") == 50; }));
+    EXPECT_GT(metric(registry, "vitals_remote_write_samples_retried_total"), 0);
+    EXPECT_EQ(metric(registry, "vitals_remote_write_requests_total", "500"), 1);
+    std::map<std::string, double> got;
+    for (const auto& b : rx.bodies()) {
+      for (const auto& s : decode(b)) got[s.label("i")] = s.samples.at(0).first;
+    }
+    EXPECT_EQ(got.size(), 50u);
+    EXPECT_EQ(got["7"], 7);
+    ep.stop(std::chrono::seconds(1));
+  }
+  {
+    // 400: dropped, counted, not retried.
+    FakeReceiver rx({400});
+    Endpoint ep(c, rx.url(), fams);
+    ep.start();
+    ep.enqueue(some_chunks(10, now + 1000, 1));
+    ASSERT_TRUE(poll_until([&] {
+      return metric(registry, "vitals_remote_write_samples_dropped_total", "http_4xx") == 10;
+    }));
+    EXPECT_EQ(metric(registry, "vitals_remote_write_samples_failed_total"), 10);
+    ep.stop(std::chrono::seconds(1));
+    EXPECT_EQ(rx.requests(), 1);
+  }
+  {
+    // The receiver always fails: what is queued stays on disk at stop, and the next endpoint
+    // on the same dir sends it.
+    int port = 0;
+    {
+      FakeReceiver rx({503});
+      port = rx.port();
+      Endpoint ep(c, rx.url(), fams);
+      ep.start();
+      ep.enqueue(some_chunks(20, now + 2000, 2));
+      ASSERT_TRUE(poll_until([&] { return rx.requests() >= 2; }));
+      ep.stop(std::chrono::milliseconds(50));
+    }
+    FakeReceiver rx2({204}, port);
+    Endpoint ep(c, rx2.url(), fams);
+    ep.start();
+    ASSERT_TRUE(poll_until([&] { return rx2.bodies().size() >= 1; }));
+    ASSERT_TRUE(poll_until([&] {
+      size_t n = 0;
+      for (const auto& b : rx2.bodies()) n += decode(b).size();
+      return n == 20;
+    }));
+    ep.stop(std::chrono::seconds(1));
+  }
+}
 }  // namespace
 }  // namespace vitals::remote_write
