@@ -88,8 +88,8 @@ SeriesEncoder::SeriesEncoder(std::vector<std::pair<std::string, std::string>> ex
       shards_(static_cast<uint32_t>(std::max(1, shards))),
       batch_samples_(static_cast<uint32_t>(std::max(1, batch_samples))) {}
 
-uint32_t SeriesEncoder::shard_of(std::string_view encoded_labels) const {
-  return static_cast<uint32_t>(fnv1a(encoded_labels) % shards_);
+uint32_t SeriesEncoder::shard_of(std::string_view metric_name) const {
+  return static_cast<uint32_t>(fnv1a(metric_name) % shards_);
 }
 
 Chunk& SeriesEncoder::current(uint32_t shard) {
@@ -102,9 +102,9 @@ Chunk& SeriesEncoder::current(uint32_t shard) {
   return (*out_)[static_cast<size_t>(i)];
 }
 
-void SeriesEncoder::emit(std::string_view encoded_labels, double value, int64_t ts,
+void SeriesEncoder::emit(uint32_t shard, std::string_view encoded_labels, double value, int64_t ts,
                          EncodeStats* stats) {
-  Chunk& c = current(shard_of(encoded_labels));
+  Chunk& c = current(shard);
   sample_buf_.clear();
   {
     protozero::pbf_writer w(sample_buf_);
@@ -175,9 +175,12 @@ void SeriesEncoder::add_series(std::string_view name, std::string_view suffix, c
     if (stats->invalid++ == 0) stats->first_invalid = "series " + name_buf_ + ": duplicate series";
     return;
   }
-  if (fresh) it->second.labels = encoded_labels_;
+  if (fresh) {
+    it->second.labels = encoded_labels_;
+    it->second.shard = shard_of(name_buf_);
+  }
   it->second.seen = generation_;
-  emit(encoded_labels_, value, ts, stats);
+  emit(it->second.shard, encoded_labels_, value, ts, stats);
 }
 
 void SeriesEncoder::encode(std::span<const Family* const> families, int64_t ts_ms,
@@ -222,7 +225,7 @@ void SeriesEncoder::encode(std::span<const Family* const> families, int64_t ts_m
   // Series of the previous collection missing from this one: one staleness marker each.
   for (auto it = series_.begin(); it != series_.end();) {
     if (it->second.seen != generation_) {
-      emit(it->second.labels, stale_nan(), ts_ms, stats);
+      emit(it->second.shard, it->second.labels, stale_nan(), ts_ms, stats);
       ++stats->stale;
       it = series_.erase(it);
     } else {

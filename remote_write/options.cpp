@@ -120,7 +120,7 @@ VITALS_REGISTER_MODULE(remote_write, ModuleSpec{
     {"tls.key-file", K::kString, "", "Key (PEM) of --remote-write.tls.cert-file."},
     {"max-disk-bytes", K::kString, "256MiB", "Most bytes of queue on disk per endpoint (suffix KiB, MiB, GiB); beyond it the oldest samples are dropped."},
     {"max-age", K::kString, "2h", "Samples older than this are dropped unsent."},
-    {"shards", K::kInt, "2", "Requests sent in parallel per endpoint; each series always goes through the same shard, in time order."},
+    {"shards", K::kInt, "1", "Requests sent in parallel per endpoint; all series of one metric name go through the same shard, in time order."},
     {"batch-samples", K::kInt, "2000", "Most samples per request."},
     {"batch-deadline", K::kString, "5s", "Longest a shard waits for a full batch before sending a smaller one."},
     {"timeout", K::kString, "30s", "Timeout of one request."},

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <protozero/pbf_reader.hpp>
+#include <set>
 
 #include "remote_write/client.h"
 #include "remote_write/encode.h"
@@ -196,8 +197,10 @@ TEST(RemoteWriteEncode, StalenessMarkerOnceForADisappearedSeries) {
 
 TEST(RemoteWriteEncode, ShardsAreStableAndChunksBounded) {
   MetricSet set;
-  Family& f = set.add("g", "", MetricType::kGauge);
-  for (int i = 0; i < 100; ++i) f.add({{"i", std::to_string(i)}}, i);
+  for (int n = 0; n < 10; ++n) {
+    Family& f = set.add("g" + std::to_string(n), "", MetricType::kGauge);
+    for (int i = 0; i < 10; ++i) f.add({{"i", std::to_string(n * 10 + i)}}, i);
+  }
   SeriesEncoder enc({}, 4, 10);
   std::vector<Chunk> chunks;
   EncodeStats stats;
@@ -208,9 +211,16 @@ TEST(RemoteWriteEncode, ShardsAreStableAndChunksBounded) {
     EXPECT_LE(c.samples, 10u);
     EXPECT_LT(c.shard, 4u);
     total += c.samples;
-    for (const auto& s : decode(c.payload)) shard_of[s.label("i")] = c.shard;
+    for (const auto& s : decode(c.payload)) {
+      shard_of[s.label("i")] = c.shard;
+      // One metric name, one shard.
+      EXPECT_EQ(shard_of.emplace("name " + s.label("__name__"), c.shard).first->second, c.shard);
+    }
   }
   EXPECT_EQ(total, 100u);
+  std::set<uint32_t> used;
+  for (const auto& [k, shard] : shard_of) used.insert(shard);
+  EXPECT_GT(used.size(), 1u);  // ten names spread over the shards
   // Same series, same shard, next time.
   chunks.clear();
   enc.encode(families(set), 6, &chunks, &stats);
@@ -454,7 +464,7 @@ TEST(RemoteWriteOptions, FlagsAndErrors) {
   EXPECT_EQ(c.interval, std::chrono::seconds(2));
   ASSERT_EQ(c.external_labels.size(), 2u);
   EXPECT_EQ(c.external_labels[0].first, "a");
-  EXPECT_EQ(c.shards, 2);
+  EXPECT_EQ(c.shards, 1);
   EXPECT_EQ(c.batch_samples, 2000);
   EXPECT_EQ(c.min_backoff, std::chrono::milliseconds(30));
 
