@@ -32,17 +32,6 @@ bool valid_metric_name(std::string_view n) {
   return true;
 }
 
-bool valid_label_name(std::string_view n) {
-  if (n.empty()) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    char c = n[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // FNV-1a, 64 bit: stable across runs and builds (std::hash is not promised to be).
 uint64_t fnv1a(std::string_view s) {
   uint64_t h = 14695981039346656037ULL;
@@ -65,6 +54,17 @@ void sort_by_name(std::vector<std::pair<std::string_view, std::string_view>>& v)
 }
 
 }  // namespace
+
+bool valid_label_name(std::string_view n) {
+  if (n.empty()) return false;
+  for (size_t i = 0; i < n.size(); ++i) {
+    char c = n[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
 
 std::string validate_labels(std::span<const std::pair<std::string_view, std::string_view>> labels) {
   for (size_t i = 0; i < labels.size(); ++i) {

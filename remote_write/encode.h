@@ -44,6 +44,9 @@ struct EncodeStats {
   std::string first_invalid;  // what was wrong with the first one left out
 };
 
+// [a-zA-Z_][a-zA-Z0-9_]*: a label name Prometheus accepts (also checks external labels' names).
+bool valid_label_name(std::string_view n);
+
 // Checks one series' labels (sorted by name, __name__ among them); "" or what is wrong.
 std::string validate_labels(std::span<const std::pair<std::string_view, std::string_view>> labels);
 

@@ -6,20 +6,10 @@
 
 #include "core/duration.h"
 #include "core/parse.h"
+#include "remote_write/encode.h"
 
 namespace vitals::remote_write {
 namespace {
-
-bool valid_label_name(std::string_view n) {
-  if (n.empty()) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    char c = n[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
 
 std::string duration_option(const ModuleOptions& o, const char* name, bool allow_zero,
                             std::chrono::nanoseconds* out) {
