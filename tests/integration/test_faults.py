@@ -199,7 +199,9 @@ class Signals(unittest.TestCase):
                 self.assertNotIn("IncompleteRead", e)
             print(f"SIGTERM under load: exit 0 after {took:.2f}s (machine loaded); scrapes "
                   f"{scr.count('ok')} ok, {len(answered) - scr.count('ok')} 503, "
-                  f"{len(results) - len(answered)} unanswered; spans {statuses}", file=sys.stderr)
+                  f"{scr.count('refused')} refused connections (after exit), "
+                  f"{scr.count('error')} reset/closed without an answer; spans {statuses}, "
+                  f"{len(errors)} without an answer", file=sys.stderr)
         finally:
             agent.stop()
 
