@@ -11,11 +11,14 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <prometheus/counter.h>
@@ -74,6 +77,14 @@ struct HttpMetricsRegistry {
           .Name("vitals_web_connections_parked_max")
           .Help("Most connections the HTTP listener parks (--web.max-parked-connections).")
           .Register(*registry);
+  prometheus::Family<prometheus::Counter>& accept_errors =
+      prometheus::BuildCounter()
+          .Name("vitals_web_accept_errors_total")
+          .Help(
+              "accept() failures of the HTTP listener (EMFILE: out of file descriptors, "
+              "ENFILE, ENOBUFS, ENOMEM); after each the listener waits 5 ms, doubling up to "
+              "200 ms while they repeat, and the connection waits in the kernel's backlog.")
+          .Register(*registry);
 };
 
 HttpMetricsRegistry& http_metrics_registry() {
@@ -88,6 +99,7 @@ struct ListenerMetrics {
   prometheus::Counter* refused_header_timeout;
   prometheus::Counter* refused_header_too_large;
   prometheus::Gauge* parked;
+  prometheus::Counter* accept_errors;
 };
 
 ListenerMetrics listener_metrics(const std::string& name, int threads, size_t max_parked) {
@@ -102,7 +114,8 @@ ListenerMetrics listener_metrics(const std::string& name, int threads, size_t ma
           refused("parked_limit"),
           refused("header_timeout"),
           refused("header_too_large"),
-          &r.parked.Add({{"listener", name}})};
+          &r.parked.Add({{"listener", name}}),
+          &r.accept_errors.Add({{"listener", name}})};
 }
 
 class CivetRequest final : public HttpRequest {
@@ -528,7 +541,17 @@ class CivetServer final : public HttpServer {
 
   // Master thread, right after accept(): 0 closes the connection at once, 1 queues it for a
   // server thread, 2 when the header gate took it.
+  // sock < 0: accept() failed with errno -sock (third_party/civetweb/patches/accept-errors.patch).
   int accept_connection(int sock, const sockaddr* remote, unsigned listener) {
+    if (sock < 0) {
+      accept_failed(-sock);
+      return 0;
+    }
+    if (accept_errno_ != 0) {
+      log::info("accept works again", {{"listener", opts_.name}});
+      accept_errno_ = 0;
+      accept_backoff_ms_ = 0;
+    }
     std::string key = source_key(remote);
     if (!admit(key)) return 0;
     if (!gate_) {
@@ -542,6 +565,20 @@ class CivetServer final : public HttpServer {
       return 0;
     }
     return 2;
+  }
+
+  // Master thread: counts the failure, logs it when it differs from the last one, and sleeps
+  // (5 ms, doubling to 200 ms while failures repeat): the pending connection keeps the
+  // listening socket readable, so polling again at once would spin.
+  void accept_failed(int err) {
+    metrics_.accept_errors->Increment();
+    if (err != accept_errno_) {
+      log::error("accept failed; backing off until it works again",
+                 {{"listener", opts_.name}, {"err", std::strerror(err)}});
+      accept_errno_ = err;
+    }
+    accept_backoff_ms_ = accept_backoff_ms_ == 0 ? 5 : std::min(accept_backoff_ms_ * 2, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(accept_backoff_ms_));
   }
 
   // The gate thread: a parked connection has its request header (TLS: its first bytes).
@@ -668,6 +705,8 @@ class CivetServer final : public HttpServer {
   mg_context* ctx_ = nullptr;
   std::atomic<int> active_{0};
   std::atomic<bool> draining_{false};
+  int accept_errno_ = 0;       // master thread only: the last accept() failure, 0 after success
+  int accept_backoff_ms_ = 0;  // master thread only
   std::mutex mu_;
   std::condition_variable idle_;
 };

@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Spans and scrapes at once (issue 17): scrape latency of vitals' /metrics (one scrape per
+--interval, as Prometheus does) while idle, then while OTLP/HTTP senders offer --rate spans/s
+(80% of the saturation bench/load_spans.py measured), then idle again. The issue's bar: the
+scrape latency under span load stays within 2x its idle value (collection and ingestion must not
+starve each other). Prints a markdown table; --plot writes the latencies over time.
+
+usage: bench/load_mixed.py [--rate 1170000] [--senders 4] [--spans 1000] [--seconds 15]
+                           [--interval 1] [--vitals build/vitals] [--plot docs/img/load_mixed.png]
+                           [--burn]
+--burn is the control: the same number of processes spin on the CPU in the middle phase instead
+of sending spans, to tell the machine's CPU contention from starvation inside vitals."""
+
+import argparse
+import http.client
+import multiprocessing as mp
+import subprocess
+import sys
+import threading
+import time
+
+from load_scrapes import cpu_seconds, free_port, wait_ready
+from load_spans import make_requests, rss_mb, sender
+
+
+def scrape_ms(port):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    t0 = time.perf_counter()
+    c.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    assert r.status == 200, r.status
+    return (time.perf_counter() - t0) * 1000
+
+
+def phase(port, seconds, interval, t_start, points, label):
+    lat = []
+    end = time.monotonic() + seconds
+    nxt = time.monotonic()
+    while time.monotonic() < end:
+        ms = scrape_ms(port)
+        lat.append(ms)
+        points.append((time.monotonic() - t_start, ms, label))
+        nxt += interval
+        time.sleep(max(0, nxt - time.monotonic()))
+    return sorted(lat)
+
+
+def burn(k, n, port, reqs, spans, rate, secs, barrier, out):
+    """--burn: the control; a process spinning on the CPU instead of sending spans."""
+    barrier.wait()
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        pass
+    out.put(([], {}))
+
+
+def q(lat, p):
+    return lat[min(len(lat) - 1, int(p * len(lat)))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=int, default=1170000)
+    ap.add_argument("--senders", type=int, default=4)
+    ap.add_argument("--spans", type=int, default=1000)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--interval", type=float, default=1.0)
+    ap.add_argument("--vitals", default="build/vitals")
+    ap.add_argument("--burn", action="store_true",
+                    help="control run: the senders spin on the CPU instead of sending spans")
+    ap.add_argument("--plot")
+    a = ap.parse_args()
+
+    reqs = make_requests(a.spans)
+    port, otlp = free_port(), free_port()
+    agent = subprocess.Popen(
+        [a.vitals, f"--web.listen-address=127.0.0.1:{port}",
+         f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
+         "--apm.otlp.grpc-listen-address=", "--log.level=warn"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    points, rows = [], []
+    try:
+        wait_ready(port, agent, "/-/ready")
+        scrape_ms(port)  # warm-up
+        t_start = time.monotonic()
+        idle = phase(port, a.seconds, a.interval, t_start, points, "idle")
+        rows.append(("idle", idle, None))
+
+        ctx = mp.get_context("fork")
+        out, barrier = ctx.Queue(), ctx.Barrier(a.senders + 1)
+        target = burn if a.burn else sender
+        procs = [ctx.Process(target=target, args=(k, a.senders, otlp, reqs, a.spans,
+                                                  a.rate / a.senders, a.seconds, barrier, out))
+                 for k in range(a.senders)]
+        for p in procs:
+            p.start()
+        barrier.wait()
+        c0 = cpu_seconds(agent.pid)
+        loaded = phase(port, a.seconds, a.interval, t_start, points, "spans")
+        statuses = {}
+        for _ in procs:
+            _, s = out.get()
+            for k, v in s.items():
+                statuses[k] = statuses.get(k, 0) + v
+        cpu = (cpu_seconds(agent.pid) - c0) / a.seconds
+        for p in procs:
+            p.join()
+        rows.append(("spans", loaded, (statuses, cpu)))
+        after = phase(port, a.seconds, a.interval, t_start, points, "idle again")
+        rows.append(("idle again", after, None))
+        rss = rss_mb(agent.pid)
+    finally:
+        agent.terminate()
+        agent.wait()
+
+    print("| phase | scrapes | scrape p50 ms | scrape max ms | spans/s accepted | refused requests | agent CPU cores |")
+    print("|---|---|---|---|---|---|---|")
+    for name, lat, extra in rows:
+        acc = ref = cpu = ""
+        if extra:
+            st, c = extra
+            acc = f"{st.get(200, 0) * a.spans / a.seconds:.0f}"
+            ref = str(st.get(429, 0) + st.get(503, 0))
+            cpu = f"{c:.2f}"
+        print(f"| {name} | {len(lat)} | {q(lat, 0.5):.1f} | {lat[-1]:.1f} | {acc} | {ref} | {cpu} |")
+    ratio = q(rows[1][1], 0.5) / q(rows[0][1], 0.5)
+    print(f"\nscrape p50 under span load / idle: {ratio:.2f} (bar: <= 2); RSS at the end {rss:.1f} MB")
+    if a.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+        for label in ("idle", "spans", "idle again"):
+            pts = [(t, ms) for t, ms, lab in points if lab == label]
+            ax.plot([t for t, _ in pts], [ms for _, ms in pts], marker="o", linestyle="",
+                    label=label if label != "spans" else
+                    ("CPU burners" if a.burn else f"spans offered at {a.rate}/s"))
+        ax.set_xlabel("s")
+        ax.set_ylabel("scrape latency ms")
+        ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.suptitle("Scrapes every second, idle / under span load / idle (loaded 2-core VM)",
+                     fontsize=10)
+        fig.tight_layout()
+        fig.savefig(a.plot, dpi=90)
+
+
+if __name__ == "__main__":
+    main()
