@@ -8,8 +8,10 @@
 // path is kept: --collector.wifi.fixtures=DIR reads DIR/interfaces.json and, per interface,
 // DIR/<name>/bss.json and DIR/<name>/stationinfo.json (a missing file means the interface has
 // no such statistics); both sources feed the same family-writing code.
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "collectors/net/wifi_json.h"
 #include "collectors/netlink/nl80211.h"

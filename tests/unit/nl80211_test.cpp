@@ -234,8 +234,8 @@ TEST(Nl80211, TruncatedBufferKeepsEarlierMessages) {
                     {num<uint32_t>(NL80211_ATTR_IFINDEX, 3), str(NL80211_ATTR_IFNAME, "wlan0")});
   Bytes second = msg(kFamily, NL80211_CMD_NEW_INTERFACE,
                      {num<uint32_t>(NL80211_ATTR_IFINDEX, 4), str(NL80211_ATTR_IFNAME, "wlan1")});
-  Bytes b = cat({first, second});
-  b.resize(b.size() - 6);  // the second message's length now runs past the buffer
+  Bytes whole = cat({first, second});
+  Bytes b(whole.begin(), whole.end() - 6);  // the second message's length runs past the buffer
   WifiInterfaceDump d;
   parse_interface_dump(b, kFamily, &d);
   ASSERT_EQ(d.interfaces.size(), 1u);
