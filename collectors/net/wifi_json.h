@@ -16,6 +16,9 @@ struct WifiInterface {
   std::string name;
   int64_t type = 0;
   int64_t frequency_mhz = 0;
+  // The nl80211 source's request keys (collectors/netlink/nl80211.h); not read from the JSON.
+  uint32_t index = 0;
+  std::string hardware_addr;  // raw bytes
 };
 
 struct WifiBss {

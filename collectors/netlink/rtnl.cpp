@@ -36,6 +36,7 @@ void walk_messages(std::span<const uint8_t> buf, uint16_t type, DumpState* state
         std::memcpy(&err, msg + NLMSG_HDRLEN, sizeof err);
       }
       errors->add(0, "netlink error " + std::to_string(-err) + " (" + std::strerror(-err) + ")");
+      state->error = -err;
       state->done = true;
       return;
     }
@@ -77,7 +78,7 @@ void RtnlSocket::dump(std::span<uint8_t> req, const char* what,
                       std::chrono::steady_clock::time_point deadline,
                       const std::function<bool(std::span<const uint8_t>)>& on_buffer) {
   if (sock_ < 0) {
-    sock_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    sock_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol_);
     if (sock_ < 0) throw CollectError(std::string("netlink socket: ") + std::strerror(errno));
     timeval tv{1, 0};  // a dump never takes this long; bounds a stuck receive
     ::setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -23,6 +23,7 @@ namespace vitals::netlink {
 struct DumpState {
   bool done = false;         // NLMSG_DONE (or an NLMSG_ERROR ending the dump) seen
   bool interrupted = false;  // NLM_F_DUMP_INTR: the table changed while it was dumped
+  int error = 0;             // the (positive) errno of the NLMSG_ERROR that ended it, if one did
 };
 
 // Walks the messages of one recv() buffer. Calls on_msg(msg, len, offset) for each message of
@@ -53,9 +54,11 @@ bool attr_value(const char* name, const uint8_t* p, size_t len, T* out, std::str
   return true;
 }
 
+// A netlink socket of `protocol`: NETLINK_ROUTE for rtnetlink, NETLINK_GENERIC for generic
+// netlink families (collectors/netlink/genl.h).
 class RtnlSocket {
  public:
-  RtnlSocket() = default;
+  explicit RtnlSocket(int protocol = NETLINK_ROUTE) : protocol_(protocol) {}
   RtnlSocket(const RtnlSocket&) = delete;
   RtnlSocket& operator=(const RtnlSocket&) = delete;
   ~RtnlSocket();
@@ -74,6 +77,7 @@ class RtnlSocket {
  private:
   void reset();
 
+  int protocol_;
   int sock_ = -1;
   uint32_t seq_ = 0;
   RawBuffer<uint8_t> buf_;

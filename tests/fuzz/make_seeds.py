@@ -367,4 +367,33 @@ write("sock_diag", "tcp4", diag(2, 10, 9100, 0, bytes([127, 0, 0, 1]), b"", 0, 1
       diag(2, 1, 9100, 40000, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]), 0, 0, 1000, 1235) + ddone)
 write("sock_diag", "udp6-drops", diag(10, 7, 53, 0, b"\0" * 15 + b"\1", b"", 2048, 0, 0, 99, drops=3) + ddone)
 write("sock_diag", "error", nlmsg(2, struct.pack("<i", -22) + b"\0" * 16, seq=7))
+# ---- nl80211 generic netlink replies (linux/genetlink.h, linux/nl80211.h constants); family
+# id 0x1c as the nl80211 fuzz target assumes; first byte 'A' + parser (family, interfaces,
+# stations, scan)
+GENL_ID_CTRL, NL80211 = 0x10, 0x1c
+
+
+def genl(t, cmd, attrs):
+    return nlmsg(t, struct.pack("<BBH", cmd, 1, 0) + b"".join(attrs))
+
+
+def u32(t, v):
+    return rta(t, struct.pack("<I", v))
+
+
+write("nl80211", "family", b"A" + genl(GENL_ID_CTRL, 1, [rta(2, b"nl80211\0"), rta(1, struct.pack("<H", NL80211)),
+                                                          u32(3, 1)]))
+write("nl80211", "family-enoent", b"A" + nlmsg(2, struct.pack("<i", -2) + b"\0" * 16, flags=0))
+write("nl80211", "interfaces", b"B" + genl(NL80211, 7, [u32(3, 3), rta(4, b"wlan0\0"), u32(5, 2),
+                                                        rta(6, bytes.fromhex("001122334455")), u32(38, 2412)]) +
+      genl(NL80211, 7, [u32(5, 10)]) + done)
+sta_info = rta(0x8000 | 21, u32(1, 400) + rta(23, struct.pack("<Q", 5000000000)) + u32(3, 2000) + rta(7, b"\xcc") +
+               rta(0x8000 | 8, u32(5, 1280)) + rta(0x8000 | 14, rta(1, struct.pack("<H", 1640))) +
+               u32(11, 10) + u32(12, 2) + u32(18, 1) + u32(16, 30))
+write("nl80211", "stations", b"C" + genl(NL80211, 19, [u32(3, 3), rta(6, bytes.fromhex("aabbccddeeff")), sta_info]) +
+      done)
+bss = rta(0x8000 | 47, rta(1, bytes.fromhex("001122334455")) + u32(2, 2412) +
+          rta(6, b"\x00\x07Example\x01\x04\x82\x84\x8b\x96") + u32(9, 1))
+write("nl80211", "scan", b"D" + genl(NL80211, 34, [u32(46, 3), u32(3, 3), bss]) + done)
+
 print("seeds written to", OUT)

@@ -26,9 +26,9 @@ MOUNT_EXCLUDE = ("--collector.filesystem.mount-points-exclude="
                  "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)")
 
 
-# Collectors vitals has only node_exporter's fixture-JSON path for (its nl80211 source is not
-# implemented yet): tests/integration/test_fixture_parity.py checks it.
-FIXTURE_ONLY = {"wifi"}
+# Collectors vitals has only node_exporter's fixture path for (none: wifi reads nl80211 live;
+# tests/integration/test_wifi_live.py compares it on its own, test_fixture_parity.py its fixtures).
+FIXTURE_ONLY = set()
 
 
 def ne_collectors(help_text):
