@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -79,6 +80,14 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// --collector.keep-open-files, but at most a quarter of the open-file limit, so that kept
+// procfs/sysfs files never crowd out connections and fresh opens.
+int keep_open_limit(int flag) {
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur == RLIM_INFINITY) return flag;
+  return static_cast<int>(std::min<rlim_t>(static_cast<rlim_t>(flag), nofile.rlim_cur / 4));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,7 +143,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  vitals::FileReader::set_keep_open_limit(config.collector_keep_open_files);
+  vitals::FileReader::set_keep_open_limit(keep_open_limit(config.collector_keep_open_files));
   std::string err;
   auto set = vitals::build_collector_set(config, nullptr, &err);
   if (!set) {
@@ -253,7 +262,7 @@ int main(int argc, char** argv) {
       }
       config = std::move(next.config);
       vitals::log::configure(config.log_level, config.log_format);
-      vitals::FileReader::set_keep_open_limit(config.collector_keep_open_files);
+      vitals::FileReader::set_keep_open_limit(keep_open_limit(config.collector_keep_open_files));
       scraper.set_collectors(next_set);
       web.update(web_options(config));
       self->set_exporter_metrics(!config.disable_exporter_metrics);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/fs.h"
 #include "core/scraper.h"
 
 namespace {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", cfg.text.c_str());
     return 2;
   }
+  vitals::FileReader::set_keep_open_limit(cfg.config.collector_keep_open_files);  // as the agent
   std::string error;
   auto set = vitals::build_collector_set(cfg.config, nullptr, &error);
   if (!set) {

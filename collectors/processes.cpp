@@ -1,12 +1,18 @@
 // processes: process and thread counts and limits from /proc/<pid>/stat and
 // /proc/sys/kernel/{threads-max,pid_max} (node_exporter 1.5.0 names; off by default).
-#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
+#include "collectors/procfs/kept_stat_files.h"
 #include "collectors/procfs/pid_files.h"
 #include "collectors/util.h"
 #include "core/collector.h"
@@ -26,12 +32,31 @@ constexpr Desc kThreadStates{"node_processes_threads_state", "Number of threads 
                              MetricType::kGauge};
 constexpr Desc kPids{"node_processes_pids", "Number of PIDs", MetricType::kGauge};
 
+// Most stat files this collector keeps open between scrapes (each also takes a slot of
+// --collector.keep-open-files, and pins a page of kernel memory for its seq_file buffer).
+constexpr size_t kMaxKeptStatFiles = 1024;
+
+struct linux_dirent64 {
+  ino64_t d_ino;
+  off64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+bool on_procfs(const std::string& path) {
+  struct statfs st {};
+  return ::statfs(path.c_str(), &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
 class ProcessesCollector final : public Collector {
  public:
   explicit ProcessesCollector(const Paths& p)
       : proc_(p.procfs),
         threads_max_(p.proc("sys/kernel/threads-max")),
-        pid_max_(p.proc("sys/kernel/pid_max")) {}
+        pid_max_(p.proc("sys/kernel/pid_max")),
+        live_(on_procfs(p.procfs)),
+        stat_files_(live_, kMaxKeptStatFiles) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
     std::array<double, 256> states{}, thread_states{};
@@ -39,25 +64,25 @@ class ProcessesCollector final : public Collector {
     // A malformed stat is an item error (reported with its file, the other processes kept);
     // a process that exits between the listing and the read is skipped silently.
     parse::ParseErrors errors;
-    DIR* d = ::opendir(proc_.c_str());
-    if (!d) throw CollectError("opendir " + proc_ + ": " + std::strerror(errno));
-    std::string path;
-    while (dirent* e = ::readdir(d)) {
-      std::string_view name = e->d_name;
-      if (name.empty() || name[0] < '0' || name[0] > '9' || !parse::to_u64(name)) continue;
+    if (!list_numeric(proc_, &pid_names_)) {
+      throw CollectError("list " + proc_ + ": " + std::strerror(errno));
+    }
+    stat_files_.begin();
+    std::string& path = path_;
+    for (const std::string& name : pid_names_) {
       if (std::chrono::steady_clock::now() > ctx.deadline) break;
       path.assign(proc_);
       path += '/';
       path.append(name);
       path += "/stat";
-      auto s = read_pid_stat(reader_, path, one_, errors);
+      auto s = read_stat(id_of(name), path, errors);
       if (!s) continue;
       ++pids;
       threads += s->num_threads;
       states[static_cast<unsigned char>(s->state)]++;
       count_threads(name, *s, thread_states, errors);
     }
-    ::closedir(d);
+    stat_files_.end();
     out.add(kThreads).add(threads);
     Family& st = out.add(kState);
     for (size_t c = 0; c < states.size(); ++c) {
@@ -103,18 +128,23 @@ class ProcessesCollector final : public Collector {
       thread_states[static_cast<unsigned char>(s.state)]++;
       return;
     }
-    DIR* d = ::opendir(task_dir_.c_str());
-    if (!d) return;  // the process exited
-    while (dirent* e = ::readdir(d)) {
-      std::string_view tid = e->d_name;
-      if (tid.empty() || tid[0] < '0' || tid[0] > '9') continue;
+    if (!list_numeric(task_dir_, &tid_names_)) return;  // the process exited
+    for (const std::string& tid : tid_names_) {
+      // On a live procfs the leader thread (task/<pid>) is the task /proc/<pid>/stat
+      // describes, and the state there is that task's own (do_task_stat takes the state of
+      // the task the file was opened for, not a summary of the group): counted from the
+      // process's stat, its task file is not read again. A fixture tree's files are read.
+      if (live_ && tid == pid) {
+        thread_states[static_cast<unsigned char>(s.state)]++;
+        continue;
+      }
       task_path_.assign(task_dir_);
       task_path_ += '/';
       task_path_.append(tid);
       task_path_ += "/stat";
       std::string_view text;
       int err = 0;
-      if (!reader_.try_read(task_path_, &text, &err)) continue;
+      if (!stat_files_.read(id_of(tid), task_path_, &text, &err)) continue;
       one_.clear();
       if (auto t = procfs::parse_pid_stat(text, one_)) {
         thread_states[static_cast<unsigned char>(t->state)]++;
@@ -122,14 +152,60 @@ class ProcessesCollector final : public Collector {
         errors.append(task_path_, one_);
       }
     }
-    ::closedir(d);
+  }
+
+  std::optional<procfs::PidStat> read_stat(uint32_t id, const std::string& path,
+                                           parse::ParseErrors& errors) {
+    std::string_view text;
+    int err = 0;
+    if (!stat_files_.read(id, path, &text, &err)) {
+      if (!vanished(err)) errors.add_file(path, std::strerror(err));
+      return std::nullopt;
+    }
+    one_.clear();
+    auto st = procfs::parse_pid_stat(text, one_);
+    if (!st) errors.append(path, one_);
+    return st;
+  }
+
+  static uint32_t id_of(std::string_view digits) {
+    auto v = parse::to_u64(digits);
+    return static_cast<uint32_t>(v.value_or(0));
+  }
+
+  // The names of `dir` that are decimal numbers (pids, tids), in directory order, with
+  // getdents64 into a reused buffer. False with errno set when `dir` cannot be opened.
+  bool list_numeric(const std::string& dir, std::vector<std::string>* names) {
+    names->clear();
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    for (;;) {
+      long n = ::syscall(SYS_getdents64, fd, dents_.data(), dents_.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        const auto* e = reinterpret_cast<const linux_dirent64*>(dents_.data() + off);
+        off += e->d_reclen;
+        std::string_view name = e->d_name;
+        if (name.empty() || name[0] < '0' || name[0] > '9' || !parse::to_u64(name)) continue;
+        names->emplace_back(name);
+      }
+    }
+    ::close(fd);
+    return true;
   }
 
   std::string proc_, threads_max_, pid_max_;
-  std::string task_dir_, task_path_;
+  std::string path_, task_dir_, task_path_;
   std::optional<bool> has_tasks_;
+  bool live_;               // proc_ is a mounted procfs
   parse::ParseErrors one_;  // the error of one stat file
-  FileReader reader_{1024, FileReader::Mode::kReopen};
+  std::vector<std::string> pid_names_, tid_names_;
+  std::vector<char> dents_ = std::vector<char>(32768);
+  FileReader reader_{1024, FileReader::Mode::kReopen};  // threads-max, pid_max
+  // Every process's stat and every non-leader thread's task stat, keyed by pid or tid (a live
+  // task's id is unique, and a kept file of a task that exited answers ESRCH).
+  procfs::KeptStatFiles stat_files_;
 };
 
 }  // namespace

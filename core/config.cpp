@@ -60,7 +60,7 @@ void build(po::options_description& d) {
     ("collector.timeout", po::value<std::string>()->default_value("5s"), "Deadline of each collector in a scrape; a collector past it is reported failed (node_scrape_collector_success 0).")
     ("collector.workers", po::value<int>()->default_value(4), "Worker threads that run collectors.")
     ("collector.max-threads", po::value<int>()->default_value(16), "Most worker threads, counting ones stuck past their deadline (for example in a hung statfs).")
-    ("collector.keep-open-files", po::value<int>()->default_value(256), "Most procfs/sysfs files kept open between scrapes and re-read with pread (the kernel regenerates them on each read); 0 opens and closes every file each time.")
+    ("collector.keep-open-files", po::value<int>()->default_value(1536), "Most procfs/sysfs files kept open between scrapes and re-read with pread (the kernel regenerates them on each read), at most a quarter of the open-file limit; 0 opens and closes every file each time.")
     ("log.level", po::value<std::string>()->default_value("info"), "Only log messages with the given severity or above: debug, info, warn, error.")
     ("log.format", po::value<std::string>()->default_value("logfmt"), "Output format of log messages: logfmt or json.");
   // clang-format on

@@ -32,7 +32,7 @@ struct Config {
   std::chrono::nanoseconds collector_timeout{std::chrono::seconds(5)};
   int collector_workers = 4;
   int collector_max_threads = 16;
-  int collector_keep_open_files = 256;
+  int collector_keep_open_files = 1536;
   log::Level log_level = log::Level::kInfo;
   log::Format log_format = log::Format::kLogfmt;
   std::string config_file;

@@ -143,6 +143,12 @@ int FileReader::keep_open_limit() {
 int FileReader::kept_open() {
   return g_kept.load();
 }
+bool FileReader::acquire_kept_slot() {
+  return acquire_slot();
+}
+void FileReader::release_kept_slot() {
+  g_kept.fetch_sub(1, std::memory_order_relaxed);
+}
 
 FileReader::FileReader(size_t initial_capacity, Mode mode)
     : buf_(initial_capacity < 64 ? 64 : initial_capacity), mode_(mode) {}

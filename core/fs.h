@@ -92,6 +92,11 @@ class FileReader {
   static int keep_open_limit();
   // Files kept open right now, all readers together.
   static int kept_open();
+  // A slot of the process-wide limit for a file kept open outside FileReader (a collector's
+  // own kept descriptors, collectors/procfs/kept_stat_files.h); false when the limit is
+  // reached. Each slot taken is given back with release_kept_slot when its file is closed.
+  static bool acquire_kept_slot();
+  static void release_kept_slot();
 
  private:
   struct Kept {
