@@ -35,8 +35,13 @@ void walk_messages(std::span<const uint8_t> buf, uint16_t type, DumpState* state
       if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
         std::memcpy(&err, msg + NLMSG_HDRLEN, sizeof err);
       }
-      errors->add(0, "netlink error " + std::to_string(-err) + " (" + std::strerror(-err) + ")");
-      state->error = -err;
+      // A broken or hostile reply can carry any value, INT_MIN included: negate without overflow.
+      long long code = -static_cast<long long>(err);
+      bool in_range = code >= 0 && code < 4096;
+      errors->add(0, "netlink error " + std::to_string(code) +
+                         (in_range ? std::string(" (") + std::strerror(static_cast<int>(code)) + ")"
+                                   : std::string()));
+      state->error = in_range ? static_cast<int>(code) : EPROTO;
       state->done = true;
       return;
     }
