@@ -165,10 +165,14 @@ void FileReader::drop(size_t index) {
 }
 
 bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
+  return read_whole(fd, from_start, false, buf_, len_out);
+}
+
+bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf_, size_t* len_out) {
   size_t len = 0;
   for (;;) {
     if (len == buf_.size()) {
-      if (buf_.size() >= kMaxFileSize) {
+      if (buf_.size() >= FileReader::kMaxFileSize) {
         errno = EFBIG;
         return false;
       }
@@ -185,6 +189,9 @@ bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
     }
     if (n == 0) break;
     len += static_cast<size_t>(n);
+    // A one-line file (a /proc stat file) comes whole from seq_file when it fits the buffer:
+    // a short read that ends the line is all of it (saves the read that would return 0).
+    if (line_file && len < buf_.size() && buf_.data()[len - 1] == '\n') break;
   }
   *len_out = len;
   return true;

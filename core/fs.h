@@ -116,4 +116,9 @@ class FileReader {
   uint64_t tick_ = 0;
 };
 
+// Reads what is left of `fd` (from offset 0 with pread when `from_start`, else with read) into
+// `buf`, growing it up to FileReader::kMaxFileSize (EFBIG past it). `line_file`: stop at a short
+// read that ends a line (a /proc stat file). False with errno set on failure.
+bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf, size_t* len);
+
 }  // namespace vitals

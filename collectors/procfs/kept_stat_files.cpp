@@ -32,31 +32,7 @@ void KeptStatFiles::end() {
 }
 
 bool KeptStatFiles::read_fd(int fd, bool from_start, size_t* len_out) {
-  size_t len = 0;
-  for (;;) {
-    if (len == buf_.size()) {
-      if (buf_.size() >= FileReader::kMaxFileSize) {
-        errno = EFBIG;
-        return false;
-      }
-      buf_.resize(buf_.size() * 2, len);
-    }
-    ssize_t n = from_start
-                    ? ::pread(fd, buf_.data() + len, buf_.size() - len, static_cast<off_t>(len))
-                    : ::read(fd, buf_.data() + len, buf_.size() - len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) break;
-    len += static_cast<size_t>(n);
-    // A stat file is one line that the kernel's seq_file hands over whole when it fits the
-    // buffer: a short read that ends the line is the whole file (saves the read that would
-    // return 0).
-    if (len < buf_.size() && buf_.data()[len - 1] == '\n') break;
-  }
-  *len_out = len;
-  return true;
+  return read_whole(fd, from_start, true, buf_, len_out);
 }
 
 bool KeptStatFiles::read(uint32_t id, const std::string& path, std::string_view* out, int* err) {
