@@ -107,11 +107,14 @@ TEST(Scraper, HungCollectorFailsAloneAndIsNotStartedTwice) {
   }
   gate.cv.notify_all();
   // Once released, it recovers.
+  // The released thread has to finish its run before the collector may start again: poll
+  // with a deadline (a fixed count of tries ran out on a loaded CI machine).
   std::shared_ptr<const Snapshot> ok;
-  for (int i = 0; i < 200; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
     ok = scraper.scrape({"blocking"}, std::chrono::seconds(5));
-    if (result(*ok, "blocking")->success) break;
-    std::this_thread::yield();
+    if (result(*ok, "blocking")->success || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   EXPECT_TRUE(result(*ok, "blocking")->success);
   EXPECT_EQ(ok->results.size(), 1u);
