@@ -118,7 +118,8 @@ DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSoc
                        : std::string("sock_diag: unexpected acknowledgement");
     return DiagItem::kError;
   }
-  if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
+  // Replies carry the request's type: SOCK_DIAG_BY_FAMILY, or TCPDIAG_GETSOCK for AF_UNSPEC.
+  if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) {
     return malformed(err, "unexpected netlink message type " + std::to_string(h.nlmsg_type));
   }
   if (h.nlmsg_flags & NLM_F_DUMP_INTR) {
@@ -170,6 +171,26 @@ DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSoc
 }
 
 size_t build_diag_request(const DumpRequest& r, uint32_t seq, std::span<uint8_t> buf) {
+  const uint8_t ext = r.drops ? static_cast<uint8_t>(1u << (INET_DIAG_SKMEMINFO - 1)) : 0;
+  if (r.family == AF_UNSPEC) {
+    if (r.protocol != IPPROTO_TCP) return 0;
+    struct {
+      nlmsghdr h;
+      inet_diag_req req;
+    } compat;
+    static_assert(sizeof compat == sizeof(nlmsghdr) + sizeof(inet_diag_req));
+    std::memset(&compat, 0, sizeof compat);
+    compat.h.nlmsg_len = sizeof compat;
+    compat.h.nlmsg_type = TCPDIAG_GETSOCK;
+    compat.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    compat.h.nlmsg_seq = seq;
+    compat.req.idiag_family = AF_INET;  // the kernel dumps every family for this request type
+    compat.req.idiag_states = r.states;
+    compat.req.idiag_ext = ext;
+    if (buf.size() < sizeof compat) return 0;
+    std::memcpy(buf.data(), &compat, sizeof compat);
+    return sizeof compat;
+  }
   struct {
     nlmsghdr h;
     inet_diag_req_v2 req;
@@ -183,7 +204,7 @@ size_t build_diag_request(const DumpRequest& r, uint32_t seq, std::span<uint8_t>
   msg.req.sdiag_family = r.family;
   msg.req.sdiag_protocol = r.protocol;
   msg.req.idiag_states = r.states;
-  msg.req.idiag_ext = r.drops ? static_cast<uint8_t>(1u << (INET_DIAG_SKMEMINFO - 1)) : 0;
+  msg.req.idiag_ext = ext;
   if (buf.size() < sizeof msg) return 0;
   std::memcpy(buf.data(), &msg, sizeof msg);
   return sizeof msg;
@@ -216,6 +237,12 @@ bool SockDiag::send_request(const DumpRequest& r, DiagError* err) {
   }
   uint8_t req[128];
   size_t n = build_diag_request(r, ++seq_, req);
+  if (n == 0) {
+    err->errnum = EINVAL;
+    err->unavailable = false;
+    err->message = "sock_diag: a dump of every family is for TCP only";
+    return false;
+  }
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   for (;;) {

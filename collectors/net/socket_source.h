@@ -34,7 +34,8 @@ class SocketSource {
  public:
   SocketSource(SourceMode mode, const Paths& paths);
 
-  // Calls fn(const InetSocket&) for every socket of r.family/r.protocol in a state of r.states.
+  // Calls fn(const InetSocket&) for every socket of r.family/r.protocol in a state of r.states
+  // (AF_UNSPEC: IPv4 and IPv6 TCP sockets, in one netlink dump or from both /proc/net files).
   // Throws CollectError naming the source and what went wrong; sockets already passed to fn were
   // real but the dump is incomplete, so the caller must not publish counts from it. Returns the
   // source used: only netlink gives a TCP listener's backlog (wqueue) and TCP drops.
@@ -53,7 +54,15 @@ class SocketSource {
       if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err.message);
       note_fallback(err.message);
     }
-    read_proc(r, deadline, fn);
+    if (r.family == AF_UNSPEC) {
+      DumpRequest one = r;
+      for (uint8_t family : {AF_INET, AF_INET6}) {
+        one.family = family;
+        read_proc(one, deadline, fn);
+      }
+    } else {
+      read_proc(r, deadline, fn);
+    }
     return Source::kProcfs;
   }
 
