@@ -2,8 +2,8 @@
 // sockets (IPv4, plus IPv6 when <procfs>/net/tcp6 exists) in each state that has any, plus the
 // summed rx_queued_bytes and tx_queued_bytes (for a listener these are, as the kernel reports
 // them over netlink, its accept queue length and backlog). One sock_diag dump for both families
-// (net::DumpRequest's AF_UNSPEC), no attributes asked for; the /proc/net fallback gives the same counts but a listener's
-// tx_queued_bytes there is 0.
+// (net::DumpRequest's AF_UNSPEC), no attributes asked for; the /proc/net fallback gives the same
+// counts but a listener's tx_queued_bytes there is 0.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>

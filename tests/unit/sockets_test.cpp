@@ -351,9 +351,7 @@ TEST(SockDiag, OneDumpGivesBothFamilies) {
   SockDiag diag;
   DiagError err;
   bool ok = diag.dump(
-      {.family = AF_UNSPEC,
-       .protocol = IPPROTO_TCP,
-       .states = kAllStates & ~state_bit(kListen)},
+      {.family = AF_UNSPEC, .protocol = IPPROTO_TCP, .states = kAllStates & ~state_bit(kListen)},
       std::chrono::steady_clock::now() + std::chrono::seconds(10),
       [&](const InetSocket& s) {
         if (s.local_port != v4.port && s.remote_port != v4.port &&
