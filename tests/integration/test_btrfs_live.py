@@ -3,7 +3,9 @@ prometheus-node-exporter): two loop-device filesystems made by the test, a 2-dev
 (mounted twice: one read per device) and one whose first device was replaced (devid 1 gone, so
 the BTRFS_IOC_DEV_INFO walk meets a gap). Every node_btrfs_* family must be identical: names,
 HELP, TYPE, label sets and values (sysfs sizes and the ioctls' per-device sizes and error
-counters). Needs root, btrfs in the kernel and loop devices (else skipped, with the reason)."""
+counters). Run as nobody, neither may open the mount points (the test's directory is 0700): both
+fall back to the sysfs device sizes, again identical. Needs root, btrfs in the kernel and loop
+devices (else skipped, with the reason)."""
 
 import os
 import shutil
@@ -11,8 +13,8 @@ import subprocess
 import tempfile
 import unittest
 
-from vitals_testlib import Agent, family_diff, free_port, http_request, parse_exposition
-from vitals_testlib import require_tool, wait_until
+from vitals_testlib import VITALS_BIN, Agent, family_diff, free_port, http_request
+from vitals_testlib import parse_exposition, require_tool, wait_until
 
 NE = "prometheus-node-exporter"
 FLAGS = ["--collector.disable-defaults", "--collector.btrfs"]
@@ -110,6 +112,57 @@ class BtrfsLive(unittest.TestCase):
     def tearDownClass(cls):
         cls._cleanup()
 
+    def scrape_as_nobody(self):
+        """Both exporters run as nobody (setpriv): (vitals families, node_exporter families)."""
+        setpriv = require_tool("setpriv", "util-linux")
+        user = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        procs = []
+        try:
+            ports = []
+            for cmd in ([self.ne_bin] + FLAGS,
+                        [VITALS_BIN] + FLAGS + ["--apm.otlp.listen-address=",
+                                                "--apm.zipkin.listen-address=",
+                                                "--apm.otlp.grpc-listen-address="]):
+                port = free_port()
+                cmd = user + cmd + [f"--web.listen-address=127.0.0.1:{port}"]
+                procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+                ports.append(port)
+            for port in ports:
+                wait_until(lambda: http_request(port, "/metrics", timeout=5).status == 200,
+                           timeout=30, what=f"exporter up on {port}")
+            n, v = (parse_exposition(http_request(port, "/metrics").text) for port in ports)
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(10)
+        return v, n
+
+    def compare(self, v, n, out=""):
+        """Asserts both collectors succeeded and every node_btrfs_* family is identical; returns
+        vitals' node_btrfs_* families."""
+        ok = ("node_scrape_collector_success", frozenset({("collector", "btrfs")}))
+        self.assertEqual(n["node_scrape_collector_success"].samples[ok], 1)
+        self.assertEqual(v["node_scrape_collector_success"].samples[ok], 1, out)
+        vb = {k: f for k, f in v.items() if k.startswith("node_btrfs_")}
+        nb = {k: f for k, f in n.items() if k.startswith("node_btrfs_")}
+        self.assertEqual(sorted(vb), sorted(nb))
+        for name in sorted(nb):
+            diff = family_diff(vb[name], nb[name])
+            self.assertEqual(diff, [], f"{name}:\n" + "\n".join(diff))
+        print(f"btrfs: {len(nb)} of {len(nb)} families identical with node_exporter")
+        return vb
+
+    def test_unprivileged_falls_back_to_sysfs(self):
+        v, n = self.scrape_as_nobody()
+        vb = self.compare(v, n)
+        self.assertNotIn("node_btrfs_device_errors_total", vb)
+        sizes = {dict(l)["device"] for (_, l) in vb["node_btrfs_device_size_bytes"].samples
+                 if dict(l)["uuid"] == self.uuids["vitals-two"]}
+        self.assertEqual(sizes, self.devs["two"])
+        denied = ("vitals_collector_permission_denied", frozenset({("collector", "btrfs")}))
+        self.assertGreaterEqual(v["vitals_collector_permission_denied"].samples[denied], 2)
+
     def scrape_both(self):
         port = free_port()
         ne = subprocess.Popen([self.ne_bin, f"--web.listen-address=127.0.0.1:{port}"] + FLAGS,
@@ -133,20 +186,9 @@ class BtrfsLive(unittest.TestCase):
 
     def test_same_as_node_exporter(self):
         v, n, out = self.scrape_both()
-        ok = ("node_scrape_collector_success", frozenset({("collector", "btrfs")}))
-        self.assertEqual(n["node_scrape_collector_success"].samples[ok], 1)
-        self.assertEqual(v["node_scrape_collector_success"].samples[ok], 1, out)
-        vb = {k: f for k, f in v.items() if k.startswith("node_btrfs_")}
-        nb = {k: f for k, f in n.items() if k.startswith("node_btrfs_")}
-        self.assertIn("node_btrfs_device_errors_total", nb)
-        self.assertIn("node_btrfs_device_unused_bytes", nb)
-        self.assertEqual(sorted(vb), sorted(nb))
-        identical = 0
-        for name in sorted(nb):
-            diff = family_diff(vb[name], nb[name])
-            self.assertEqual(diff, [], f"{name}:\n" + "\n".join(diff))
-            identical += 1
-        print(f"btrfs: {identical} of {len(nb)} families identical with node_exporter")
+        vb = self.compare(v, n, out)
+        self.assertIn("node_btrfs_device_errors_total", vb)
+        self.assertIn("node_btrfs_device_unused_bytes", vb)
 
         # What the ioctls gave for the test's filesystems, checked on their own.
         errors = vb["node_btrfs_device_errors_total"].samples
