@@ -175,8 +175,8 @@ class BtrfsLive(unittest.TestCase):
                 v = parse_exposition(agent.scrape())
                 n = parse_exposition(http_request(port, "/metrics").text)
                 out = agent.output()
-                # The mount points are closed after each walk (node_exporter 1.5.0 keeps one
-                # descriptor per filesystem and scrape open, which keeps them from unmounting).
+                # The mount points are closed after each walk (node_exporter 1.5.0 leaves its
+                # descriptors to Go's garbage collector: until it runs, umount says "busy").
                 held = [os.readlink(f"/proc/{agent.pid}/fd/{fd}")
                         for fd in os.listdir(f"/proc/{agent.pid}/fd")]
                 self.assertEqual([h for h in held if h.startswith(self.tmp)], [])
