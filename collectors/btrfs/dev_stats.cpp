@@ -75,6 +75,7 @@ Walk::Result Walk::add(const std::string& device, const std::string& path, const
   if (devices_done_.count(device) != 0) return r;  // this filesystem, through another mount
   int err = 0;
   auto fs = open(path, &err);
+  if (!fs && err == 0) return r;  // not a subvolume root
   if (!fs) {
     r.outcome = Outcome::kFailed;
     r.err = err;

@@ -58,7 +58,9 @@ class FsHandle {
   virtual int dev_info(uint64_t devid, Device* out) = 0;   // BTRFS_IOC_DEV_INFO (ENODEV: none)
   virtual int dev_stats(uint64_t devid, Device* out) = 0;  // BTRFS_IOC_GET_DEV_STATS
 };
-// Opens a mount point: a handle, or null with *err set.
+// Opens a mount point: a handle, or null with *err set; null with *err 0 when the path is not
+// the root of a btrfs subvolume (a bind mount of a file or subdirectory, another filesystem
+// there), which node_exporter skips without an error.
 using Opener = std::function<std::unique_ptr<FsHandle>(const std::string& path, int* err)>;
 
 // Reads one filesystem's devices: devids 0..max_id, skipping those the kernel has not
@@ -68,7 +70,8 @@ int read_devices(FsHandle& fs, const FsInfo& info, std::vector<Device>* out, std
 
 // node_exporter's walk over the btrfs mounts, one mount at a time: a mount whose device was
 // already read, or whose filesystem was already read through another mount, is skipped; a mount
-// that fails (cannot be opened, an ioctl fails) is left for another mount of the same device.
+// that fails (cannot be opened, an ioctl fails) or is not a subvolume root is left for another
+// mount of the same device.
 class Walk {
  public:
   enum class Outcome { kRead, kSkipped, kFailed };

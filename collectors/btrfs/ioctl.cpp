@@ -2,7 +2,11 @@
 
 #include <fcntl.h>
 #include <linux/btrfs.h>
+#include <linux/btrfs_tree.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,9 +72,28 @@ class KernelFs final : public FsHandle {
 }  // namespace
 
 std::unique_ptr<FsHandle> open_mount(const std::string& path, int* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // O_DIRECTORY: a bind-mounted file (a container's /etc/hosts from a btrfs /var/lib/docker)
+  // is refused before it is opened, so a FIFO cannot block here. O_NOATIME as node_exporter 1.5.0
+  // opens it: only the directory's owner (or CAP_FOWNER) may, so an agent running as another
+  // user gets EPERM and the sysfs device sizes, as node_exporter does.
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
   if (fd < 0) {
+    *err = errno == ENOTDIR ? 0 : errno;
+    return nullptr;
+  }
+  // As node_exporter (through github.com/dennwc/btrfs): only the root directory of a subvolume
+  // (inode BTRFS_FIRST_FREE_OBJECTID on a btrfs), not a bind-mounted subdirectory.
+  struct stat st {};
+  struct statfs sfs {};
+  if (::fstat(fd, &st) != 0 || ::fstatfs(fd, &sfs) != 0) {
     *err = errno;
+    ::close(fd);
+    return nullptr;
+  }
+  if (st.st_ino != BTRFS_FIRST_FREE_OBJECTID ||
+      static_cast<unsigned long>(sfs.f_type) != BTRFS_SUPER_MAGIC) {
+    *err = 0;
+    ::close(fd);
     return nullptr;
   }
   return std::make_unique<KernelFs>(fd);

@@ -3,8 +3,10 @@ prometheus-node-exporter): two loop-device filesystems made by the test, a 2-dev
 (mounted twice: one read per device) and one whose first device was replaced (devid 1 gone, so
 the BTRFS_IOC_DEV_INFO walk meets a gap). Every node_btrfs_* family must be identical: names,
 HELP, TYPE, label sets and values (sysfs sizes and the ioctls' per-device sizes and error
-counters). Run as nobody, neither may open the mount points (the test's directory is 0700): both
-fall back to the sysfs device sizes, again identical. Needs root, btrfs in the kernel and loop
+counters). A third filesystem is mounted only through bind mounts of a subdirectory and a file
+(no subvolume root: sysfs sizes, no error). Run as nobody, neither may open the mount points
+(the test's directory is 0700, and both open with O_NOATIME, which needs the owner): both fall
+back to the sysfs device sizes, again identical. Needs root, btrfs in the kernel and loop
 devices (else skipped, with the reason)."""
 
 import os
@@ -76,8 +78,12 @@ class BtrfsLive(unittest.TestCase):
         return mp
 
     @classmethod
+    def _uuid(cls, mp):
+        return run(cls.btrfs, "filesystem", "show", mp).split("uuid:")[1].split()[0]
+
+    @classmethod
     def _make_filesystems(cls):
-        a, b, c, d = (cls._loop(n) for n in ("a.img", "b.img", "c.img", "d.img"))
+        a, b, c, d, e = (cls._loop(n) for n in ("a.img", "b.img", "c.img", "d.img", "e.img"))
         # -K, nodiscard: no TRIM of the loop files (slow on a busy machine, and not needed).
         # Two devices, raid1; mounted twice (node_exporter reads a device once).
         run(cls.mkfs, "-q", "-f", "-K", "-L", "vitals-two", "-d", "raid1", "-m", "raid1", b, c)
@@ -89,16 +95,29 @@ class BtrfsLive(unittest.TestCase):
         gap = cls._mount(a, "gap")
         run(cls.btrfs, "device", "add", "-K", "-f", d, gap)
         run(cls.btrfs, "device", "remove", a, gap)
+        # Mounted only through bind mounts of a subdirectory and of a file: no subvolume root to
+        # open, so neither exporter reads its ioctls (and a file is no error).
+        run(cls.mkfs, "-q", "-f", "-K", "-L", "vitals-bind", e)
+        src = cls._mount(e, "bind-src")
+        os.mkdir(os.path.join(src, "sub"))
+        open(os.path.join(src, "file"), "w").close()
+        os.mkdir(os.path.join(cls.tmp, "bind-dir"))
+        run("mount", "--bind", os.path.join(src, "sub"), os.path.join(cls.tmp, "bind-dir"))
+        cls.mounts.append(os.path.join(cls.tmp, "bind-dir"))
+        open(os.path.join(cls.tmp, "bind-file"), "w").close()
+        run("mount", "--bind", os.path.join(src, "file"), os.path.join(cls.tmp, "bind-file"))
+        cls.mounts.append(os.path.join(cls.tmp, "bind-file"))
+        cls.uuids = {"vitals-bind": cls._uuid(src)}
+        run("umount", src)
+        cls.mounts.remove(src)
         for mp, size in ((two, 3 << 20), (gap, 1 << 20)):
             with open(os.path.join(mp, "file"), "wb") as f:
                 f.write(os.urandom(size))
             run(cls.btrfs, "filesystem", "sync", mp)  # this filesystem only, not the machine's
-        cls.uuids = {}
         for label, mp in (("vitals-two", two), ("vitals-gap", gap)):
-            out = run(cls.btrfs, "filesystem", "show", mp)
-            cls.uuids[label] = out.split("uuid:")[1].split()[0]
+            cls.uuids[label] = cls._uuid(mp)
         cls.devs = {"two": {os.path.basename(b), os.path.basename(c)},
-                    "gap": {os.path.basename(d)}}
+                    "gap": {os.path.basename(d)}, "bind": {os.path.basename(e)}}
 
     @classmethod
     def _cleanup(cls):
@@ -202,6 +221,11 @@ class BtrfsLive(unittest.TestCase):
                      for (_, l), val in vb["node_btrfs_device_size_bytes"].samples.items()
                      if dict(l)["uuid"] == uuid}
             self.assertEqual(sizes, {d: 256 << 20 for d in devs}, key)
+        # The filesystem mounted only by bind mounts: sysfs sizes, {device, uuid}.
+        bind = [dict(l) for (_, l) in vb["node_btrfs_device_size_bytes"].samples
+                if dict(l)["uuid"] == self.uuids["vitals-bind"]]
+        self.assertEqual(bind, [{"device": d, "uuid": self.uuids["vitals-bind"]}
+                                for d in self.devs["bind"]])
 
 
 if __name__ == "__main__":

@@ -175,6 +175,26 @@ TEST(BtrfsDevStats, WalkDedupsByDeviceThenByFsid) {
   EXPECT_EQ(w.filesystems().at("bbbb").devices.size(), 2u);
 }
 
+TEST(BtrfsDevStats, WalkSkipsWhatIsNoSubvolumeRoot) {
+  FakeFs a;
+  a.info = {"aaaa", 1, 1};
+  a.devices[1] = dev("/dev/loop0", "ua", 5, 50);
+  std::vector<std::string> opened;
+  Opener open = [&](const std::string& path, int* err) -> std::unique_ptr<FsHandle> {
+    opened.push_back(path);
+    if (path == "/bind/sub") {
+      *err = 0;  // a bind-mounted subdirectory or file
+      return nullptr;
+    }
+    return std::make_unique<FakeHandle>(a);
+  };
+  Walk w;
+  EXPECT_EQ(w.add("/dev/loop0", "/bind/sub", open).outcome, Walk::Outcome::kSkipped);
+  EXPECT_FALSE(w.device_done("/dev/loop0"));
+  EXPECT_EQ(w.add("/dev/loop0", "/m/a", open).outcome, Walk::Outcome::kRead);
+  EXPECT_EQ(opened.size(), 2u);
+}
+
 TEST(BtrfsDevStats, WalkFsInfoFailure) {
   FakeFs a;
   a.fs_info_err = ENOTTY;
