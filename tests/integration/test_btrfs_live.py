@@ -6,7 +6,9 @@ HELP, TYPE, label sets and values (sysfs sizes and the ioctls' per-device sizes 
 counters). A third filesystem is mounted only through bind mounts of a subdirectory and a file
 (no subvolume root: sysfs sizes, no error). Run as nobody, neither may open the mount points
 (the test's directory is 0700, and both open with O_NOATIME, which needs the owner): both fall
-back to the sysfs device sizes, again identical. Needs root, btrfs in the kernel and loop
+back to the sysfs device sizes, again identical. A mount point whose open blocks (a FUSE mount
+that never answers, listed as btrfs in a --path.procfs mount table) does not hold the scrape,
+and the filesystems behind it are read once it is gone. Needs root, btrfs in the kernel and loop
 devices (else skipped, with the reason)."""
 
 import os
@@ -15,8 +17,9 @@ import subprocess
 import tempfile
 import unittest
 
+from test_filesystem import FuseHang, can_mount_fuse
 from vitals_testlib import VITALS_BIN, Agent, family_diff, free_port, http_request
-from vitals_testlib import parse_exposition, require_tool, wait_until
+from vitals_testlib import parse_exposition, proc_threads, require_tool, wait_until
 
 NE = "prometheus-node-exporter"
 FLAGS = ["--collector.disable-defaults", "--collector.btrfs"]
@@ -89,6 +92,7 @@ class BtrfsLive(unittest.TestCase):
         run(cls.mkfs, "-q", "-f", "-K", "-L", "vitals-two", "-d", "raid1", "-m", "raid1", b, c)
         run(cls.btrfs, "device", "scan", b, c)
         two = cls._mount(b, "two")
+        cls.two_dev, cls.two_mp = b, two
         cls._mount(b, "two-again")
         # One device, then a second added and the first removed: devid 2 only.
         run(cls.mkfs, "-q", "-f", "-K", "-L", "vitals-gap", a)
@@ -226,6 +230,43 @@ class BtrfsLive(unittest.TestCase):
                 if dict(l)["uuid"] == self.uuids["vitals-bind"]]
         self.assertEqual(bind, [{"device": d, "uuid": self.uuids["vitals-bind"]}
                                 for d in self.devs["bind"]])
+
+
+    @unittest.skipUnless(can_mount_fuse(), "needs /dev/fuse and mount(8)")
+    def test_blocked_mount_point_does_not_hold_the_scrape(self):
+        proc = os.path.join(self.tmp, "proc")
+        os.makedirs(os.path.join(proc, "1"), exist_ok=True)
+        hung = os.path.join(self.tmp, "hung")
+        os.makedirs(hung, exist_ok=True)
+        with open(os.path.join(proc, "1", "mounts"), "w") as f:
+            f.write(f"vitals-hang {hung} btrfs rw 0 0\n")  # first: the walk blocks there
+            f.write(f"{self.two_dev} {self.two_mp} btrfs rw 0 0\n")
+        uuid = self.uuids["vitals-two"]
+        hang = FuseHang(hung)
+        try:
+            with Agent(f"--path.procfs={proc}", *FLAGS, "--collector.timeout=1s") as agent:
+                def size_labels():
+                    fams = parse_exposition(agent.scrape())
+                    ok = ("node_scrape_collector_success", frozenset({("collector", "btrfs")}))
+                    self.assertEqual(fams["node_scrape_collector_success"].samples[ok], 1)
+                    return {frozenset(dict(l)) for (_, l) in
+                            fams["node_btrfs_device_size_bytes"].samples if dict(l)["uuid"] == uuid}
+                # Blocked in open(2): the scrape answers with the sysfs sizes, and later scrapes
+                # start no second walk (no thread more).
+                self.assertEqual(size_labels(), {frozenset({"device", "uuid"})})
+                threads = proc_threads(agent.pid)
+                for _ in range(5):
+                    self.assertEqual(size_labels(), {frozenset({"device", "uuid"})})
+                self.assertLessEqual(proc_threads(agent.pid), threads)
+                self.assertIn("btrfs mount point did not answer in time", agent.output())
+                # The connection aborted and the FUSE mount gone, the blocked open returns; the
+                # next walk skips the plain directory left there and reads the filesystem.
+                hang.close()
+                wait_until(lambda: size_labels() == {frozenset({"btrfs_dev_uuid", "device",
+                                                                "uuid"})},
+                           timeout=30, what="ioctl device sizes after the mount answers")
+        finally:
+            hang.close()
 
 
 if __name__ == "__main__":
