@@ -29,7 +29,8 @@ def kernel_has_btrfs():
     with open("/proc/filesystems") as f:
         if any(line.split()[-1] == "btrfs" for line in f if line.strip()):
             return True
-    subprocess.run(["modprobe", "btrfs"], capture_output=True)
+    if shutil.which("modprobe"):
+        subprocess.run(["modprobe", "btrfs"], capture_output=True)
     with open("/proc/filesystems") as f:
         return any(line.split()[-1] == "btrfs" for line in f if line.strip())
 
