@@ -3,13 +3,14 @@
 // <profile>/{total_bytes,used_bytes}), and, as node_exporter 1.5.0, per-device sizes and error
 // counters from ioctls on the mounted filesystems (collectors/btrfs/dev_stats.h): for each btrfs
 // mount in /proc/1/mounts (else /proc/mounts) under --path.procfs, the mount point under
-// --path.rootfs is opened and asked BTRFS_IOC_FS_INFO, BTRFS_IOC_DEV_INFO and
+// --path.rootfs is opened (as node_exporter: with O_NOATIME, so only as its owner or with
+// CAP_FOWNER, and only a subvolume root) and asked BTRFS_IOC_FS_INFO, BTRFS_IOC_DEV_INFO and
 // BTRFS_IOC_GET_DEV_STATS. A filesystem read that way gets node_btrfs_device_size_bytes
 // {btrfs_dev_uuid,device,uuid} (DEV_INFO's total_bytes), node_btrfs_device_unused_bytes and
 // node_btrfs_device_errors_total instead of the sysfs node_btrfs_device_size_bytes{device,uuid}.
 //
 // Opening a mount point walks the path (through other mounts, maybe a hung NFS one) and the
-// ioctls take the filesystem's device list lock, so either may block. The walk therefore runs
+// GET_DEV_STATS ioctl takes the filesystem's device list mutex, so either may block. The walk runs
 // on one helper thread (started with the first scrape that finds a btrfs mount) and the
 // collector waits for it at most kIoctlTimeout or until shortly before its deadline; filesystems
 // the walk has not reached by then get the sysfs device sizes, with one warning. While a walk is
