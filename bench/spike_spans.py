@@ -12,8 +12,8 @@ requests, threads, fds, RSS and anon. Checked (exit status 1 if one fails):
     spike ends takes no longer than the highest scrape latency of the normal phase before the spike
     (x1.5, as the machine is shared), and the span request p99 of the second that starts one
     interval after the spike is within 1.5x the p99 of the normal phase before it;
-  - no leak: threads and fds in the normal phase after the spike equal those before it, and idle
-    after equals idle before (the generator's connections closed);
+  - no leak: threads and fds in the normal phase after the spike are no more than before it, and
+    idle after no more than idle before (the generator's connections closed);
   - every span offered was accepted and counted (sum of traces_span_metrics_calls_total).
 
 usage: bench/spike_spans.py [--saturation N] [--phase 30] [--interval 1] [--plot FILE] [--table FILE]"""
@@ -85,7 +85,7 @@ def main():
     a = ap.parse_args()
 
     load_start = load_average()
-    sat = a.saturation or measure_saturation(a.loadgen, a.vitals, a.sat_seconds)
+    sat = a.saturation or measure_saturation(a.loadgen, a.vitals, a.sat_seconds, a.connections)
     normal = a.normal * sat
     spike = a.spike * normal
     print(f"saturation {sat:.0f} spans/s: normal {normal:.0f}, spike {spike:.0f}", file=sys.stderr)
@@ -156,10 +156,11 @@ def main():
          sec_after["p99_ms"] <= 1.5 * out[1]["span_p99"]),
         (f"threads normal before/after the spike {fmt(out[1]['threads'])} vs "
          f"{fmt(out[3]['threads'])}; idle {fmt(out[0]['threads'])} vs {fmt(out[4]['threads'])}",
-         out[1]["threads"] == out[3]["threads"] and out[0]["threads"] == out[4]["threads"]),
+         max(out[3]["threads"]) <= max(out[1]["threads"])
+         and max(out[4]["threads"]) <= max(out[0]["threads"])),
         (f"fds normal before/after the spike {fmt(out[1]['fds'])} vs {fmt(out[3]['fds'])}; idle "
          f"{fmt(out[0]['fds'])} vs {fmt(out[4]['fds'])}",
-         out[1]["fds"] == out[3]["fds"] and out[0]["fds"] == out[4]["fds"]),
+         max(out[3]["fds"]) <= max(out[1]["fds"]) and max(out[4]["fds"]) <= max(out[0]["fds"])),
         (f"all offered spans accepted ({total['offered_spans_total']}) and counted ({counted:.0f})",
          rc == 0 and total["offered_spans_total"] == total["accepted_spans_total"] == round(counted)),
     ]
@@ -172,7 +173,7 @@ def main():
         md.append(f"| {o['name']} | {o['scrapes']} | {o['p50']:.1f} / {o['p99']:.1f} | {span} | {acc} "
                   f"| {ref} | {fmt(o['threads'])} | {fmt(o['fds'])} | {o['rss']:.1f} | "
                   f"{o['anon']:.1f} |")
-    summary = (f"\nSaturation (closed loop, 4 connections) {sat:.0f} spans/s; {a.connections} "
+    summary = (f"\nSaturation (closed loop, {a.connections} connections) {sat:.0f} spans/s; {a.connections} "
                f"exporters; scrape interval {a.interval:g} s; load average {load_start} before, "
                f"{load_end} after.\n")
     table = "\n".join(md) + "\n" + summary

@@ -5,8 +5,9 @@ the default --apm.max-connections-per-source) each send its share of the offered
 of 100 spans (53 KB protobuf) at a time, and retry a refused one after its Retry-After, as OTLP
 exporters do; after the load they keep retrying until their backlog is in (at most --drain s).
 
-The saturation rate is measured first with the closed-loop generator (4 connections back to back
-for --sat-seconds, as in docs/apm.md) on a fresh agent, unless given with --saturation.
+The saturation rate is measured first with the closed-loop generator (the same --connections,
+back to back for --sat-seconds, a refused request sent again at once) on a fresh agent: the
+accepted spans/s, unless given with --saturation.
 
 Sampled every 0.5 s from /proc/<pid>: VmRSS, RssAnon, Threads, open fds; from /metrics every 2 s:
 vitals_apm_ingest_queue_length. Checked at the end (exit status 1 if one fails):
@@ -88,8 +89,9 @@ def stop_agent(agent):
         agent.wait(timeout=30)
 
 
-def measure_saturation(loadgen, vitals, seconds, connections=4):
-    """Closed loop: `connections` keep-alive connections back to back on a fresh agent."""
+def measure_saturation(loadgen, vitals, seconds, connections):
+    """Closed loop: `connections` keep-alive connections back to back on a fresh agent (a refused
+    request is sent again at once), the accepted spans/s."""
     agent, _, otlp, _ = start_agent(vitals)
     try:
         out = subprocess.run([loadgen, "--port", str(otlp), "--pid", str(agent.pid),
@@ -180,7 +182,7 @@ def main():
     a = ap.parse_args()
 
     load_start = load_average()
-    sat = a.saturation or measure_saturation(a.loadgen, a.vitals, a.sat_seconds)
+    sat = a.saturation or measure_saturation(a.loadgen, a.vitals, a.sat_seconds, a.connections)
     rate = a.factor * sat
     print(f"saturation {sat:.0f} spans/s; offering {rate:.0f} spans/s for {a.seconds:.0f} s",
           file=sys.stderr)
@@ -283,7 +285,7 @@ def main():
                 "peak anon MB | threads | fds |", "|" + "---|" * 11]
     lines_md += ["| " + " | ".join(r) + " |" for r in rows]
     summary = (
-        f"\nSaturation (closed loop, 4 connections): {sat:.0f} spans/s. Offered "
+        f"\nSaturation (closed loop, {a.connections} connections): {sat:.0f} spans/s. Offered "
         f"{total['offered_spans_total']} spans, accepted {total['accepted_spans_total']}, counted "
         f"{counted:.0f}; {total['refused']} refusals (all with Retry-After: "
         f"{total['refused_without_retry_after'] == 0}); delivery delay p50 {total['delay_p50_s']:.1f} s, "
