@@ -143,6 +143,16 @@ def main():
     first_after = after[0][1] if after else float("nan")
     late = [r for r in after if r[1] > 1.5 * normal_max]
     sec_after = next((d for d in seconds if d["second"][0] >= 2 * a.phase + a.interval), None)
+    # Seconds after the spike until the span p99 is back within 1.5x the normal phase's for 3
+    # seconds in a row, and until the exporters' backlog (the spike's refused requests) is in.
+    recovery = backlog_in = None
+    after_secs = [d for d in seconds if d["second"][0] >= 2 * a.phase]
+    for k, d in enumerate(after_secs):
+        if recovery is None and all(x["p99_ms"] <= 1.5 * out[1]["span_p99"]
+                                    for x in after_secs[k:k + 3]):
+            recovery = d["second"][0] - 2 * a.phase
+        if backlog_in is None and d["backlog_spans"] <= 0:
+            backlog_in = d["second"][0] - 2 * a.phase
     counted = metric_sum(text, "traces_span_metrics_calls_total")
     fmt = lambda v: "/".join(str(x) for x in v)  # noqa: E731
     checks = [
@@ -173,7 +183,9 @@ def main():
         md.append(f"| {o['name']} | {o['scrapes']} | {o['p50']:.1f} / {o['p99']:.1f} | {span} | {acc} "
                   f"| {ref} | {fmt(o['threads'])} | {fmt(o['fds'])} | {o['rss']:.1f} | "
                   f"{o['anon']:.1f} |")
-    summary = (f"\nSaturation (closed loop, {a.connections} connections) {sat:.0f} spans/s; {a.connections} "
+    summary = (f"\nAfter the spike: span request p99 back within 1.5x normal after {recovery} s; "
+               f"the exporters' backlog in after {backlog_in} s.\n"
+               f"\nSaturation (closed loop, {a.connections} connections) {sat:.0f} spans/s; {a.connections} "
                f"exporters; scrape interval {a.interval:g} s; load average {load_start} before, "
                f"{load_end} after.\n")
     table = "\n".join(md) + "\n" + summary
