@@ -9,7 +9,13 @@ of 3 attempts), never with anything else; the retries are counted in
 vitals_netlink_dump_retries_total{reason="enobufs"} (and the given-up dumps in
 vitals_netlink_dump_failures_total); the agent stays up. Then, in a quiet phase with a known
 set of connections held open, node_tcp_connection_states and node_tcp_connections equal what
-`ss -tan` shows in the namespace."""
+`ss -tan` shows in the namespace.
+
+The same for rtnetlink: netdev scraped back to back while veth pairs are made and deleted in the
+namespace (next to 50 pairs that stay, so that a dump takes several datagrams): the kernel flags
+some RTM_GETLINK dumps NLM_F_DUMP_INTR; each is repeated and counted in
+vitals_netlink_dump_retries_total{reason="interrupted"}, none is published, and once the churn
+stops the devices are exactly the namespace's links."""
 
 import http.client
 import os
@@ -28,6 +34,8 @@ COLLECTORS = ["--collector.disable-defaults", "--collector.sockets", "--collecto
               "--collector.sockets.source=netlink", "--collector.tcpstat.source=netlink"]
 STORM_CONNECTIONS = 3000
 HELD = 40
+LINK_CHURN = 80
+BASE_LINKS = 50
 
 # Opens and closes connections to a listener of its own as fast as it can, half closed with a
 # reset (SO_LINGER 0: no TIME_WAIT), half with a FIN (the client side then waits in TIME_WAIT).
@@ -217,6 +225,56 @@ class NetlinkFaults(unittest.TestCase):
             agent.stop()
             for s in held:
                 s.close()
+
+    def test_link_churn_then_exact_links(self):
+        """RTM_GETLINK dumps flagged NLM_F_DUMP_INTR while links come and go (about one dump in
+        five here): netdev repeats them and never publishes one; then exact devices."""
+        agent = NetnsAgent("--collector.disable-defaults", "--collector.netdev",
+                           "--collector.netdev.device-exclude=^$")
+        try:
+            # Enough links that a dump takes several datagrams: the kernel can flag a change only
+            # between two of them.
+            base = "".join(f"link add base{i} type veth peer name basep{i}\n"
+                           for i in range(BASE_LINKS))
+            subprocess.run(["ip", "-n", NS, "-batch", "-"], input=base, text=True, check=True)
+            churn = "".join(f"link add churn{i} type veth peer name churnp{i}\nlink del churn{i}\n"
+                            for i in range(LINK_CHURN))
+            p = subprocess.Popen(["ip", "-n", NS, "-force", "-batch", "-"], stdin=subprocess.PIPE,
+                                 text=True)
+            p.stdin.write(churn)
+            p.stdin.close()
+            scrapes, failed = 0, 0
+            while p.poll() is None or scrapes < 3:
+                fams = parse_exposition(agent.scrape())
+                scrapes += 1
+                ok = success(fams, "netdev")
+                self.assertIn(ok, (0.0, 1.0))
+                failed += ok == 0.0
+            self.assertEqual(p.wait(), 0)
+            fams = parse_exposition(agent.scrape())
+            retries = counter_sum(fams, "vitals_netlink_dump_retries_total", "interrupted")
+            given_up = counter_sum(fams, "vitals_netlink_dump_failures_total")
+            print(f"link churn: {LINK_CHURN} veth pairs made and deleted, {scrapes} scrapes, "
+                  f"netdev failures {failed}, interrupted retries {retries:.0f}, dumps given up "
+                  f"{given_up:.0f}", file=sys.stderr)
+            self.assertGreater(retries, 0, "no NLM_F_DUMP_INTR retry counted")
+            self.assertEqual(given_up, counter_sum(
+                fams, "vitals_netlink_dump_failures_total", "interrupted"))
+            self.assertGreaterEqual(given_up, failed)
+            for line in agent.output().splitlines():
+                if "collector failed" in line:
+                    self.assertRegex(line, r"NLM_F_DUMP_INTR.*\(attempt 3 of 3\)")
+            # Quiet: exactly the namespace's links (lo, the base pairs; the churn left nothing).
+            links = {l.split(":")[1].strip().split("@")[0] for l in subprocess.run(
+                ["ip", "-n", NS, "-o", "link", "show"], capture_output=True, text=True,
+                check=True).stdout.splitlines()}
+            fams = parse_exposition(agent.scrape())
+            self.assertEqual(success(fams, "netdev"), 1.0, agent.output())
+            devices = {dict(k[1])["device"]
+                       for k in fams["node_network_receive_bytes_total"].samples}
+            self.assertEqual(devices, links)
+        finally:
+            agent.stop()
 
 
 if __name__ == "__main__":
