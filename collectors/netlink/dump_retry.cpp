@@ -96,6 +96,15 @@ DumpFault fault_of_errno(int e) {
   }
 }
 
+void declare_dump_collector(std::string_view collector) {
+  Stats& s = stats();
+  std::lock_guard<std::mutex> lk(s.mu);
+  for (auto* m : {&s.retries, &s.failures}) {
+    if (m->find(collector) == m->end())
+      m->emplace(std::string(collector), std::array<double, kFaults>{});
+  }
+}
+
 void count_dump_retry(std::string_view collector, DumpFault f) {
   Stats& s = stats();
   std::lock_guard<std::mutex> lk(s.mu);

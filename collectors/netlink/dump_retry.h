@@ -46,6 +46,8 @@ class DumpError : public CollectError {
   DumpFault fault_;
 };
 
+// Makes the collector's series (all 0) exist, so they are served from its first dump on.
+void declare_dump_collector(std::string_view collector);
 void count_dump_retry(std::string_view collector, DumpFault f);
 void count_dump_failure(std::string_view collector, DumpFault f);
 // The counters' current values (tests).
@@ -62,6 +64,7 @@ std::shared_ptr<prometheus::Collectable> netlink_dump_metrics();
 // that failure, saying which attempt it ended when it was not the first.
 template <class Fn>
 void with_dump_retries(std::string_view collector, Fn&& attempt) {
+  declare_dump_collector(collector);
   for (int i = 1;; ++i) {
     try {
       attempt();
