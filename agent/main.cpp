@@ -14,6 +14,7 @@
 
 #include "apm/module.h"
 #include "collectors/cgroup/runtime.h"
+#include "collectors/netlink/dump_retry.h"
 #include "collectors/self/process_metrics.h"
 #include "core/collector.h"
 #include "core/config.h"
@@ -186,6 +187,7 @@ int main(int argc, char** argv) {
   self->add(pool.metrics());
   self->add(vitals::file_cache_metrics());
   self->add(vitals::cgroup::container_runtime_metrics());
+  self->add(vitals::netlink::netlink_dump_metrics());
   self->add(web.metrics());
   self->add(vitals::http_server_metrics());
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);

@@ -84,6 +84,18 @@ class SocketsCollector final : public Collector {
       : opt_(o), source_(o.mode, p), processes_(p.procfs) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
+    // Everything again from an empty output when a dump was inconsistent
+    // (collectors/netlink/dump_retry.h): the listener dumps decide what the connection dumps
+    // count, so one run's dumps are repeated together.
+    netlink::with_dump_retries("sockets", [&] {
+      out.recycle();
+      if (ctx.denied) *ctx.denied = {};
+      collect_once(ctx, out);
+    });
+  }
+
+ private:
+  void collect_once(const CollectContext& ctx, MetricSet& out) {
     listeners_.clear();
     listening_.reset();
     inbound_.clear();
@@ -139,7 +151,6 @@ class SocketsCollector final : public Collector {
     f.sort_samples();
   }
 
- private:
   void add_listener(uint8_t kind, const net::InetSocket& s, uint64_t queue, uint64_t max) {
     Listener& l = listeners_.emplace_back();
     l.kind = kind;

@@ -36,8 +36,10 @@ class SocketSource {
 
   // Calls fn(const InetSocket&) for every socket of r.family/r.protocol in a state of r.states
   // (AF_UNSPEC: IPv4 and IPv6 TCP sockets, in one netlink dump or from both /proc/net files).
-  // Throws CollectError naming the source and what went wrong; sockets already passed to fn were
-  // real but the dump is incomplete, so the caller must not publish counts from it. Returns the
+  // Throws CollectError naming the source and what went wrong (a netlink::DumpError when netlink
+  // failed: the caller repeats interrupted, enobufs and busy dumps with
+  // netlink::with_dump_retries); sockets already passed to fn were real but the dump is
+  // incomplete, so the caller must not publish counts from it. Returns the
   // source used: only netlink gives a TCP listener's backlog (wqueue) and TCP drops.
   template <class Fn>
   Source dump(const DumpRequest& r, std::chrono::steady_clock::time_point deadline, Fn&& fn) {
@@ -51,7 +53,7 @@ class SocketSource {
       if (diag_.dump(r, deadline, each, &err)) {
         return Source::kNetlink;
       }
-      if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err.message);
+      if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err);
       note_fallback(err.message);
     }
     if (r.family == AF_UNSPEC) {
@@ -67,7 +69,7 @@ class SocketSource {
   }
 
  private:
-  [[noreturn]] void throw_error(const DumpRequest& r, const std::string& msg) const;
+  [[noreturn]] void throw_error(const DumpRequest& r, const DiagError& err) const;
   void note_fallback(const std::string& why);
   std::string proc_path(const DumpRequest& r) const;
 
