@@ -61,7 +61,7 @@ SELF = {
 
 FIELDS = ["t_s", "rss_kb", "anon_kb", "file_kb", "fds", "threads", "cpu_s", "scrapes",
           "scrape_ms", "series", "cpu_ms_per_scrape", "spans_sent", "spans_ok", "cgroups_made",
-          "load1"] + list(SELF)
+          "load1", "containers_failed"] + list(SELF)
 
 
 def proc_status(pid):
@@ -173,6 +173,7 @@ class Scraper(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.stop = port, stop
         self.count, self.failed = 0, 0
+        self.containers_failed = 0  # scrapes whose containers collector failed (deadline)
         self.last_ms, self.last_series, self.last_self = float("nan"), 0, {}
         self.lock = threading.Lock()
 
@@ -189,10 +190,13 @@ class Scraper(threading.Thread):
         if r.getheader("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         series, selfv = 0, {k: 0.0 for k in SELF}
+        selfv["containers_ok"] = 0
         for line in body.decode().splitlines():
             if not line or line[0] == "#":
                 continue
             series += 1
+            if line.startswith('node_scrape_collector_success{collector="containers"}'):
+                selfv["containers_ok"] = float(line.rsplit(" ", 1)[1])
             name = line.split("{", 1)[0].split(" ", 1)[0]
             for k, m in SELF.items():
                 if name == m:
@@ -206,6 +210,7 @@ class Scraper(threading.Thread):
                 ms, series, selfv = self.scrape()
                 with self.lock:
                     self.count += 1
+                    self.containers_failed += selfv["containers_ok"] != 1
                     self.last_ms, self.last_series, self.last_self = ms, series, selfv
             except (OSError, http.client.HTTPException, RuntimeError) as e:
                 with self.lock:
@@ -262,6 +267,9 @@ def report(rows, warmup_min, plot):
         cores = (rows[-1]["cpu_s"] - rows[0]["cpu_s"]) / max(1.0, dur - rows[0]["t_s"])
         print(f"  agent CPU: {cores:.3f} cores on average; spans sent {rows[-1]['spans_sent']:.0f},"
               f" accepted {rows[-1]['spans_ok']:.0f}; cgroups made {rows[-1]['cgroups_made']:.0f}")
+    if "containers_failed" in rows[-1]:
+        print(f"  scrapes whose containers collector failed: {rows[-1]['containers_failed']:.0f}"
+              f" of {rows[-1]['scrapes']:.0f}")
     if plot:
         import matplotlib
         matplotlib.use("Agg")
@@ -279,11 +287,14 @@ def report(rows, warmup_min, plot):
         ax[1].plot(t, [r["threads"] for r in rows], label="threads")
         ax[1].set_ylim(bottom=0)
         ax[1].legend(loc="center right")
-        ax[2].plot(t, [r["series"] for r in rows], label="series in a scrape")
-        ax[2].plot(t, [r["apm_series"] for r in rows], label="APM label sets")
-        ax[2].plot(t, [r["cgroups"] for r in rows], label="cgroups")
+        ax[2].plot(t, [r["series"] for r in rows], label="series in a scrape (left)")
         ax[2].set_ylim(bottom=0)
-        ax[2].legend(loc="center right")
+        ax[2].legend(loc="lower left")
+        a2 = ax[2].twinx()
+        a2.plot(t, [r["apm_series"] for r in rows], color="C1", label="APM label sets (right)")
+        a2.plot(t, [r["cgroups"] for r in rows], color="C2", label="cgroups exported (right)")
+        a2.set_ylim(bottom=0)
+        a2.legend(loc="lower right")
         ax[3].plot(t, [r["cpu_ms_per_scrape"] for r in rows], label="agent CPU ms / scrape")
         ax[3].plot(t, [r["scrape_ms"] for r in rows], label="scrape duration ms", alpha=0.7)
         ax[3].set_ylim(bottom=0)
@@ -343,9 +354,10 @@ def main():
     try:
         wait_ready(port, agent, "/-/ready")
         ctx = mp.get_context("fork")
-        procs = [ctx.Process(target=span_sender, args=(otlp, pstop, sent, ok)),
-                 ctx.Process(target=cgroup_churn,
-                             args=(parents, a.cgroups, a.cgroup_churn, pstop, made))]
+        procs = [ctx.Process(target=span_sender, args=(otlp, pstop, sent, ok))]
+        if a.cgroups > 0:
+            procs.append(ctx.Process(target=cgroup_churn,
+                                     args=(parents, a.cgroups, a.cgroup_churn, pstop, made)))
         for p in procs:
             p.start()
         tw = threading.Thread(target=textfile_writer, args=(tdir, stop), daemon=True)
@@ -380,6 +392,7 @@ def main():
                        "spans_sent": sent.value, "spans_ok": ok.value,
                        "cgroups_made": made.value, "load1": os.getloadavg()[0]}
                 row.update({k: selfv.get(k, 0) for k in SELF})
+                row["containers_failed"] = sc.containers_failed
                 w.writerow(row)
                 f.flush()
                 prev_cpu, prev_scrapes = cpu, scrapes
