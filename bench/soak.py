@@ -239,7 +239,27 @@ def slope_kb_per_h(rows, key, t_from):
     return sxy / sxx, n
 
 
-def report(rows, warmup_min, plot):
+def compare(rows, other, offset, label):
+    """Stats of two runs over the window they share; `other` started `offset` s after `rows`."""
+    lo, hi = offset + 300, offset + other[-1]["t_s"]  # the other run's first 5 minutes left out
+
+    def stats(rs, a, b):
+        w = [r for r in rs if a <= r["t_s"] <= b]
+        if len(w) < 2:
+            return None
+        cores = (w[-1]["cpu_s"] - w[0]["cpu_s"]) / (w[-1]["t_s"] - w[0]["t_s"])
+        anon = [r["anon_kb"] / 1024 for r in w]
+        ms = sorted(r["scrape_ms"] for r in w if r["scrape_ms"] == r["scrape_ms"])
+        return (f"RssAnon mean {sum(anon) / len(anon):.1f} MB (min {min(anon):.1f}, max "
+                f"{max(anon):.1f}), RSS max {max(r['rss_kb'] for r in w) / 1024:.1f} MB, agent "
+                f"CPU {cores:.3f} cores, scrapes {w[-1]['scrapes'] - w[0]['scrapes']:.0f}, "
+                f"median scrape {ms[len(ms) // 2]:.0f} ms")
+    print(f"\nsame wall-clock window, minutes {lo / 60:.1f}-{hi / 60:.1f} of this run:")
+    print(f"  this run: {stats(rows, lo, hi)}")
+    print(f"  {label}: {stats(other, lo - offset, hi - offset)}")
+
+
+def report(rows, warmup_min, plot, other=None, offset=0.0, other_label="other"):
     if not rows:
         sys.exit("no samples")
     dur = rows[-1]["t_s"]
@@ -270,6 +290,8 @@ def report(rows, warmup_min, plot):
     if "containers_failed" in rows[-1]:
         print(f"  scrapes whose containers collector failed: {rows[-1]['containers_failed']:.0f}"
               f" of {rows[-1]['scrapes']:.0f}")
+    if other:
+        compare(rows, other, offset, other_label)
     if plot:
         import matplotlib
         matplotlib.use("Agg")
@@ -279,9 +301,13 @@ def report(rows, warmup_min, plot):
         ax[0].plot(t, [r["rss_kb"] / 1024 for r in rows], label="RSS")
         ax[0].plot(t, [r["anon_kb"] / 1024 for r in rows], label="RssAnon")
         ax[0].plot(t, [r["file_kb"] / 1024 for r in rows], label="RssFile")
+        if other:
+            ax[0].plot([(r["t_s"] + offset) / 60 for r in other],
+                       [r["anon_kb"] / 1024 for r in other], ls="--",
+                       label=f"RssAnon, {other_label}")
         ax[0].set_ylabel("MB")
         ax[0].set_ylim(bottom=0)
-        ax[0].legend(loc="center right")
+        ax[0].legend(loc="lower right", fontsize="small")
         ax[0].axvline(warmup_min, color="grey", ls=":")
         ax[1].plot(t, [r["fds"] for r in rows], label="open fds")
         ax[1].plot(t, [r["threads"] for r in rows], label="threads")
@@ -323,9 +349,14 @@ def main():
     ap.add_argument("--cgroups", type=int, default=1000)
     ap.add_argument("--cgroup-churn", type=int, default=10, help="cgroups replaced per second")
     ap.add_argument("--report", help="only print the report of an earlier run's CSV")
+    ap.add_argument("--compare", help="with --report: a second run's CSV, shown against the first")
+    ap.add_argument("--compare-offset", type=float, default=0,
+                    help="seconds after the first run's start that the second one started")
+    ap.add_argument("--compare-label", default="second run")
     a = ap.parse_args()
     if a.report:
-        report(load_csv(a.report), a.warmup, a.plot)
+        report(load_csv(a.report), a.warmup, a.plot,
+               load_csv(a.compare) if a.compare else None, a.compare_offset, a.compare_label)
         return
 
     roots = [r for r in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
