@@ -1,7 +1,6 @@
 // vitals: process lifecycle. Parses the configuration, builds the collectors, starts the HTTP
 // server and then waits for signals: SIGTERM/SIGINT stop it (in-flight scrapes finish), SIGHUP
 // reloads the configuration (a bad one is logged and the old one stays).
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "core/config.h"
 #include "core/fs_metrics.h"
 #include "core/log.h"
+#include "core/malloc_tune.h"
 #include "core/scraper.h"
 #include "core/self_metrics.h"
 #include "core/worker_pool.h"
@@ -92,13 +92,8 @@ int keep_open_limit(int flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Few malloc arenas: the agent's threads allocate little, and each arena costs resident memory.
-  mallopt(M_ARENA_MAX, 2);
-  // Blocks of 1 MiB and more (scrape bodies: 11 MB for 2,000 APM histogram series) are mmap'd and
-  // given back when freed. glibc's default threshold rises to the largest block freed (up to
-  // 32 MiB), after which such bodies come from the heap and stay resident: anonymous memory grew
-  // from 10 to 80 MB after scrapes under span load and stayed there (docs/reliability.md).
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Few malloc arenas, large blocks always mmapped (core/malloc_tune.h).
+  vitals::tune_malloc();
 
   // A collector name registered twice (two files, one name) is refused here, not by a throw
   // from a static initializer.
