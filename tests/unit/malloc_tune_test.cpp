@@ -19,7 +19,7 @@
 
 namespace {
 
-void* touch(size_t n) {
+[[maybe_unused]] void* touch(size_t n) {
   void* p = std::malloc(n);
   std::memset(p, 1, n);
   asm volatile("" : : "r"(p) : "memory");  // keep the block (no malloc/free elision)
