@@ -10,9 +10,10 @@ usage: bench/load_mixed.py [--rate 1170000] [--senders 4] [--spans 1000] [--seco
                            [--burn] [--agent-cpu 0 --load-cpu 1] [--memory-map]
 --burn is the control: the same number of processes spin on the CPU in the middle phase instead
 of sending spans, to tell the machine's CPU contention from starvation inside vitals.
---agent-cpu/--load-cpu pin the agent and the load (senders or burners, and this script's
-scrapes) to separate CPUs (sched_setaffinity, as taskset), so that only starvation inside the
-agent slows the scrapes. The agent's memory (VmRSS, RssAnon, USS) is printed after each phase;
+--agent-cpu/--load-cpu pin the agent and the load (senders or burners) to separate CPUs
+(sched_setaffinity, as taskset), so that only starvation inside the agent slows the scrapes;
+this script's scrapes (one a second, mostly waiting) run on the agent's CPU, not behind the
+load. The agent's memory (VmRSS, RssAnon, USS) is printed after each phase;
 --memory-map prints bench/memory_map.py's split of its anonymous memory at the end."""
 
 import argparse
@@ -78,6 +79,13 @@ def memory_mb(pid):
     return vals.get("VmRSS", 0.0), vals.get("RssAnon", 0.0), uss / 1024
 
 
+def pinned(cpu, target, *args):
+    """A sender or burner process, on `cpu` when given."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    target(*args)
+
+
 def q(lat, p):
     return lat[min(len(lat) - 1, int(p * len(lat)))]
 
@@ -101,8 +109,8 @@ def main():
     ap.add_argument("--vitals-arg", action="append", default=[],
                     help="one more argument for the agent (repeatable)")
     a = ap.parse_args()
-    if a.load_cpu is not None:
-        os.sched_setaffinity(0, {a.load_cpu})  # inherited by the forked senders
+    if a.agent_cpu is not None:
+        os.sched_setaffinity(0, {a.agent_cpu})  # the scrapes; the agent inherits it
 
     reqs = make_requests(a.spans)
     port, otlp = free_port(), free_port()
@@ -111,10 +119,6 @@ def main():
          f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
          "--apm.otlp.grpc-listen-address=", "--log.level=warn"] + a.vitals_arg,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if a.agent_cpu is not None:
-        # Every thread the agent starts later inherits it; it has only its main thread yet.
-        for tid in os.listdir(f"/proc/{agent.pid}/task"):
-            os.sched_setaffinity(int(tid), {a.agent_cpu})
     mem = []
     points, rows = [], []
     try:
@@ -128,8 +132,9 @@ def main():
         ctx = mp.get_context("fork")
         out, barrier = ctx.Queue(), ctx.Barrier(a.senders + 1)
         target = burn if a.burn else sender
-        procs = [ctx.Process(target=target, args=(k, a.senders, otlp, reqs, a.spans,
-                                                  a.rate / a.senders, a.seconds, barrier, out))
+        procs = [ctx.Process(target=pinned, args=(a.load_cpu, target, k, a.senders, otlp, reqs,
+                                                  a.spans, a.rate / a.senders, a.seconds,
+                                                  barrier, out))
                  for k in range(a.senders)]
         for p in procs:
             p.start()
