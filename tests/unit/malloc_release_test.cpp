@@ -12,7 +12,7 @@
 namespace {
 
 // RssAnon of this process in KiB.
-long rss_anon_kib() {
+[[maybe_unused]] long rss_anon_kib() {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line)) {
