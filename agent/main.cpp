@@ -1,7 +1,6 @@
 // vitals: process lifecycle. Parses the configuration, builds the collectors, starts the HTTP
 // server and then waits for signals: SIGTERM/SIGINT stop it (in-flight scrapes finish), SIGHUP
 // reloads the configuration (a bad one is logged and the old one stays).
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -14,11 +13,13 @@
 
 #include "apm/module.h"
 #include "collectors/cgroup/runtime.h"
+#include "collectors/netlink/dump_retry.h"
 #include "collectors/self/process_metrics.h"
 #include "core/collector.h"
 #include "core/config.h"
 #include "core/fs_metrics.h"
 #include "core/log.h"
+#include "core/malloc_tune.h"
 #include "core/scraper.h"
 #include "core/self_metrics.h"
 #include "core/worker_pool.h"
@@ -91,8 +92,8 @@ int keep_open_limit(int flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Few malloc arenas: the agent's threads allocate little, and each arena costs resident memory.
-  mallopt(M_ARENA_MAX, 2);
+  // Few malloc arenas, large blocks always mmapped (core/malloc_tune.h).
+  vitals::tune_malloc();
 
   // A collector name registered twice (two files, one name) is refused here, not by a throw
   // from a static initializer.
@@ -181,6 +182,7 @@ int main(int argc, char** argv) {
   self->add(pool.metrics());
   self->add(vitals::file_cache_metrics());
   self->add(vitals::cgroup::container_runtime_metrics());
+  self->add(vitals::netlink::netlink_dump_metrics());
   self->add(web.metrics());
   self->add(vitals::http_server_metrics());
   for (auto& c : apm.metrics()) self->add(std::move(c), Group::kAlways);

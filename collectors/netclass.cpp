@@ -102,11 +102,9 @@ class NetlinkNetClassSource {
   // Throws CollectError when the dump fails as a whole; per-item problems go to *errors.
   void read(const Regex& ignored, std::chrono::steady_clock::time_point deadline,
             std::vector<sysfs::NetClassIface>* out, parse::ParseErrors* errors) {
-    // A dump interrupted by a link change (NLM_F_DUMP_INTR) may miss a link; ask once more.
-    for (int i = 0; i < 2; ++i) {
-      dumper_.dump(deadline, RTEXT_FILTER_SKIP_STATS, &dump_);
-      if (!dump_.interrupted || !dump_.errors.empty()) break;
-    }
+    // A dump interrupted by a link change (NLM_F_DUMP_INTR) may miss a link: LinkDumper asks
+    // again (collectors/netlink/dump_retry.h).
+    dumper_.dump("netclass", deadline, RTEXT_FILTER_SKIP_STATS, &dump_);
     errors->append("netlink RTM_GETLINK", dump_.errors);
     // The order of the sysfs directory listing: by name. A name seen twice (one link removed
     // and another made under its name during the dump) keeps the later one.

@@ -139,7 +139,7 @@ class NetdevCollector final : public Collector {
   // One RTM_GETLINK dump: every link's name and rtnl_link_stats64 in a few recv() calls,
   // instead of /proc/net/dev text or per-interface sysfs statistics files.
   void collect_netlink(const CollectContext& ctx, MetricSet& out) {
-    dumper_.dump(ctx.deadline, 0, &dump_);
+    dumper_.dump("netdev", ctx.deadline, 0, &dump_);
     std::vector<Family*> fams;
     fams.reserve(link_fields_.size());
     for (const auto& f : link_fields_) {

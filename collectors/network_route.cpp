@@ -84,14 +84,18 @@ class NetworkRouteCollector final : public Collector {
     req.h.nlmsg_len = sizeof req;
     req.h.nlmsg_type = RTM_GETROUTE;
     req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    dump_.routes.clear();
-    dump_.errors.clear();
-    dump_.state = {};
-    sock_.dump({reinterpret_cast<uint8_t*>(&req), sizeof req}, "RTM_GETROUTE", ctx.deadline,
-               [this](std::span<const uint8_t> buf) {
-                 netlink::parse_route_dump(buf, &dump_);
-                 return dump_.state.done;
-               });
+    // Again when the dump was inconsistent (collectors/netlink/dump_retry.h).
+    netlink::with_dump_retries("network_route", [&] {
+      dump_.routes.clear();
+      dump_.errors.clear();
+      dump_.state = {};
+      sock_.dump({reinterpret_cast<uint8_t*>(&req), sizeof req}, "RTM_GETROUTE", ctx.deadline,
+                 [this](std::span<const uint8_t> buf) {
+                   netlink::parse_route_dump(buf, &dump_);
+                   return dump_.state.done;
+                 });
+      netlink::check_dump(dump_.state, "RTM_GETROUTE");
+    });
     names_.clear();
     Family& info = out.add(kRouteInfo);
     std::map<std::string, uint64_t> per_device;

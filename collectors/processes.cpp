@@ -8,8 +8,10 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "collectors/procfs/kept_stat_files.h"
@@ -68,6 +70,7 @@ class ProcessesCollector final : public Collector {
       throw CollectError("list " + proc_ + ": " + std::strerror(errno));
     }
     stat_files_.begin();
+    ++pass_;
     std::string& path = path_;
     for (const std::string& name : pid_names_) {
       if (std::chrono::steady_clock::now() > ctx.deadline) break;
@@ -83,6 +86,7 @@ class ProcessesCollector final : public Collector {
       count_threads(name, *s, thread_states, errors);
     }
     stat_files_.end();
+    std::erase_if(known_, [&](const auto& e) { return e.second.pass != pass_; });
     out.add(kThreads).add(threads);
     Family& st = out.add(kState);
     for (size_t c = 0; c < states.size(); ++c) {
@@ -128,7 +132,15 @@ class ProcessesCollector final : public Collector {
       thread_states[static_cast<unsigned char>(s.state)]++;
       return;
     }
+    if (live_ && count_known_threads(pid, s, thread_states, errors)) return;
     if (!list_numeric(task_dir_, &tid_names_)) return;  // the process exited
+    std::vector<uint32_t>* known = nullptr;
+    if (live_) {
+      Known& k = known_[id_of(pid)];
+      k.pass = pass_;
+      k.tids.clear();
+      known = &k.tids;
+    }
     for (const std::string& tid : tid_names_) {
       // On a live procfs the leader thread (task/<pid>) is the task /proc/<pid>/stat
       // describes, and the state there is that task's own (do_task_stat takes the state of
@@ -138,6 +150,7 @@ class ProcessesCollector final : public Collector {
         thread_states[static_cast<unsigned char>(s.state)]++;
         continue;
       }
+      if (known) known->push_back(id_of(tid));
       task_path_.assign(task_dir_);
       task_path_ += '/';
       task_path_.append(tid);
@@ -152,6 +165,39 @@ class ProcessesCollector final : public Collector {
         errors.append(task_path_, one_);
       }
     }
+  }
+
+  // Without listing task/ again: a process whose threads other than the leader were all
+  // listed at an earlier scrape, all still answer (a kept descriptor of an exited thread
+  // answers ESRCH, a tid's successor cannot be a thread of this process) and are one fewer
+  // than its stat's num_threads has exactly those threads. Listing a task directory
+  // (proc_task_readdir instantiates a dentry per thread) cost about as much as reading the
+  // threads' stat files. False when the threads changed: the caller lists.
+  bool count_known_threads(std::string_view pid, const procfs::PidStat& s,
+                           std::array<double, 256>& thread_states, parse::ParseErrors& errors) {
+    auto it = known_.find(id_of(pid));
+    if (it == known_.end() || it->second.tids.size() + 1 != s.num_threads) return false;
+    pending_.clear();
+    for (uint32_t tid : it->second.tids) {
+      task_path_.assign(task_dir_);
+      task_path_ += '/';
+      char digits[16];
+      task_path_.append(digits, std::to_chars(digits, digits + sizeof digits, tid).ptr);
+      task_path_ += "/stat";
+      std::string_view text;
+      int err = 0;
+      if (!stat_files_.read(tid, task_path_, &text, &err)) return false;
+      one_.clear();
+      if (auto t = procfs::parse_pid_stat(text, one_)) {
+        pending_.push_back(static_cast<unsigned char>(t->state));
+      } else {
+        errors.append(task_path_, one_);
+      }
+    }
+    it->second.pass = pass_;
+    thread_states[static_cast<unsigned char>(s.state)]++;  // the leader, from the process's stat
+    for (unsigned char st : pending_) thread_states[st]++;
+    return true;
   }
 
   std::optional<procfs::PidStat> read_stat(uint32_t id, const std::string& path,
@@ -201,6 +247,15 @@ class ProcessesCollector final : public Collector {
   bool live_;               // proc_ is a mounted procfs
   parse::ParseErrors one_;  // the error of one stat file
   std::vector<std::string> pid_names_, tid_names_;
+  // Live procfs: each multi-threaded process's threads but the leader, as last listed; entries
+  // of processes not seen in a scrape are dropped at its end.
+  struct Known {
+    uint32_t pass = 0;
+    std::vector<uint32_t> tids;
+  };
+  std::unordered_map<uint32_t, Known> known_;
+  std::vector<unsigned char> pending_;
+  uint32_t pass_ = 0;
   std::vector<char> dents_ = std::vector<char>(32768);
   FileReader reader_{1024, FileReader::Mode::kReopen};  // threads-max, pid_max
   // Every process's stat and every non-leader thread's task stat, keyed by pid or tid (a live

@@ -72,14 +72,18 @@ class QdiscCollector final : public Collector {
     req.h.nlmsg_len = sizeof req;
     req.h.nlmsg_type = RTM_GETQDISC;
     req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    dump_.qdiscs.clear();
-    dump_.errors.clear();
-    dump_.state = {};
-    sock_.dump({reinterpret_cast<uint8_t*>(&req), sizeof req}, "RTM_GETQDISC", ctx.deadline,
-               [this](std::span<const uint8_t> buf) {
-                 netlink::parse_qdisc_dump(buf, &dump_);
-                 return dump_.state.done;
-               });
+    // Again when the dump was inconsistent (collectors/netlink/dump_retry.h).
+    netlink::with_dump_retries("qdisc", [&] {
+      dump_.qdiscs.clear();
+      dump_.errors.clear();
+      dump_.state = {};
+      sock_.dump({reinterpret_cast<uint8_t*>(&req), sizeof req}, "RTM_GETQDISC", ctx.deadline,
+                 [this](std::span<const uint8_t> buf) {
+                   netlink::parse_qdisc_dump(buf, &dump_);
+                   return dump_.state.done;
+                 });
+      netlink::check_dump(dump_.state, "RTM_GETQDISC");
+    });
     list->errors = std::move(dump_.errors);
     std::unordered_map<int32_t, std::string> names;
     for (const netlink::Qdisc& q : dump_.qdiscs) {

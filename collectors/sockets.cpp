@@ -84,6 +84,18 @@ class SocketsCollector final : public Collector {
       : opt_(o), source_(o.mode, p), processes_(p.procfs) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
+    // Everything again from an empty output when a dump was inconsistent
+    // (collectors/netlink/dump_retry.h): the listener dumps decide what the connection dumps
+    // count, so one run's dumps are repeated together.
+    netlink::with_dump_retries("sockets", [&] {
+      out.recycle();
+      if (ctx.denied) *ctx.denied = {};
+      collect_once(ctx, out);
+    });
+  }
+
+ private:
+  void collect_once(const CollectContext& ctx, MetricSet& out) {
     listeners_.clear();
     listening_.reset();
     inbound_.clear();
@@ -121,25 +133,24 @@ class SocketsCollector final : public Collector {
     for (const Listener& l : listeners_) {
       if (!is_udp(l.kind) && !l.other) inbound_.touch(l.port);
     }
-    for (uint8_t family : {AF_INET, AF_INET6}) {
-      net::DumpRequest r{.family = family,
-                         .protocol = IPPROTO_TCP,
-                         .states = net::kAllStates & ~net::state_bit(net::kListen)};
-      source_.dump(r, ctx.deadline, [&](const net::InetSocket& s) {
-        if (listening_.test(s.local_port)) {
-          if (opt_.filter.allowed(s.local_port)) inbound_.add(s.local_port, s.state);
-        } else if (opt_.filter.allowed(s.remote_port)) {
-          outbound_.add(s.remote_port, s.state);
-        }
-      });
-    }
+    // Both families in one dump: one walk of the kernel's established table (it visits every
+    // bucket whatever the socket count).
+    net::DumpRequest conns{.family = AF_UNSPEC,
+                           .protocol = IPPROTO_TCP,
+                           .states = net::kAllStates & ~net::state_bit(net::kListen)};
+    source_.dump(conns, ctx.deadline, [&](const net::InetSocket& s) {
+      if (listening_.test(s.local_port)) {
+        if (opt_.filter.allowed(s.local_port)) inbound_.add(s.local_port, s.state);
+      } else if (opt_.filter.allowed(s.remote_port)) {
+        outbound_.add(s.remote_port, s.state);
+      }
+    });
     Family& f = out.add(kConnections);
     emit_connections(f, "inbound", inbound_);
     emit_connections(f, "outbound", outbound_);
     f.sort_samples();
   }
 
- private:
   void add_listener(uint8_t kind, const net::InetSocket& s, uint64_t queue, uint64_t max) {
     Listener& l = listeners_.emplace_back();
     l.kind = kind;

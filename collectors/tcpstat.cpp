@@ -1,9 +1,9 @@
 // tcpstat: node_tcp_connection_states{state} as node_exporter 1.5.0 makes it: the number of TCP
 // sockets (IPv4, plus IPv6 when <procfs>/net/tcp6 exists) in each state that has any, plus the
 // summed rx_queued_bytes and tx_queued_bytes (for a listener these are, as the kernel reports
-// them over netlink, its accept queue length and backlog). One sock_diag dump per family, no
-// attributes asked for; the /proc/net fallback gives the same counts but a listener's
-// tx_queued_bytes there is 0.
+// them over netlink, its accept queue length and backlog). One sock_diag dump for both families
+// (net::DumpRequest's AF_UNSPEC), no attributes asked for; the /proc/net fallback gives the same
+// counts but a listener's tx_queued_bytes there is 0.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,7 +26,6 @@ class TcpstatCollector final : public Collector {
       : source_(mode, p), tcp6_path_(p.proc("net/tcp6")) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
-    counts_.fill(0);
     double rx = 0, tx = 0;
     uint64_t sockets = 0;
     auto count = [&](const net::InetSocket& s) {
@@ -35,12 +34,18 @@ class TcpstatCollector final : public Collector {
       tx += s.wqueue;
       ++sockets;
     };
-    net::DumpRequest r{.family = AF_INET, .protocol = IPPROTO_TCP, .states = net::kAllStates};
-    source_.dump(r, ctx.deadline, count);
-    if (::access(tcp6_path_.c_str(), F_OK) == 0) {
-      r.family = AF_INET6;
+    // Both families in one dump when IPv6 is there (one walk of the kernel's TCP tables), again
+    // from zero when a dump was inconsistent (collectors/netlink/dump_retry.h).
+    const bool v6 = ::access(tcp6_path_.c_str(), F_OK) == 0;
+    netlink::with_dump_retries("tcpstat", [&] {
+      counts_.fill(0);
+      rx = tx = 0;
+      sockets = 0;
+      net::DumpRequest r{.family = static_cast<uint8_t>(v6 ? AF_UNSPEC : AF_INET),
+                         .protocol = IPPROTO_TCP,
+                         .states = net::kAllStates};
       source_.dump(r, ctx.deadline, count);
-    }
+    });
     if (sockets == 0) return;  // node_exporter emits nothing then
     Family& f = out.add(kStates);
     uint64_t unknown = 0;

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "collectors/net/socket_source.h"
 #include "collectors/procfs/netmisc.h"
 #include "core/collector.h"
@@ -54,13 +56,18 @@ class UdpQueuesCollector final : public Collector {
       q[idx][0] += s.wqueue;
       q[idx][1] += s.rqueue;
     };
-    net::DumpRequest r{.family = AF_INET, .protocol = IPPROTO_UDP, .states = net::kAllStates};
-    if (have4 && !none_in_use(0)) source_.dump(r, ctx.deadline, sum);
-    if (have6 && !none_in_use(1)) {
-      idx = 1;
-      r.family = AF_INET6;
-      source_.dump(r, ctx.deadline, sum);
-    }
+    // Both families again from zero when a dump was inconsistent (collectors/netlink/dump_retry.h).
+    netlink::with_dump_retries("udp_queues", [&] {
+      std::fill(&q[0][0], &q[0][0] + 4, 0.0);
+      idx = 0;
+      net::DumpRequest r{.family = AF_INET, .protocol = IPPROTO_UDP, .states = net::kAllStates};
+      if (have4 && !none_in_use(0)) source_.dump(r, ctx.deadline, sum);
+      if (have6 && !none_in_use(1)) {
+        idx = 1;
+        r.family = AF_INET6;
+        source_.dump(r, ctx.deadline, sum);
+      }
+    });
     Family& f = out.add(kQueues);
     for (int i = 0; i < 2; ++i) {
       if (!(i == 0 ? have4 : have6)) continue;

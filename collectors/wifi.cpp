@@ -201,42 +201,57 @@ class WifiCollector final : public Collector {
       throw CollectError(scratch.message("netlink CTRL_CMD_GETFAMILY nl80211"));
     }
 
-    ifaces_.interfaces.clear();
-    ifaces_.errors.clear();
-    ifaces_.state = {};
-    ifaces_.left_out = 0;
-    sock_.dump(netlink::interface_request(family).bytes(), "NL80211_CMD_GET_INTERFACE",
-               ctx.deadline, [&](std::span<const uint8_t> buf) {
-                 netlink::parse_interface_dump(buf, family.id, &ifaces_);
-                 return ifaces_.state.done;
-               });
+    // Each dump again when it was inconsistent (collectors/netlink/dump_retry.h); an error
+    // reply the collector expects (ENOENT: no scan results) stays an item error as before.
+    auto check = [](netlink::DumpState st, const char* what) {
+      if (st.error != 0 && !netlink::retryable(netlink::fault_of_errno(st.error))) st.error = 0;
+      netlink::check_dump(st, what);
+    };
+    netlink::with_dump_retries("wifi", [&] {
+      ifaces_.interfaces.clear();
+      ifaces_.errors.clear();
+      ifaces_.state = {};
+      ifaces_.left_out = 0;
+      sock_.dump(netlink::interface_request(family).bytes(), "NL80211_CMD_GET_INTERFACE",
+                 ctx.deadline, [&](std::span<const uint8_t> buf) {
+                   netlink::parse_interface_dump(buf, family.id, &ifaces_);
+                   return ifaces_.state.done;
+                 });
+      check(ifaces_.state, "NL80211_CMD_GET_INTERFACE");
+    });
     take_errors(errors, "netlink NL80211_CMD_GET_INTERFACE", ifaces_.errors, ifaces_.state);
 
     for (const auto& i : ifaces_.interfaces) {
       if (i.name.empty()) continue;  // virtual devices (P2P device) without a name
       w.interface(i);
 
-      scan_.bss.reset();
-      scan_.errors.clear();
-      scan_.state = {};
-      sock_.dump(netlink::scan_request(family, i).bytes(), "NL80211_CMD_GET_SCAN", ctx.deadline,
-                 [&](std::span<const uint8_t> buf) {
-                   netlink::parse_scan_dump(buf, family.id, &scan_);
-                   return scan_.state.done;
-                 });
+      netlink::with_dump_retries("wifi", [&] {
+        scan_.bss.reset();
+        scan_.errors.clear();
+        scan_.state = {};
+        sock_.dump(netlink::scan_request(family, i).bytes(), "NL80211_CMD_GET_SCAN", ctx.deadline,
+                   [&](std::span<const uint8_t> buf) {
+                     netlink::parse_scan_dump(buf, family.id, &scan_);
+                     return scan_.state.done;
+                   });
+        check(scan_.state, "NL80211_CMD_GET_SCAN");
+      });
       take_errors(errors, "netlink NL80211_CMD_GET_SCAN " + i.name, scan_.errors, scan_.state);
       if (scan_.bss) w.bss(i.name, *scan_.bss);
 
-      stations_.stations.clear();
-      stations_.errors.clear();
-      stations_.state = {};
-      stations_.without_info = false;
-      stations_.left_out = 0;
-      sock_.dump(netlink::station_request(family, i).bytes(), "NL80211_CMD_GET_STATION",
-                 ctx.deadline, [&](std::span<const uint8_t> buf) {
-                   netlink::parse_station_dump(buf, family.id, &stations_);
-                   return stations_.state.done;
-                 });
+      netlink::with_dump_retries("wifi", [&] {
+        stations_.stations.clear();
+        stations_.errors.clear();
+        stations_.state = {};
+        stations_.without_info = false;
+        stations_.left_out = 0;
+        sock_.dump(netlink::station_request(family, i).bytes(), "NL80211_CMD_GET_STATION",
+                   ctx.deadline, [&](std::span<const uint8_t> buf) {
+                     netlink::parse_station_dump(buf, family.id, &stations_);
+                     return stations_.state.done;
+                   });
+        check(stations_.state, "NL80211_CMD_GET_STATION");
+      });
       take_errors(errors, "netlink NL80211_CMD_GET_STATION " + i.name, stations_.errors,
                   stations_.state);
       if (!stations_.without_info) w.stations(i.name, stations_.stations);

@@ -29,10 +29,11 @@ std::string SocketSource::proc_path(const DumpRequest& r) const {
   return paths_.proc(v6 ? "net/tcp6" : "net/tcp");
 }
 
-void SocketSource::throw_error(const DumpRequest& r, const std::string& msg) const {
+void SocketSource::throw_error(const DumpRequest& r, const DiagError& err) const {
   std::string what = r.protocol == IPPROTO_UDP ? "udp" : "tcp";
   if (r.family == AF_INET6) what += "6";
-  throw CollectError(msg + " (" + what + " dump)");
+  if (r.family == AF_UNSPEC) what += " and tcp6";
+  throw netlink::DumpError(err.fault, err.message + " (" + what + " dump)");
 }
 
 void SocketSource::note_fallback(const std::string& why) {

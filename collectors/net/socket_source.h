@@ -34,9 +34,12 @@ class SocketSource {
  public:
   SocketSource(SourceMode mode, const Paths& paths);
 
-  // Calls fn(const InetSocket&) for every socket of r.family/r.protocol in a state of r.states.
-  // Throws CollectError naming the source and what went wrong; sockets already passed to fn were
-  // real but the dump is incomplete, so the caller must not publish counts from it. Returns the
+  // Calls fn(const InetSocket&) for every socket of r.family/r.protocol in a state of r.states
+  // (AF_UNSPEC: IPv4 and IPv6 TCP sockets, in one netlink dump or from both /proc/net files).
+  // Throws CollectError naming the source and what went wrong (a netlink::DumpError when netlink
+  // failed: the caller repeats interrupted, enobufs and busy dumps with
+  // netlink::with_dump_retries); sockets already passed to fn were real but the dump is
+  // incomplete, so the caller must not publish counts from it. Returns the
   // source used: only netlink gives a TCP listener's backlog (wqueue) and TCP drops.
   template <class Fn>
   Source dump(const DumpRequest& r, std::chrono::steady_clock::time_point deadline, Fn&& fn) {
@@ -50,15 +53,23 @@ class SocketSource {
       if (diag_.dump(r, deadline, each, &err)) {
         return Source::kNetlink;
       }
-      if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err.message);
+      if (mode_ == SourceMode::kNetlink || !err.unavailable || any) throw_error(r, err);
       note_fallback(err.message);
     }
-    read_proc(r, deadline, fn);
+    if (r.family == AF_UNSPEC) {
+      DumpRequest one = r;
+      for (uint8_t family : {AF_INET, AF_INET6}) {
+        one.family = family;
+        read_proc(one, deadline, fn);
+      }
+    } else {
+      read_proc(r, deadline, fn);
+    }
     return Source::kProcfs;
   }
 
  private:
-  [[noreturn]] void throw_error(const DumpRequest& r, const std::string& msg) const;
+  [[noreturn]] void throw_error(const DumpRequest& r, const DiagError& err) const;
   void note_fallback(const std::string& why);
   std::string proc_path(const DumpRequest& r) const;
 

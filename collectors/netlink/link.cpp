@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace vitals::netlink {
@@ -111,6 +112,7 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
       out->errors.add(0, "truncated netlink message at offset " + std::to_string(off) +
                              " (length " + std::to_string(h.nlmsg_len) + ", " +
                              std::to_string(buf.size() - off) + " bytes left)");
+      out->truncated = true;
       return;
     }
     const size_t msg_off = off;
@@ -126,7 +128,10 @@ void parse_link_dump(std::span<const uint8_t> buf, LinkDump* out) {
       if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr))) {
         std::memcpy(&err, msg + NLMSG_HDRLEN, sizeof err);
       }
-      out->errors.add(0, "netlink error " + std::to_string(-err));
+      // Any value, INT_MIN included: negate without overflow; out of errno's range is EPROTO.
+      long long code = -static_cast<long long>(err);
+      out->errors.add(0, "netlink error " + std::to_string(code));
+      out->error = code >= 0 && code < 4096 ? static_cast<int>(code) : EPROTO;
       out->done = true;
       return;
     }

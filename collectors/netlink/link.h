@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "collectors/netlink/rtnl.h"
 #include "core/parse.h"
 
 namespace vitals::netlink {
@@ -55,7 +56,10 @@ struct LinkDump {
   std::vector<Link> links;   // every RTM_NEWLINK message with a name, in dump order
   bool done = false;         // NLMSG_DONE (or an NLMSG_ERROR ending the dump) seen
   bool interrupted = false;  // NLM_F_DUMP_INTR: the link list changed while it was dumped
+  int error = 0;             // the (positive) errno of an NLMSG_ERROR that ended the dump
+  bool truncated = false;    // a message ran past the end of its buffer
   parse::ParseErrors errors;
+  DumpState state() const { return {done, interrupted, error, truncated}; }
 };
 
 // Parses one recv() buffer of a dump, appending to `out`. A malformed attribute is reported in

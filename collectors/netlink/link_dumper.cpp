@@ -6,8 +6,8 @@
 
 namespace vitals::netlink {
 
-void LinkDumper::dump(std::chrono::steady_clock::time_point deadline, uint32_t ext_mask,
-                      LinkDump* out) {
+void LinkDumper::dump(std::string_view collector, std::chrono::steady_clock::time_point deadline,
+                      uint32_t ext_mask, LinkDump* out) {
   struct {
     nlmsghdr h;
     ifinfomsg i;
@@ -21,15 +21,20 @@ void LinkDumper::dump(std::chrono::steady_clock::time_point deadline, uint32_t e
   req.a.rta_type = IFLA_EXT_MASK;
   req.a.rta_len = RTA_LENGTH(sizeof(uint32_t));
   req.mask = ext_mask;
-  out->links.clear();
-  out->errors.clear();
-  out->done = false;
-  out->interrupted = false;
-  sock_.dump({reinterpret_cast<uint8_t*>(&req), req.h.nlmsg_len}, "RTM_GETLINK", deadline,
-             [out](std::span<const uint8_t> buf) {
-               parse_link_dump(buf, out);
-               return out->done;
-             });
+  with_dump_retries(collector, [&] {
+    out->links.clear();
+    out->errors.clear();
+    out->done = false;
+    out->interrupted = false;
+    out->error = 0;
+    out->truncated = false;
+    sock_.dump({reinterpret_cast<uint8_t*>(&req), req.h.nlmsg_len}, "RTM_GETLINK", deadline,
+               [out](std::span<const uint8_t> buf) {
+                 parse_link_dump(buf, out);
+                 return out->done;
+               });
+    check_dump(out->state(), "RTM_GETLINK");
+  });
 }
 
 }  // namespace vitals::netlink

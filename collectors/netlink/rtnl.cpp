@@ -20,6 +20,7 @@ void walk_messages(std::span<const uint8_t> buf, uint16_t type, DumpState* state
       errors->add(0, "truncated netlink message at offset " + std::to_string(off) + " (length " +
                          std::to_string(h.nlmsg_len) + ", " + std::to_string(buf.size() - off) +
                          " bytes left)");
+      state->truncated = true;
       return;
     }
     const size_t msg_off = off;
@@ -70,6 +71,22 @@ bool walk_attrs(const uint8_t* begin, const uint8_t* end, std::string* why,
   return true;
 }
 
+void check_dump(const DumpState& state, const char* what) {
+  const std::string where = std::string("netlink ") + what + ": ";
+  if (state.truncated) {
+    throw DumpError(DumpFault::kTruncated, where + "a message runs past the end of its datagram");
+  }
+  if (state.error != 0) {
+    throw DumpError(fault_of_errno(state.error), where + "the kernel ended the dump with error " +
+                                                     std::to_string(state.error) + " (" +
+                                                     std::strerror(state.error) + ")");
+  }
+  if (state.interrupted) {
+    throw DumpError(DumpFault::kInterrupted,
+                    where + "dump interrupted by concurrent changes (NLM_F_DUMP_INTR)");
+  }
+}
+
 RtnlSocket::~RtnlSocket() {
   reset();
 }
@@ -84,7 +101,9 @@ void RtnlSocket::dump(std::span<uint8_t> req, const char* what,
                       const std::function<bool(std::span<const uint8_t>)>& on_buffer) {
   if (sock_ < 0) {
     sock_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol_);
-    if (sock_ < 0) throw CollectError(std::string("netlink socket: ") + std::strerror(errno));
+    if (sock_ < 0) {
+      throw DumpError(DumpFault::kError, std::string("netlink socket: ") + std::strerror(errno));
+    }
     timeval tv{1, 0};  // a dump never takes this long; bounds a stuck receive
     ::setsockopt(sock_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
@@ -98,23 +117,32 @@ void RtnlSocket::dump(std::span<uint8_t> req, const char* what,
                sizeof kernel) < 0) {
     int e = errno;
     reset();
-    throw CollectError(std::string("netlink ") + what + ": " + std::strerror(e));
+    throw DumpError(e == ENOBUFS ? DumpFault::kNoBuffers : DumpFault::kError,
+                    std::string("netlink ") + what + ": " + std::strerror(e));
   }
   if (buf_.size() < 65536) buf_.resize(65536, 0);
   for (;;) {
     ssize_t n = ::recv(sock_, buf_.data(), buf_.size(), MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
-    const char* why = n < 0    ? std::strerror(errno)
-                      : n == 0 ? "socket closed before the end of the dump"
-                      : static_cast<size_t>(n) > buf_.size()
-                          ? "a message larger than the 64 KiB receive buffer"
-                      : std::chrono::steady_clock::now() > deadline
-                          ? "dump not finished by the collector deadline"
-                          : nullptr;
+    const int e = n < 0 ? errno : 0;
+    // ENOBUFS: the socket overran and the kernel dropped messages; the dump is repeated.
+    DumpFault fault = e == ENOBUFS ? DumpFault::kNoBuffers : DumpFault::kError;
+    const char* why = nullptr;
+    if (n < 0) {
+      why = std::strerror(e);
+    } else if (n == 0) {
+      why = "socket closed before the end of the dump";
+    } else if (static_cast<size_t>(n) > buf_.size()) {
+      why = "a message larger than the 64 KiB receive buffer (MSG_TRUNC)";
+      fault = DumpFault::kTruncated;
+    } else if (std::chrono::steady_clock::now() > deadline) {
+      why = "dump not finished by the collector deadline";
+      fault = DumpFault::kDeadline;
+    }
     if (why) {
       std::string msg = std::string("netlink ") + what + ": " + why;
       reset();  // a half-read dump would be answered on the next request; start afresh
-      throw CollectError(msg);
+      throw DumpError(fault, msg);
     }
     if (on_buffer({buf_.data(), static_cast<size_t>(n)})) return;
   }

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 
+#include "collectors/netlink/dump_retry.h"
 #include "core/buffer.h"
 #include "core/parse.h"
 
@@ -24,13 +25,19 @@ struct DumpState {
   bool done = false;         // NLMSG_DONE (or an NLMSG_ERROR ending the dump) seen
   bool interrupted = false;  // NLM_F_DUMP_INTR: the table changed while it was dumped
   int error = 0;             // the (positive) errno of the NLMSG_ERROR that ended it, if one did
+  bool truncated = false;    // a message ran past the end of its buffer
 };
+
+// Throws DumpError when a finished dump cannot be trusted (collectors/netlink/dump_retry.h):
+// kInterrupted when a message carried NLM_F_DUMP_INTR, kTruncated when a message ran past its
+// buffer, and the fault of the errno of an NLMSG_ERROR that ended the dump (ENOBUFS, EBUSY,
+// EAGAIN and EINTR are retried, others fail the collector). `what` names the dump.
+void check_dump(const DumpState& state, const char* what);
 
 // Walks the messages of one recv() buffer. Calls on_msg(msg, len, offset) for each message of
 // type `type` (msg points at the nlmsghdr, len is nlmsg_len); NLMSG_DONE and NLMSG_ERROR end
 // the dump (the error is reported in `errors`); other types are skipped. A message whose length
-// runs past the buffer is an item error and ends this buffer's walk (the messages before it
-// are kept).
+// runs past the buffer is an item error, sets state->truncated and ends this buffer's walk.
 void walk_messages(std::span<const uint8_t> buf, uint16_t type, DumpState* state,
                    parse::ParseErrors* errors,
                    const std::function<void(const uint8_t*, size_t, size_t)>& on_msg);
@@ -66,10 +73,10 @@ class RtnlSocket {
   // Sends `req` (a whole request: nlmsghdr with NLM_F_REQUEST|NLM_F_DUMP and its payload; the
   // sequence number is filled in here) and calls on_buffer with each received buffer until it
   // returns true (the dump's end). The receive buffer is 64 KiB (the kernel never sends more
-  // per recv() for a dump) and reused. Throws CollectError ("netlink <what>: ...") when the
-  // socket fails (ENOBUFS included: the dump lost messages) or the dump has not ended by
-  // `deadline`; the socket is then reopened on the next call, so that a half-read dump is
-  // never mistaken for the next one's answer.
+  // per recv() for a dump) and reused. Throws DumpError ("netlink <what>: ...") when the socket
+  // fails (kNoBuffers for ENOBUFS: the dump lost messages; kTruncated for a datagram larger than
+  // the buffer) or the dump has not ended by `deadline` (kDeadline); the socket is then reopened
+  // on the next call, so that a half-read dump is never mistaken for the next one's answer.
   void dump(std::span<uint8_t> req, const char* what,
             std::chrono::steady_clock::time_point deadline,
             const std::function<bool(std::span<const uint8_t>)>& on_buffer);

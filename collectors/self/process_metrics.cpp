@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -59,14 +60,8 @@ std::vector<prometheus::MetricFamily> collect_process() {
       }
     }
   }
-  if (DIR* d = opendir("/proc/self/fd")) {
-    int n = 0;
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++n;
-    }
-    closedir(d);
-    // Not counting the descriptor of the listing itself.
-    out.push_back(gauge_family("process_open_fds", "Number of open file descriptors.", n - 1));
+  if (double fds = open_fd_count(); fds >= 0) {
+    out.push_back(gauge_family("process_open_fds", "Number of open file descriptors.", fds));
   }
   rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -83,6 +78,19 @@ std::vector<prometheus::MetricFamily> collect_process() {
 }
 
 }  // namespace
+
+double open_fd_count() {
+  struct stat st {};
+  if (::stat("/proc/self/fd", &st) == 0 && st.st_size > 0) return static_cast<double>(st.st_size);
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(d);
+  return n - 1;  // not counting the descriptor of the listing itself
+}
 
 std::shared_ptr<prometheus::Collectable> process_metrics() {
   return std::make_shared<CallbackCollectable>(collect_process);

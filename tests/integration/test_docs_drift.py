@@ -223,6 +223,10 @@ NOT_EXPOSED = {
     "node_network_supported_port_info{device,type}": "ethtool: a NIC reporting link modes",
     "node_network_{supported,advertised}_speed_bytes{device,duplex,mode}":
         "ethtool: a NIC reporting link modes",
+    "node_btrfs_device_unused_bytes{btrfs_dev_uuid,device,uuid}":
+        "btrfs: a mounted btrfs filesystem (test_btrfs_live compares it with node_exporter)",
+    "node_btrfs_device_errors_total{btrfs_dev_uuid,device,type,uuid}":
+        "btrfs: a mounted btrfs filesystem (test_btrfs_live compares it with node_exporter)",
 }
 # Families only a systemd/logind on D-Bus makes (none runs here); test_systemd_dbus checks them
 # against node_exporter on a stand-in bus.

@@ -31,13 +31,36 @@ def collector_success(fams, name):
     return series(fams, "node_scrape_collector_success", collector=name)
 
 
-def complete_scrape(body):
-    """Parses a whole text exposition; raises when it is cut short."""
-    text = body.decode("utf-8")
-    assert text.endswith("\n"), "body does not end with a newline: " + repr(text[-80:])
-    fams = parse_exposition(text)
+def complete_scrape(body, parse=True):
+    """Checks that a text exposition is whole (http.client has checked its Content-Length);
+    parses it when asked (the checks that look at values). Four threads parsing a host's
+    scrape under the GIL (3.8 MB with 2,000 cgroups) take longer than the load they are
+    meant to make, so the scrapers that only count parse nothing."""
+    assert body.endswith(b"\n"), "body does not end with a newline: " + repr(body[-80:])
+    if not parse:
+        assert b"\nnode_scrape_collector_success{" in body, "no node_scrape_collector_success"
+        return None
+    fams = parse_exposition(body.decode("utf-8"))
     assert "node_scrape_collector_success" in fams, "no node_scrape_collector_success"
     return fams
+
+
+# The agent closes a kept-alive connection after 5 s without a request (http/server.h
+# keep_alive_timeout_ms). Go's HTTP client (Prometheus, OTLP exporters) notices such a close
+# while the connection idles and dials anew; Python's http.client does not, and a request sent
+# on the closed connection ends in RemoteDisconnected. That happened here when parsing a large
+# scrape (a host with 2,000 cgroups: 3.8 MB) under the GIL took longer than 5 s. So these
+# clients, like Go's, do not reuse a connection idle for longer than the server keeps it.
+SERVER_KEEP_ALIVE_S = 5.0
+
+
+def fresh_if_idle(conn, answered_at, port):
+    if conn is not None and time.monotonic() - answered_at >= SERVER_KEEP_ALIVE_S - 1.0:
+        conn.close()
+        conn = None
+    if conn is None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return conn
 
 
 class Scrapers:
@@ -57,16 +80,16 @@ class Scrapers:
             self.results.append(r)
 
     def _run(self):
-        conn = None
+        conn, answered_at = None, 0.0
         while not self.stopping.is_set():
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn = fresh_if_idle(conn, answered_at, self.port)
             try:
                 conn.request("GET", "/metrics")
                 r = conn.getresponse()
                 body = r.read()  # IncompleteRead when the body is cut short
+                answered_at = time.monotonic()
                 if r.status == 200:
-                    fams = complete_scrape(body)
+                    fams = complete_scrape(body, parse=self.check is not None)
                     if self.check:
                         self.check(fams)
                     self._record("ok", None)
@@ -114,15 +137,15 @@ class SpanSender:
             t.start()
 
     def _run(self):
-        conn = None
+        conn, answered_at = None, 0.0
         while not self.stopping.is_set():
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn = fresh_if_idle(conn, answered_at, self.port)
             try:
                 conn.request("POST", "/v1/traces", body=self.body,
                              headers={"Content-Type": "application/x-protobuf"})
                 r = conn.getresponse()
                 r.read()
+                answered_at = time.monotonic()
                 with self.lock:
                     self.statuses[r.status] = self.statuses.get(r.status, 0) + 1
                 if r.status != 200 or r.getheader("Connection", "").lower() == "close":
@@ -205,10 +228,6 @@ class Signals(unittest.TestCase):
         finally:
             agent.stop()
 
-    # Left out until understood: in about one run of three on the loaded 2-core machine the
-    # fifth SIGHUP's "configuration reloaded" line never appeared within 30 s (session 5). That
-    # may be a lost reload (a real bug) or the test; issue 17 tracks it.
-    @unittest.skip("flaky: a SIGHUP's reload sometimes not logged within 30 s (issue 17)")
     def test_sighup_under_load(self):
         otlp = free_port()
         with Agent(f"--apm.otlp.listen-address=127.0.0.1:{otlp}") as agent:

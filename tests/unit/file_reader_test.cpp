@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "collectors/self/process_metrics.h"
 #include "core/fs.h"
 #include "gtest/gtest.h"
 
@@ -130,6 +132,18 @@ TEST(FileReader, MissingFileNamesPathAndError) {
   } catch (const CollectError& e) {
     EXPECT_STREQ(e.what(), "read /proc/does-not-exist: No such file or directory");
   }
+}
+
+TEST(SelfMetrics, OpenFdCountFollowsOpenAndClose) {
+  // Whichever way the kernel answers (the size of /proc/self/fd, or a listing), the count moves
+  // by exactly the descriptors opened and closed here.
+  double before = open_fd_count();
+  ASSERT_GT(before, 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 37; ++i) fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(open_fd_count(), before + 37);
+  for (int fd : fds) ::close(fd);
+  EXPECT_EQ(open_fd_count(), before);
 }
 
 }  // namespace

@@ -265,6 +265,114 @@ TEST(SockDiag, BuildsTheRequest) {
   EXPECT_EQ(build_diag_request(r, 1, std::span<uint8_t>(buf, 10)), 0u);
 }
 
+TEST(SockDiag, BuildsTheEveryFamilyRequest) {
+  uint8_t buf[128];
+  DumpRequest r{.family = AF_UNSPEC, .protocol = IPPROTO_TCP, .states = 0x0e, .drops = true};
+  size_t n = build_diag_request(r, 5, buf);
+  ASSERT_EQ(n, sizeof(nlmsghdr) + sizeof(inet_diag_req));
+  nlmsghdr h;
+  inet_diag_req req;
+  std::memcpy(&h, buf, sizeof h);
+  std::memcpy(&req, buf + sizeof h, sizeof req);
+  EXPECT_EQ(h.nlmsg_len, n);
+  EXPECT_EQ(h.nlmsg_type, TCPDIAG_GETSOCK);
+  EXPECT_EQ(h.nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+  EXPECT_EQ(h.nlmsg_seq, 5u);
+  EXPECT_EQ(req.idiag_states, 0x0eu);
+  EXPECT_EQ(req.idiag_ext, 1 << (INET_DIAG_SKMEMINFO - 1));
+  // TCP only: the compatibility request has no protocol field.
+  r.protocol = IPPROTO_UDP;
+  EXPECT_EQ(build_diag_request(r, 6, buf), 0u);
+}
+
+TEST(SockDiag, EveryFamilyRepliesAreSockets) {
+  // The kernel answers TCPDIAG_GETSOCK with messages of that type; any other type stays an error.
+  Datagram d;
+  inet_diag_msg m{};
+  m.idiag_family = AF_INET6;
+  m.idiag_state = 1;
+  m.id.idiag_sport = htons(443);
+  std::vector<uint8_t> payload(sizeof m);
+  std::memcpy(payload.data(), &m, sizeof m);
+  d.msg(TCPDIAG_GETSOCK, 3, payload).msg(DCCPDIAG_GETSOCK, 3, payload);
+  std::span<const uint8_t> data(d.bytes);
+  InetSocket s;
+  DiagError err;
+  ASSERT_EQ(next_diag_message(data, 3, &s, &err), DiagItem::kSocket) << err.message;
+  EXPECT_EQ(s.family, AF_INET6);
+  EXPECT_EQ(s.local_port, 443);
+  EXPECT_EQ(next_diag_message(data, 3, &s, &err), DiagItem::kError);
+  EXPECT_NE(err.message.find("unexpected netlink message type"), std::string::npos);
+}
+
+TEST(SockDiag, OneDumpGivesBothFamilies) {
+  // A connected pair on 127.0.0.1 and one on ::1 (when this host has IPv6), then a dump of every
+  // family: both pairs' sockets come back, each with its own family.
+  struct Pair {
+    int listener = -1, client = -1, server = -1;
+    uint16_t port = 0;
+  };
+  auto make = [](int family) {
+    Pair p;
+    p.listener = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_storage a{};
+    socklen_t len;
+    if (family == AF_INET) {
+      auto* a4 = reinterpret_cast<sockaddr_in*>(&a);
+      a4->sin_family = AF_INET;
+      a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof *a4;
+    } else {
+      auto* a6 = reinterpret_cast<sockaddr_in6*>(&a);
+      a6->sin6_family = AF_INET6;
+      a6->sin6_addr = in6addr_loopback;
+      len = sizeof *a6;
+    }
+    if (p.listener < 0 || ::bind(p.listener, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::listen(p.listener, 4) != 0 ||
+        ::getsockname(p.listener, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      if (p.listener >= 0) ::close(p.listener);
+      return Pair{};
+    }
+    p.port = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&a)->sin_port
+                                     : reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
+    p.client = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(p.client, reinterpret_cast<sockaddr*>(&a), len) == 0) {
+      p.server = ::accept4(p.listener, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    return p;
+  };
+  Pair v4 = make(AF_INET);
+  Pair v6 = make(AF_INET6);
+  ASSERT_GT(v4.port, 0);
+  ASSERT_GE(v4.server, 0);
+  const bool have_v6 = v6.port > 0 && v6.server >= 0;
+  int seen4 = 0, seen6 = 0;
+  SockDiag diag;
+  DiagError err;
+  bool ok = diag.dump(
+      {.family = AF_UNSPEC, .protocol = IPPROTO_TCP, .states = kAllStates & ~state_bit(kListen)},
+      std::chrono::steady_clock::now() + std::chrono::seconds(10),
+      [&](const InetSocket& s) {
+        if (s.local_port != v4.port && s.remote_port != v4.port &&
+            (!have_v6 || (s.local_port != v6.port && s.remote_port != v6.port))) {
+          return;
+        }
+        EXPECT_NE(s.state, kListen);
+        if (s.family == AF_INET && (s.local_port == v4.port || s.remote_port == v4.port)) ++seen4;
+        if (s.family == AF_INET6 && (s.local_port == v6.port || s.remote_port == v6.port)) ++seen6;
+      },
+      &err);
+  for (const Pair& p : {v4, v6}) {
+    for (int fd : {p.listener, p.client, p.server}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  ASSERT_TRUE(ok) << err.message;
+  EXPECT_EQ(seen4, 2);  // the client's and the accepted socket
+  EXPECT_EQ(seen6, have_v6 ? 2 : 0);
+}
+
 TEST(SockDiag, StateNamesAreNodeExporters) {
   EXPECT_EQ(tcp_state_name(1), "established");
   EXPECT_EQ(tcp_state_name(3), "syn_recv");
