@@ -7,13 +7,19 @@ starve each other). Prints a markdown table; --plot writes the latencies over ti
 
 usage: bench/load_mixed.py [--rate 1170000] [--senders 4] [--spans 1000] [--seconds 15]
                            [--interval 1] [--vitals build/vitals] [--plot docs/img/load_mixed.png]
-                           [--burn]
+                           [--burn] [--agent-cpu 0 --load-cpu 1] [--memory-map]
 --burn is the control: the same number of processes spin on the CPU in the middle phase instead
-of sending spans, to tell the machine's CPU contention from starvation inside vitals."""
+of sending spans, to tell the machine's CPU contention from starvation inside vitals.
+--agent-cpu/--load-cpu pin the agent and the load (senders or burners) to separate CPUs
+(sched_setaffinity, as taskset), so that only starvation inside the agent slows the scrapes;
+this script's scrapes (one a second, mostly waiting) run on the agent's CPU, not behind the
+load. The agent's memory (VmRSS, RssAnon, USS) is printed after each phase;
+--memory-map prints bench/memory_map.py's split of its anonymous memory at the end."""
 
 import argparse
 import http.client
 import multiprocessing as mp
+import os
 import subprocess
 import sys
 import threading
@@ -56,6 +62,30 @@ def burn(k, n, port, reqs, spans, rate, secs, barrier, out):
     out.put(([], {}))
 
 
+def memory_mb(pid):
+    """VmRSS, RssAnon and USS (Private_Clean + Private_Dirty of smaps_rollup) in MB."""
+    vals = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("VmRSS", "RssAnon"):
+                vals[k] = int(v.split()[0]) / 1024
+    uss = 0
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Private_Clean", "Private_Dirty"):
+                uss += int(v.split()[0])
+    return vals.get("VmRSS", 0.0), vals.get("RssAnon", 0.0), uss / 1024
+
+
+def pinned(cpu, target, *args):
+    """A sender or burner process, on `cpu` when given."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    target(*args)
+
+
 def q(lat, p):
     return lat[min(len(lat) - 1, int(p * len(lat)))]
 
@@ -71,15 +101,25 @@ def main():
     ap.add_argument("--burn", action="store_true",
                     help="control run: the senders spin on the CPU instead of sending spans")
     ap.add_argument("--plot")
+    ap.add_argument("--agent-cpu", type=int, help="pin the agent to this CPU")
+    ap.add_argument("--load-cpu", type=int,
+                    help="pin the senders/burners and the scrapes to this CPU")
+    ap.add_argument("--memory-map", action="store_true",
+                    help="print bench/memory_map.py's split of the agent's anonymous memory")
+    ap.add_argument("--vitals-arg", action="append", default=[],
+                    help="one more argument for the agent (repeatable)")
     a = ap.parse_args()
+    if a.agent_cpu is not None:
+        os.sched_setaffinity(0, {a.agent_cpu})  # the scrapes; the agent inherits it
 
     reqs = make_requests(a.spans)
     port, otlp = free_port(), free_port()
     agent = subprocess.Popen(
         [a.vitals, f"--web.listen-address=127.0.0.1:{port}",
          f"--apm.otlp.listen-address=127.0.0.1:{otlp}", "--apm.zipkin.listen-address=",
-         "--apm.otlp.grpc-listen-address=", "--log.level=warn"],
+         "--apm.otlp.grpc-listen-address=", "--log.level=warn"] + a.vitals_arg,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mem = []
     points, rows = [], []
     try:
         wait_ready(port, agent, "/-/ready")
@@ -87,12 +127,14 @@ def main():
         t_start = time.monotonic()
         idle = phase(port, a.seconds, a.interval, t_start, points, "idle")
         rows.append(("idle", idle, None))
+        mem.append(("idle", memory_mb(agent.pid)))
 
         ctx = mp.get_context("fork")
         out, barrier = ctx.Queue(), ctx.Barrier(a.senders + 1)
         target = burn if a.burn else sender
-        procs = [ctx.Process(target=target, args=(k, a.senders, otlp, reqs, a.spans,
-                                                  a.rate / a.senders, a.seconds, barrier, out))
+        procs = [ctx.Process(target=pinned, args=(a.load_cpu, target, k, a.senders, otlp, reqs,
+                                                  a.spans, a.rate / a.senders, a.seconds,
+                                                  barrier, out))
                  for k in range(a.senders)]
         for p in procs:
             p.start()
@@ -108,9 +150,16 @@ def main():
         for p in procs:
             p.join()
         rows.append(("spans", loaded, (statuses, cpu)))
+        mem.append(("spans" if not a.burn else "CPU burners", memory_mb(agent.pid)))
         after = phase(port, a.seconds, a.interval, t_start, points, "idle again")
         rows.append(("idle again", after, None))
         rss = rss_mb(agent.pid)
+        mem.append(("idle again", memory_mb(agent.pid)))
+        if a.memory_map:
+            here = os.path.dirname(os.path.abspath(__file__))
+            mm = subprocess.run([sys.executable, os.path.join(here, "memory_map.py"),
+                                 str(agent.pid)], capture_output=True, text=True)
+            memory_map = mm.stdout
     finally:
         agent.terminate()
         agent.wait()
@@ -127,6 +176,11 @@ def main():
         print(f"| {name} | {len(lat)} | {q(lat, 0.5):.1f} | {lat[-1]:.1f} | {acc} | {ref} | {cpu} |")
     ratio = q(rows[1][1], 0.5) / q(rows[0][1], 0.5)
     print(f"\nscrape p50 under span load / idle: {ratio:.2f} (bar: <= 2); RSS at the end {rss:.1f} MB")
+    print("\n| after phase | VmRSS MB | RssAnon MB | USS MB |\n|---|---|---|---|")
+    for name, (r, an, u) in mem:
+        print(f"| {name} | {r:.1f} | {an:.1f} | {u:.1f} |")
+    if a.memory_map:
+        print("\n" + memory_map)
     if a.plot:
         import matplotlib
         matplotlib.use("Agg")

@@ -9,6 +9,7 @@
 // node_filesystem_device_error 1; it stays marked "in flight" until that call returns, and is not
 // statfs'ed again before then, so a stuck mount holds at most one thread and the queue never
 // holds more than one job per mount.
+#include <pthread.h>
 #include <sys/statfs.h>
 
 #include <algorithm>
@@ -148,6 +149,7 @@ class StatfsPool {
   };
 
   static void run(std::shared_ptr<Shared> s) {
+    pthread_setname_np(pthread_self(), "statfs-helper");
     std::unique_lock<std::mutex> lk(s->mu);
     for (;;) {
       s->cv.wait(lk, [&] { return s->stop || !s->queue.empty(); });

@@ -4,6 +4,7 @@
 #include <condition_variable>
 
 #include "core/log.h"
+#include "core/malloc_release.h"
 #include "core/prometheus_cpp.h"
 #include "core/reloadable.h"
 
@@ -278,6 +279,9 @@ std::shared_ptr<const Snapshot> Scraper::scrape(const std::vector<std::string>& 
     flight->ready = true;
   }
   flight->cv.notify_all();
+  // The collection's temporaries and, more, what span bursts freed since the last one: back to
+  // the kernel (at most every 5 s, and only when malloc holds 1 MiB or more free).
+  release_free_malloc_memory();
   return snap;
 }
 

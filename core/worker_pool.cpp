@@ -1,5 +1,7 @@
 #include "core/worker_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -42,6 +44,9 @@ namespace {
 
 void worker_loop(std::shared_ptr<WorkerPool::State> st,
                  std::list<WorkerPool::State::Running>::iterator me) {
+  // Its own name, not the one inherited from the thread that started it (an HTTP server
+  // thread on the first scrape).
+  pthread_setname_np(pthread_self(), "collector");
   std::unique_lock<std::mutex> lk(st->mu);
   for (;;) {
     ++st->idle;

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -390,6 +391,63 @@ class SlowClients(unittest.TestCase):
                 for s in socks:
                     s.close()
 
+
+
+def civetweb_workers(pid):
+    """Threads of the process named civetweb-worker (civetweb names them when they start)."""
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                n += f.read().strip() == "civetweb-worker"
+        except OSError:
+            pass  # the thread ended
+    return n
+
+
+class OnDemandWorkers(unittest.TestCase):
+    """civetweb's server threads start when connections need them (lazy-workers.patch): one at
+    start, never more than --web.max-connections, and every connection still served."""
+
+    def test_one_at_start_never_past_the_limit(self):
+        port = free_port()
+        with Vitals(f"--web.listen-address=127.0.0.1:{port}", "--apm.otlp.listen-address=",
+                    "--apm.zipkin.listen-address=", "--apm.otlp.grpc-listen-address=",
+                    "--web.max-connections=4") as v:
+            # No connection yet: the one worker started with the server.
+            wait_until(lambda: civetweb_workers(v.proc.pid) == 1, timeout=20,
+                       what="one civetweb worker before any connection")
+            wait_until(lambda: http_request(port, "/-/ready", timeout=2).status == 200,
+                       timeout=20, what="vitals ready")
+            kept = []
+            try:
+                # Two kept-alive connections (the keep-alive rule keeps the first two of 4
+                # threads' connections open), each holding a worker while it is open.
+                for _ in range(2):
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", "/-/ready")
+                    r = c.getresponse()
+                    r.read()
+                    self.assertEqual(r.status, 200)
+                    self.assertIsNone(r.getheader("Connection"))
+                    kept.append(c)
+                # 6 requests at once on top (8 per source at most): all answered, by at most 4
+                # threads.
+                results = []
+
+                def one():
+                    results.append(http_request(port, "/metrics", timeout=60).status)
+                ts = [threading.Thread(target=one) for _ in range(6)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+                self.assertEqual(results, [200] * 6)
+                self.assertLessEqual(civetweb_workers(v.proc.pid), 4)
+            finally:
+                for c in kept:
+                    c.close()
+            self.assertLessEqual(civetweb_workers(v.proc.pid), 4)
 
 
 class ManySources(unittest.TestCase):
