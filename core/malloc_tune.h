@@ -28,7 +28,10 @@ inline constexpr int kMallocMmapThreshold = 1 << 20;
 // in again (memset of fresh pages was 5% of the agent's profile). 2 MiB keeps them for the next
 // scrape: 9.3-10.6 vs 10.9-11.9 ms CPU per scrape of ~2,400 series, anon +0.1-0.4 MB
 // (bench/scrape_cost.py, 300 scrapes, two runs, the same binary with
-// GLIBC_TUNABLES=glibc.malloc.trim_threshold=2097152 against without, load ~2).
+// GLIBC_TUNABLES=glibc.malloc.trim_threshold=2097152 against without, load ~2). That saving is
+// for scrapes that follow each other within 5 s: core/malloc_release.h trims after a collection
+// at most every 5 s, so at Prometheus' 15 s interval the buffers are handed back between scrapes
+// (less memory held while idle, the faults paid once per scrape).
 inline constexpr int kMallocTrimThreshold = 2 << 20;
 
 inline void tune_malloc() {
