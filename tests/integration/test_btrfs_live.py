@@ -19,7 +19,8 @@ import unittest
 
 from test_filesystem import FuseHang, can_mount_fuse
 from vitals_testlib import VITALS_BIN, Agent, family_diff, free_port, http_request
-from vitals_testlib import parse_exposition, proc_threads, require_tool, wait_until
+from vitals_testlib import (COLLECTOR_THREADS, parse_exposition, proc_threads, require_tool,
+                            wait_until)
 
 NE = "prometheus-node-exporter"
 FLAGS = ["--collector.disable-defaults", "--collector.btrfs"]
@@ -255,10 +256,10 @@ class BtrfsLive(unittest.TestCase):
                 # Blocked in open(2): the scrape answers with the sysfs sizes, and later scrapes
                 # start no second walk (no thread more).
                 self.assertEqual(size_labels(), {frozenset({"device", "uuid"})})
-                threads = proc_threads(agent.pid)
+                threads = proc_threads(agent.pid, COLLECTOR_THREADS)
                 for _ in range(5):
                     self.assertEqual(size_labels(), {frozenset({"device", "uuid"})})
-                self.assertLessEqual(proc_threads(agent.pid), threads)
+                self.assertLessEqual(proc_threads(agent.pid, COLLECTOR_THREADS), threads)
                 self.assertIn("btrfs mount point did not answer in time", agent.output())
                 # The connection aborted and the FUSE mount gone, the blocked open returns; the
                 # next walk skips the plain directory left there and reads the filesystem.

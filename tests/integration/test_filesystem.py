@@ -9,7 +9,8 @@ import subprocess
 import tempfile
 import unittest
 
-from vitals_testlib import Agent, parse_exposition, proc_fds, proc_threads, wait_until
+from vitals_testlib import (COLLECTOR_THREADS, Agent, parse_exposition, proc_fds, proc_threads,
+                            wait_until)
 from vitals_testlib import settled_fds
 
 
@@ -132,13 +133,14 @@ class FilesystemLive(unittest.TestCase):
                                      os.statvfs("/").f_blocks * os.statvfs("/").f_bsize)
                 check()
                 check()
-                threads, fds = proc_threads(agent.pid), settled_fds(agent.pid)
+                threads, fds = proc_threads(agent.pid, COLLECTOR_THREADS), settled_fds(agent.pid)
                 for _ in range(20):
                     check()
-                # The stuck mount holds one helper thread; later scrapes add no thread and no fd
-                # (the agent's own pools may shrink, never grow). The server may close the last
+                # The stuck mount holds one helper thread; later scrapes add no collector thread
+                # and no fd (the agent's own pools may shrink, never grow; the server's threads,
+                # started on demand per concurrent connection, are not counted). The server may close the last
                 # scrape's socket just after the response, so poll for the count to settle.
-                wait_until(lambda: proc_threads(agent.pid) <= threads and
+                wait_until(lambda: proc_threads(agent.pid, COLLECTOR_THREADS) <= threads and
                            proc_fds(agent.pid) <= fds, timeout=10,
                            what=f"threads <= {threads} and fds <= {fds}")
 
@@ -154,7 +156,8 @@ class FilesystemLive(unittest.TestCase):
                 fams = parse_exposition(agent.scrape())
                 self.assertEqual(sample(fams, "node_filesystem_size_bytes", **plain),
                                  os.statvfs(hang_mp).f_blocks * os.statvfs(hang_mp).f_bsize)
-                wait_until(lambda: proc_threads(agent.pid) <= threads, timeout=10,
+                wait_until(lambda: proc_threads(agent.pid, COLLECTOR_THREADS) <= threads,
+                           timeout=10,
                            what=f"threads <= {threads}")
         finally:
             if hang:

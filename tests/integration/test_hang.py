@@ -12,8 +12,8 @@ import tempfile
 import threading
 import unittest
 
-from vitals_testlib import (NE_FIXTURES, Agent, parse_exposition, proc_threads, settled_fds,
-                            wait_until)
+from vitals_testlib import (COLLECTOR_THREADS, NE_FIXTURES, Agent, parse_exposition, proc_threads,
+                            settled_fds, wait_until)
 
 
 def success(fams, collector):
@@ -83,14 +83,15 @@ class Hang(unittest.TestCase):
             self.assertIn("deadline exceeded", a.output())
 
             # Counted with the scrape's connection closed (the server may close its socket just
-            # after the response); a worker thread added for a scrape may still be retiring,
-            # so the later thread count is polled until it is back to at most this.
-            threads, fds = proc_threads(a.pid), settled_fds(a.pid)
+            # after the response); collector threads only (a pool worker added for a scrape may
+            # still be retiring, so the count is polled; the server's threads, started on demand
+            # per concurrent connection, are not counted).
+            threads, fds = proc_threads(a.pid, COLLECTOR_THREADS), settled_fds(a.pid)
             for _ in range(10):
                 fams = parse_exposition(a.scrape(timeout=30))
                 self.assertEqual(success(fams, "loadavg"), 0)
                 self.assertEqual(success(fams, "meminfo"), 1)
-            wait_until(lambda: proc_threads(a.pid) <= threads, timeout=20,
+            wait_until(lambda: proc_threads(a.pid, COLLECTOR_THREADS) <= threads, timeout=20,
                        what=f"threads <= {threads}")
             self.assertEqual(settled_fds(a.pid), fds)
             self.assertIn("still running from an earlier scrape", a.output())
