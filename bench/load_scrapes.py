@@ -20,27 +20,16 @@ import argparse
 import http.client
 import multiprocessing as mp
 import os
-import socket
 import subprocess
 import sys
 import time
 
-CLK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scrape_cost import cpu_seconds, free_port  # noqa: E402  (one copy of the /proc helpers)
+
 NE_UPSTREAM = ["--no-collector.systemd",
                "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|"
                "var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        rest = f.read().rsplit(")", 1)[1].split()
-    return (int(rest[11]) + int(rest[12])) / CLK
 
 
 def wait_ready(port, proc, path):
