@@ -30,6 +30,7 @@ ApmModule::ApmModule(const ApmConfig& config)
   ro.dimensions = config.dimensions;
   ro.max_request_bytes = static_cast<size_t>(config.max_request_bytes);
   ro.max_concurrent_requests = config.max_concurrent_requests;
+  ro.ingestion_nice = config.ingestion_nice;
   receiver_ = std::make_shared<Receiver>(*aggregator_, ro);
   up_metrics_ = std::make_shared<CallbackCollectable>([this] {
     prometheus::MetricFamily f;

@@ -87,6 +87,9 @@ std::string parse(const ModuleOptions& o, ApmConfig* a) {
   int64_t n = o.integer("max-concurrent-requests");
   if (n < 1 || n > 256) return "flag --apm.max-concurrent-requests: must be between 1 and 256";
   a->max_concurrent_requests = static_cast<int>(n);
+  n = o.integer("ingestion-nice");
+  if (n < 0 || n > 19) return "flag --apm.ingestion-nice: must be between 0 and 19";
+  a->ingestion_nice = static_cast<int>(n);
   n = o.integer("max-connections");
   if (n < 1 || n > 1024) return "flag --apm.max-connections: must be between 1 and 1024";
   a->max_connections = static_cast<int>(n);
@@ -132,6 +135,7 @@ VITALS_REGISTER_MODULE(apm, ModuleSpec{
     {"series-expiry", K::kString, "15m", "Span metric label sets without spans for this long are dropped."},
     {"max-request-bytes", K::kInt, "4194304", "Largest span request body, before and after gzip; larger ones get 413."},
     {"max-concurrent-requests", K::kInt, "4", "Span requests decoded at once (the ingestion queue); more get 429 with Retry-After."},
+    {"ingestion-nice", K::kInt, "10", "Nice value added to the threads that decode spans, so collection and scrapes go first on a busy CPU (span ingestion then takes what is left); 0 keeps them at the agent's priority."},
     {"max-connections", K::kInt, "32", "HTTP server threads per APM listener, the most connections served at once."},
     {"max-connections-per-source", K::kInt, "16", "Most connections one client address (IPv4, or IPv6 /64) may hold open on an APM listener; more are closed at once. 0 disables the limit."},
     {"service-graph.max-items", K::kInt, "10000", "Most client or server spans waiting for their peer span."},

@@ -31,6 +31,7 @@ struct ApmConfig {
   std::chrono::nanoseconds series_expiry{std::chrono::minutes(15)};
   int64_t max_request_bytes = 4 << 20;
   int max_concurrent_requests = 4;      // requests decoded at once; more get 429
+  int ingestion_nice = 10;              // added to the nice value of span-decoding threads
   int max_connections = 32;             // HTTP threads per APM listener
   int max_connections_per_source = 16;  // 0: no limit
   // From the --web.* server flags, which apply to every listener.

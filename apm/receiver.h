@@ -28,6 +28,8 @@ struct ReceiverOptions {
   std::vector<std::string> dimensions;
   size_t max_request_bytes = 4 << 20;
   int max_concurrent_requests = 4;
+  // Added to the nice value of a thread the first time it decodes spans (--apm.ingestion-nice).
+  int ingestion_nice = 10;
 };
 
 // Inflates a gzip (or zlib) body into `out`, at most `max` bytes. Returns 0, 413 when the

@@ -14,10 +14,15 @@ of sending spans, to tell the machine's CPU contention from starvation inside vi
 (sched_setaffinity, as taskset), so that only starvation inside the agent slows the scrapes;
 this script's scrapes (one a second, mostly waiting) run on the agent's CPU, not behind the
 load. The agent's memory (VmRSS, RssAnon, USS) is printed after each phase;
---memory-map prints bench/memory_map.py's split of its anonymous memory at the end."""
+--memory-map prints bench/memory_map.py's split of its anonymous memory at the end.
+--loadgen BIN sends the spans with build/bench/apm_loadgen's paced mode (--senders retrying
+exporters of --spans-span requests) instead of the Python senders, which cannot offer the rate
+from one CPU; with --saturate it first measures the saturation closed loop in the same set-up
+(the agent on --agent-cpu, the generator on --load-cpu) and offers --fraction (0.8) of it."""
 
 import argparse
 import http.client
+import json
 import multiprocessing as mp
 import os
 import subprocess
@@ -90,6 +95,65 @@ def q(lat, p):
     return lat[min(len(lat) - 1, int(p * len(lat)))]
 
 
+def sender_phase(a, pid, otlp, reqs, port, t_start, points):
+    """The middle phase with the Python senders (or --burn's spinners)."""
+    ctx = mp.get_context("fork")
+    out, barrier = ctx.Queue(), ctx.Barrier(a.senders + 1)
+    target = burn if a.burn else sender
+    procs = [ctx.Process(target=pinned, args=(a.load_cpu, target, k, a.senders, otlp, reqs,
+                                              a.spans, a.rate / a.senders, a.seconds,
+                                              barrier, out))
+             for k in range(a.senders)]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    c0 = cpu_seconds(pid)
+    loaded = phase(port, a.seconds, a.interval, t_start, points, "spans")
+    statuses = {}
+    for _ in procs:
+        _, s = out.get()
+        for k, v in s.items():
+            statuses[k] = statuses.get(k, 0) + v
+    cpu = (cpu_seconds(pid) - c0) / a.seconds
+    for p in procs:
+        p.join()
+    return loaded, (statuses, cpu)
+
+
+def saturate(a, pid, otlp):
+    """--saturate: the closed-loop saturation with the same connections and pinning; sets
+    a.rate to --fraction of it. Run before the idle phase, so that the span series exist in
+    every phase and the scrapes compared are the same size."""
+    pin = (lambda: os.sched_setaffinity(0, {a.load_cpu})) if a.load_cpu is not None else None
+    res = subprocess.run([a.loadgen, "--port", str(otlp), "--pid", str(pid), "--connections",
+                          str(a.senders), "--seconds", "8", "--spans", str(a.spans)],
+                         capture_output=True, text=True, check=True, preexec_fn=pin)
+    sat = float(res.stdout.split(" spans/s")[0].split()[-1])
+    a.rate = int(sat * a.fraction)
+    print(f"saturation (closed loop, {a.senders} connections, same pinning): {sat:.0f} "
+          f"spans/s; offering {a.fraction:g} of it: {a.rate}", file=sys.stderr)
+    return sat
+
+
+def loadgen_phase(a, pid, otlp, port, t_start, points):
+    """The middle phase with apm_loadgen's paced mode."""
+    pin = (lambda: os.sched_setaffinity(0, {a.load_cpu})) if a.load_cpu is not None else None
+    c0 = cpu_seconds(pid)
+    gen = subprocess.Popen([a.loadgen, "--port", str(otlp), "--connections", str(a.senders),
+                            "--spans", str(a.spans), "--rate", str(a.rate), "--seconds",
+                            str(a.seconds), "--drain", "10"],
+                           stdout=subprocess.PIPE, text=True, preexec_fn=pin)
+    for line in gen.stdout:  # "requests: ..." first
+        if line.startswith('{"start"'):
+            break
+    loaded = phase(port, a.seconds, a.interval, t_start, points, "spans")
+    cpu = (cpu_seconds(pid) - c0) / a.seconds
+    lines = [json.loads(x) for x in gen.stdout if x.startswith("{")]
+    gen.wait()
+    ph = next(x for x in lines if "phase" in x)
+    return loaded, ({200: ph["accepted_spans"] // a.spans, 429: ph["refused"]}, cpu)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=int, default=1170000)
@@ -108,6 +172,10 @@ def main():
                     help="print bench/memory_map.py's split of the agent's anonymous memory")
     ap.add_argument("--vitals-arg", action="append", default=[],
                     help="one more argument for the agent (repeatable)")
+    ap.add_argument("--loadgen", help="build/bench/apm_loadgen: send with it (paced)")
+    ap.add_argument("--saturate", action="store_true",
+                    help="with --loadgen: measure the saturation first, offer --fraction of it")
+    ap.add_argument("--fraction", type=float, default=0.8)
     a = ap.parse_args()
     if a.agent_cpu is not None:
         os.sched_setaffinity(0, {a.agent_cpu})  # the scrapes; the agent inherits it
@@ -123,33 +191,20 @@ def main():
     points, rows = [], []
     try:
         wait_ready(port, agent, "/-/ready")
+        if a.loadgen and a.saturate:
+            saturate(a, agent.pid, otlp)
+            time.sleep(3)  # the agent settles after the closed-loop burst
         scrape_ms(port)  # warm-up
         t_start = time.monotonic()
         idle = phase(port, a.seconds, a.interval, t_start, points, "idle")
         rows.append(("idle", idle, None))
         mem.append(("idle", memory_mb(agent.pid)))
 
-        ctx = mp.get_context("fork")
-        out, barrier = ctx.Queue(), ctx.Barrier(a.senders + 1)
-        target = burn if a.burn else sender
-        procs = [ctx.Process(target=pinned, args=(a.load_cpu, target, k, a.senders, otlp, reqs,
-                                                  a.spans, a.rate / a.senders, a.seconds,
-                                                  barrier, out))
-                 for k in range(a.senders)]
-        for p in procs:
-            p.start()
-        barrier.wait()
-        c0 = cpu_seconds(agent.pid)
-        loaded = phase(port, a.seconds, a.interval, t_start, points, "spans")
-        statuses = {}
-        for _ in procs:
-            _, s = out.get()
-            for k, v in s.items():
-                statuses[k] = statuses.get(k, 0) + v
-        cpu = (cpu_seconds(agent.pid) - c0) / a.seconds
-        for p in procs:
-            p.join()
-        rows.append(("spans", loaded, (statuses, cpu)))
+        if a.loadgen:
+            loaded, extra = loadgen_phase(a, agent.pid, otlp, port, t_start, points)
+        else:
+            loaded, extra = sender_phase(a, agent.pid, otlp, reqs, port, t_start, points)
+        rows.append(("spans", loaded, extra))
         mem.append(("spans" if not a.burn else "CPU burners", memory_mb(agent.pid)))
         after = phase(port, a.seconds, a.interval, t_start, points, "idle again")
         rows.append(("idle again", after, None))

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -119,20 +120,28 @@ const Event kEvents[] = {
      {"node_perf_cache_bpu_read_misses_total", "Number BPU read misses", C}},
 };
 
-int perf_open(uint32_t type, uint64_t config, int cpu) {
+// Every counter is read as a group (PERF_FORMAT_GROUP). The software events of a CPU share one
+// group, so one read (one cross-CPU call in the kernel) returns all of them; a hardware, cache or
+// tracepoint event is a group of its own, as a group is only counted when all of its events fit
+// on the PMU at once.
+int perf_open(uint32_t type, uint64_t config, int cpu, int group_fd) {
   perf_event_attr attr{};
   attr.size = sizeof attr;
   attr.type = type;
   attr.config = config;
   attr.exclude_hv = 1;
-  attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-  return static_cast<int>(::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+  attr.read_format =
+      PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+  return static_cast<int>(
+      ::syscall(SYS_perf_event_open, &attr, -1, cpu, group_fd, PERF_FLAG_FD_CLOEXEC));
 }
 
-struct Counter {
-  size_t family;  // index into families_
+struct Group {
+  explicit Group(std::string c) : cpu(std::move(c)) {}
   std::string cpu;
-  int fd;
+  int leader = -1;
+  std::vector<int> fds;          // leader first, then members in the order they were opened
+  std::vector<size_t> families;  // index into families_, one per fd, in the same order
 };
 
 class PerfCollector final : public Collector {
@@ -163,61 +172,90 @@ class PerfCollector final : public Collector {
     }
     for (int cpu : *cpus) {
       std::string label = std::to_string(cpu);
+      Group software(label);
       for (size_t i = 0; i < std::size(kEvents); ++i) {
-        c->add(i, kEvents[i].type, kEvents[i].config, cpu, label, false);
+        if (kEvents[i].type == PERF_TYPE_SOFTWARE) {
+          c->add(software, i, kEvents[i].type, kEvents[i].config, cpu, false);
+        } else {
+          Group single(label);
+          c->add(single, i, kEvents[i].type, kEvents[i].config, cpu, false);
+          c->keep(std::move(single));
+        }
       }
+      c->keep(std::move(software));
       for (size_t i = 0; i < c->tracepoints_.size(); ++i) {
         // node_exporter refuses to start when a tracepoint cannot be opened.
-        c->add(std::size(kEvents) + i, PERF_TYPE_TRACEPOINT, c->tracepoints_[i], cpu, label, true);
+        Group single(label);
+        c->add(single, std::size(kEvents) + i, PERF_TYPE_TRACEPOINT, c->tracepoints_[i], cpu, true);
+        c->keep(std::move(single));
       }
     }
     return c;
   }
 
   ~PerfCollector() override {
-    for (const auto& c : counters_) ::close(c.fd);
+    for (const auto& g : groups_) {
+      for (int fd : g.fds) ::close(fd);
+    }
   }
 
   void collect(const CollectContext&, MetricSet& out) override {
-    if (counters_.empty()) {
+    if (groups_.empty()) {
       throw CollectError("perf_event_open: no event could be opened (first error: " + first_error_ +
                          ")");
     }
     parse::ParseErrors errors;
     std::vector<Family*> fams(families_.size(), nullptr);
-    for (const auto& c : counters_) {
-      uint64_t v[3];  // value, time enabled, time running
-      if (::read(c.fd, v, sizeof v) != static_cast<ssize_t>(sizeof v)) {
-        errors.add_file(std::string(families_[c.family].name) + "{cpu=" + c.cpu + "}",
-                        std::strerror(errno));
+    for (const auto& g : groups_) {
+      // nr, time enabled, time running, then one value per event of the group.
+      const size_t n = g.fds.size();
+      const auto want = static_cast<ssize_t>((3 + n) * sizeof(uint64_t));
+      values_[0] = 0;
+      if (::read(g.leader, values_.data(), static_cast<size_t>(want)) != want || values_[0] != n) {
+        std::string why = values_[0] != n ? "unexpected group read" : std::strerror(errno);
+        for (size_t f : g.families) {
+          errors.add_file(std::string(families_[f].name) + "{cpu=" + g.cpu + "}", why);
+        }
         continue;
       }
-      if (!fams[c.family]) fams[c.family] = &out.add(families_[c.family]);
-      fams[c.family]->add({{"cpu", c.cpu}}, static_cast<double>(v[0]));
+      for (size_t k = 0; k < n; ++k) {
+        size_t f = g.families[k];
+        if (!fams[f]) fams[f] = &out.add(families_[f]);
+        fams[f]->add({{"cpu", g.cpu}}, static_cast<double>(values_[3 + k]));
+      }
     }
     throw_if_errors("perf", errors);
   }
 
  private:
-  void add(size_t family, uint32_t type, uint64_t config, int cpu, const std::string& label,
-           bool required) {
-    int fd = perf_open(type, config, cpu);
+  // Opens one event into `g` (as its leader when it has none yet).
+  void add(Group& g, size_t family, uint32_t type, uint64_t config, int cpu, bool required) {
+    int fd = perf_open(type, config, cpu, g.leader);
     if (fd < 0) {
       std::string what =
-          std::string(families_[family].name) + " on CPU " + label + ": " + std::strerror(errno);
+          std::string(families_[family].name) + " on CPU " + g.cpu + ": " + std::strerror(errno);
       if (required) throw std::invalid_argument("perf_event_open: " + what);
       if (first_error_.empty()) first_error_ = what;
       return;
     }
-    ::ioctl(fd, PERF_EVENT_IOC_RESET, 0);
-    ::ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-    counters_.push_back({family, label, fd});
+    if (g.leader < 0) g.leader = fd;
+    g.fds.push_back(fd);
+    g.families.push_back(family);
+  }
+
+  void keep(Group g) {
+    if (g.leader < 0) return;
+    ::ioctl(g.leader, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
+    ::ioctl(g.leader, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+    values_.resize(std::max(values_.size(), 3 + g.fds.size()));
+    groups_.push_back(std::move(g));
   }
 
   std::vector<Desc> families_;
   std::vector<std::string> names_, helps_;  // the tracepoints' (families_ points into them)
   std::vector<uint64_t> tracepoints_;
-  std::vector<Counter> counters_;
+  std::vector<Group> groups_;
+  std::vector<uint64_t> values_;  // one group's read
   std::string first_error_;
 };
 

@@ -1,6 +1,7 @@
 """Overload: when every ingestion slot (--apm.max-concurrent-requests) is busy, span requests
 get 429 with Retry-After; clients that retry end with every span counted."""
 
+import os
 import socket
 import threading
 import unittest
@@ -82,6 +83,36 @@ class ApmOverload(unittest.TestCase):
             self.assertEqual(series(f, "vitals_apm_ingest_queue_length"), 0)
             print(f"load phase: {sum(refused)} answers 429 before retries succeeded")
 
+    def test_span_decoding_threads_yield_to_collection(self):
+        """--apm.ingestion-nice (default 10): a thread that decodes spans runs at nice 10, the
+        collector threads and the metrics server at the agent's nice 0; 0 turns it off."""
+        def nice_by_thread(pid):
+            out = {}
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                        comm, rest = f.read().rsplit(")", 1)
+                except FileNotFoundError:
+                    continue
+                name = comm.split("(", 1)[1]
+                out.setdefault(name, set()).add(int(rest.split()[16]))  # field 19: nice
+            return out
+
+        for flag, want in ((None, 10), ("--apm.ingestion-nice=0", 0), ("--apm.ingestion-nice=19", 19)):
+            port = free_port()
+            args = [f"--apm.otlp.listen-address=127.0.0.1:{port}", "--apm.max-concurrent-requests=1"]
+            with Agent(*args, *([flag] if flag else [])) as agent:
+                body = otlp_proto([("nice-svc", [Span("op", 1000)])])
+                for _ in range(3):
+                    self.assertEqual(post(port, "/v1/traces", body).status, 200)
+                agent.scrape()
+                nice = nice_by_thread(agent.pid)
+                # The server threads that took the span requests run at `want`; the metrics
+                # server's (which answered the scrape) and the collectors' at 0.
+                self.assertIn(want, nice.get("civetweb-worker", set()), (flag, nice))
+                self.assertIn(0, nice.get("civetweb-worker", set()), (flag, nice))
+                self.assertEqual(nice.get("collector"), {0}, (flag, nice))
+                self.assertEqual(nice.get("civetweb-master"), {0}, (flag, nice))
 
 if __name__ == "__main__":
     from vitals_testlib import main

@@ -131,7 +131,7 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
     if (m.name == "apm") apm = &m;
   }
   ASSERT_NE(apm, nullptr);
-  EXPECT_EQ(apm->options.size(), 19u);
+  EXPECT_EQ(apm->options.size(), 20u);
   auto r = parse_args({"--help"});
   ASSERT_EQ(r.action, ConfigResult::kHelp);
   EXPECT_NE(r.text.find("--apm.max-series arg (=10000)"), std::string::npos);
@@ -140,6 +140,9 @@ TEST(ApmConfig, FlagsComeFromTheModuleHook) {
   r = parse_args({"--apm.max-series=x"});
   EXPECT_EQ(r.action, ConfigResult::kError);
   EXPECT_EQ(r.text, "the argument ('x') for option '--apm.max-series' is invalid") << r.text;
+  r = parse_args({"--apm.ingestion-nice=20"});
+  EXPECT_EQ(r.action, ConfigResult::kError);
+  EXPECT_EQ(r.text, "flag --apm.ingestion-nice: must be between 0 and 19") << r.text;
 }
 
 TEST(ApmConfig, ConfigFileKeysAndReloadComparison) {
