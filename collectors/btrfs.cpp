@@ -69,6 +69,11 @@ class BtrfsCollector final : public Collector {
         walker_(btrfs::open_mount) {}
 
   void collect(const CollectContext& ctx, MetricSet& out) override {
+    // The files of a filesystem that was unmounted are closed at the end of the next collection.
+    struct Sweep {
+      FileReader& r;
+      ~Sweep() { r.close_unread(); }
+    } sweep{reader_};
     int err = 0;
     if (!sysfs::list_dir(dir_, &filesystems_, &err)) {
       if (err == ENOENT) return;  // btrfs not loaded

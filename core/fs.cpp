@@ -164,6 +164,13 @@ void FileReader::drop(size_t index) {
   g_kept.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void FileReader::close_unread() {
+  for (size_t i = kept_.size(); i-- > 0;) {
+    if (kept_[i].last_use <= swept_) drop(i);
+  }
+  swept_ = tick_;
+}
+
 bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
   return read_whole(fd, from_start, false, buf_, len_out);
 }

@@ -98,6 +98,12 @@ class FileReader {
   static bool acquire_kept_slot();
   static void release_kept_slot();
 
+  // Closes the kept files not read since the previous call. A collector whose files follow
+  // objects that come and go without successors (a btrfs filesystem unmounted for good) calls
+  // it at the end of each collection, so their descriptors do not stay open until the reader
+  // needs the room.
+  void close_unread();
+
  private:
   struct Kept {
     std::string path;
@@ -114,6 +120,7 @@ class FileReader {
   Mode mode_;
   std::vector<Kept> kept_;
   uint64_t tick_ = 0;
+  uint64_t swept_ = 0;  // tick_ at the last close_unread()
 };
 
 // Reads what is left of `fd` (from offset 0 with pread when `from_start`, else with read) into

@@ -57,6 +57,30 @@ TEST(FileReader, ReleasesKeptFilesOnDestruction) {
   EXPECT_EQ(FileReader::kept_open(), before);
 }
 
+TEST(FileReader, CloseUnreadClosesWhatThePassDidNotRead) {
+  LimitGuard g;
+  FileReader::set_keep_open_limit(1000);
+  const int before = FileReader::kept_open();
+  FileReader r;
+  // Pass 1 reads both; pass 2 only loadavg (uptime's object "went away"): uptime is closed
+  // at the end of pass 2, loadavg stays; a pass that reads nothing closes the rest.
+  r.read("/proc/loadavg");
+  r.read("/proc/uptime");
+  r.close_unread();
+  EXPECT_EQ(FileReader::kept_open(), before + 2);
+  r.read("/proc/loadavg");
+  r.close_unread();
+  EXPECT_EQ(FileReader::kept_open(), before + 1);
+  EXPECT_FALSE(r.read("/proc/loadavg").empty());  // still served (through the kept file)
+  r.close_unread();
+  EXPECT_EQ(FileReader::kept_open(), before + 1);
+  r.close_unread();
+  EXPECT_EQ(FileReader::kept_open(), before);
+  // Reading again after a close opens and keeps the file anew.
+  EXPECT_FALSE(r.read("/proc/uptime").empty());
+  EXPECT_EQ(FileReader::kept_open(), before + 1);
+}
+
 TEST(FileReader, RegularFilesAreOpenedAfresh) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("vitals-fr-" + std::to_string(::getpid()));
