@@ -1,24 +1,39 @@
 // The only translation unit that includes gRPC (compile time: its headers are heavy).
 //
-// The service is registered by hand as a synchronous unary method on raw grpc::ByteBuffers (as a
-// generated service registers its methods, with ByteBuffer for the message types): gRPC reads,
-// size-checks and inflates (grpc-encoding: gzip) the message, and the bytes go to the
-// hand-written OTLP decoder like an OTLP/HTTP body, with no libprotobuf parse in between. A
-// generated service hands out raw bytes only from its async and callback variants, and only the
-// synchronous server takes its threads from the ResourceQuota, which bounds them here.
+// The service is registered by hand as a raw callback unary method (as a generated service's
+// WithRawCallbackMethod_ variant registers it, on grpc::ByteBuffers): gRPC reads, size-checks and
+// inflates (grpc-encoding: gzip) the message, and the bytes go to the hand-written OTLP decoder
+// like an OTLP/HTTP body, with no libprotobuf parse in between.
+//
+// The callback API takes no thread per call: gRPC's few callback threads run Export, which
+// never blocks. It refuses the call at once (RESOURCE_EXHAUSTED with RetryInfo) when
+// --apm.max-concurrent-requests calls are being decoded already, else hands it to one of at
+// most that many decode threads (started on demand), which decodes, aggregates and finishes
+// the call. So every overload refusal is the receiver's own, with RetryInfo; the synchronous
+// server refused with its own RESOURCE_EXHAUSTED, without RetryInfo, when its thread quota ran
+// out before a call reached the receiver.
 #include "apm/grpc_receiver.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
 #include <grpcpp/impl/rpc_service_method.h>
-#include <grpcpp/resource_quota.h>
+#include <grpcpp/impl/service_type.h>
 #include <grpcpp/security/server_credentials.h>
-#include <grpcpp/support/method_handler.h>
+#include <grpcpp/support/server_callback.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "apm/receiver.h"
 #include "core/log.h"
@@ -30,22 +45,90 @@ namespace {
 
 constexpr char kExportMethod[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-using ExportFn =
-    std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*)>;
+using ExportFn = std::function<grpc::ServerUnaryReactor*(
+    grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*)>;
 
 class TraceService final : public grpc::Service {
  public:
   explicit TraceService(ExportFn fn) : fn_(std::move(fn)) {
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        kExportMethod, grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<TraceService, grpc::ByteBuffer, grpc::ByteBuffer>(
-            [](TraceService* s, grpc::ServerContext* c, const grpc::ByteBuffer* req,
-               grpc::ByteBuffer* resp) { return s->fn_(c, req, resp); },
-            this)));
+    AddMethod(new grpc::internal::RpcServiceMethod(kExportMethod,
+                                                   grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    MarkMethodRawCallback(
+        0, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+               [this](grpc::CallbackServerContext* c, const grpc::ByteBuffer* req,
+                      grpc::ByteBuffer* resp) { return fn_(c, req, resp); }));
   }
 
  private:
   ExportFn fn_;
+};
+
+// At most `max` threads, started when a task finds none idle, kept until stop(). The caller
+// bounds the tasks in flight to `max`, so a task never waits for a thread.
+class DecodeThreads {
+ public:
+  explicit DecodeThreads(int max) : max_(max) {}
+  ~DecodeThreads() { stop(); }
+
+  // False when no thread could be started for the task (it is not run).
+  bool post(std::function<void()> task) {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(task));
+    if (queue_.size() > static_cast<size_t>(idle_) && static_cast<int>(threads_.size()) < max_) {
+      try {
+        threads_.emplace_back([this] { run(); });
+      } catch (const std::system_error&) {
+        // The threads there are take the task in turn; with none, the caller refuses it.
+        if (threads_.empty()) {
+          queue_.pop_back();
+          return false;
+        }
+      }
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  // Runs what is queued, then joins the threads.
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  int threads() {
+    std::lock_guard lk(mu_);
+    return static_cast<int>(threads_.size());
+  }
+
+ private:
+  void run() {
+    pthread_setname_np(pthread_self(), "otlp-grpc-dec");
+    std::unique_lock lk(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;  // stopping
+      auto task = std::move(queue_.front());
+      queue_.pop_front();
+      lk.unlock();
+      task();
+      lk.lock();
+    }
+  }
+
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stopping_ = false;
 };
 
 bool read_file(const std::string& path, const char* key, std::string* out, std::string* error) {
@@ -90,6 +173,8 @@ struct GrpcReceiver::Impl {
   GrpcReceiverOptions opts;
   std::unique_ptr<TraceService> service;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<DecodeThreads> decoders;
+  std::atomic<int> in_flight{0};  // calls handed to the decode threads and not finished
   std::atomic<bool> draining{false};
   std::mutex mu;
   std::shared_ptr<const WebConfig> web;  // guarded by mu
@@ -106,7 +191,7 @@ struct GrpcReceiver::Impl {
   }
 
   // UNAUTHENTICATED when the web config's basic auth or client_allowed_sans refuse the call.
-  std::optional<grpc::Status> check_access(grpc::ServerContext* ctx) {
+  std::optional<grpc::Status> check_access(grpc::CallbackServerContext* ctx) {
     std::shared_ptr<const WebConfig> w;
     std::shared_ptr<BasicAuth> a;
     {
@@ -147,31 +232,54 @@ struct GrpcReceiver::Impl {
     return std::nullopt;
   }
 
-  grpc::Status Export(grpc::ServerContext* ctx, const grpc::ByteBuffer* req,
-                      grpc::ByteBuffer* resp) {
-    RpcAnswer a;
+  static grpc::Status status(const RpcAnswer& a) {
+    return grpc::Status(static_cast<grpc::StatusCode>(a.code), a.message, a.details);
+  }
+
+  // On a gRPC callback thread: answers at once, or hands the call to a decode thread.
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                   grpc::ByteBuffer* resp) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (draining.load(std::memory_order_relaxed)) {
-      a = receiver.refuse_grpc(503, "vitals is shutting down; retry later");
+      reactor->Finish(status(receiver.refuse_grpc(503, "vitals is shutting down; retry later")));
     } else if (auto denied = check_access(ctx)) {
-      return *denied;
+      reactor->Finish(*denied);
+    } else if (in_flight.fetch_add(1, std::memory_order_acq_rel) >= opts.max_concurrent_requests) {
+      in_flight.fetch_sub(1, std::memory_order_acq_rel);
+      reactor->Finish(
+          status(receiver.refuse_grpc(429, "span ingestion is saturated; retry later")));
     } else {
-      grpc::Slice single;
-      a = receiver.export_grpc([&](std::string& buffer) -> std::string_view {
-        if (req->TrySingleSlice(&single).ok()) {
-          return {reinterpret_cast<const char*>(single.begin()), single.size()};
-        }
-        std::vector<grpc::Slice> slices;
-        buffer.clear();
-        if (!req->Dump(&slices).ok()) return buffer;
-        for (const auto& s : slices) {
-          buffer.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-        return buffer;
+      bool posted = decoders->post([this, reactor, req, resp] {
+        grpc::Status st = decode(req, resp);
+        in_flight.fetch_sub(1, std::memory_order_acq_rel);
+        reactor->Finish(st);
       });
+      if (!posted) {
+        in_flight.fetch_sub(1, std::memory_order_acq_rel);
+        reactor->Finish(status(receiver.refuse_grpc(
+            429, "no thread to decode the spans (out of threads); retry later")));
+      }
     }
-    if (a.code != kGrpcOk) {
-      return grpc::Status(static_cast<grpc::StatusCode>(a.code), a.message, a.details);
-    }
+    return reactor;
+  }
+
+  // On a decode thread: takes an ingestion slot (none free, as HTTP requests may hold them all:
+  // RESOURCE_EXHAUSTED with RetryInfo), decodes and aggregates.
+  grpc::Status decode(const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+    grpc::Slice single;
+    RpcAnswer a = receiver.export_grpc([&](std::string& buffer) -> std::string_view {
+      if (req->TrySingleSlice(&single).ok()) {
+        return {reinterpret_cast<const char*>(single.begin()), single.size()};
+      }
+      std::vector<grpc::Slice> slices;
+      buffer.clear();
+      if (!req->Dump(&slices).ok()) return buffer;
+      for (const auto& s : slices) {
+        buffer.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      return buffer;
+    });
+    if (a.code != kGrpcOk) return status(a);
     grpc::Slice out(a.response);
     *resp = grpc::ByteBuffer(&out, 1);
     return grpc::Status::OK;
@@ -186,7 +294,11 @@ GrpcReceiver::~GrpcReceiver() {
 }
 
 int GrpcReceiver::max_threads() const {
-  return impl_->opts.max_concurrent_requests + 2;
+  // gRPC 1.51 runs a server's callbacks (without a background poller, as on Linux's epoll1) on
+  // its CallbackAlternativeCQ: clamp(configured CPUs / 2, 2, 16) "nexting_thread"s, made once.
+  long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  int callback_threads = static_cast<int>(std::clamp(cpus / 2, 2L, 16L));
+  return impl_->opts.max_concurrent_requests + callback_threads;
 }
 
 bool GrpcReceiver::start(std::string* error) {
@@ -208,19 +320,11 @@ bool GrpcReceiver::start(std::string* error) {
     so.pem_key_cert_pairs.push_back(std::move(pair));
     creds = grpc::SslServerCredentials(so);
   }
+  m.decoders = std::make_unique<DecodeThreads>(m.opts.max_concurrent_requests);
   m.service =
-      std::make_unique<TraceService>([&m](grpc::ServerContext* c, const grpc::ByteBuffer* q,
+      std::make_unique<TraceService>([&m](grpc::CallbackServerContext* c, const grpc::ByteBuffer* q,
                                           grpc::ByteBuffer* r) { return m.Export(c, q, r); });
   grpc::ServerBuilder b;
-  // Handler and polling threads come from the quota: max_concurrent_requests calls at once plus
-  // the two pollers, so a call past the ingestion slots gets the receiver's RESOURCE_EXHAUSTED
-  // with RetryInfo; one that finds no thread at all gets gRPC's own RESOURCE_EXHAUSTED.
-  grpc::ResourceQuota quota("vitals_apm_otlp_grpc");
-  quota.SetMaxThreads(max_threads());
-  b.SetResourceQuota(quota);
-  b.SetSyncServerOption(grpc::ServerBuilder::NUM_CQS, 1);
-  b.SetSyncServerOption(grpc::ServerBuilder::MIN_POLLERS, 1);
-  b.SetSyncServerOption(grpc::ServerBuilder::MAX_POLLERS, 2);
   b.SetMaxReceiveMessageSize(static_cast<int>(m.opts.max_message_bytes));
   b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, m.opts.max_concurrent_requests);
   b.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, m.opts.max_metadata_bytes);
@@ -261,8 +365,10 @@ void GrpcReceiver::drain() {
 void GrpcReceiver::stop() {
   if (!impl_->server) return;
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Wait returns when every call has finished: the decode threads finish theirs.
   impl_->server->Wait();
   impl_->server.reset();
+  impl_->decoders.reset();
 }
 
 }  // namespace vitals::apm

@@ -41,8 +41,9 @@ class GrpcReceiver {
   // From now on calls get UNAVAILABLE with RetryInfo (a quick process exit).
   void drain();
   void stop();
-  // Server threads at most (gRPC's ResourceQuota): --apm.max-concurrent-requests handlers plus
-  // two pollers. gRPC's core adds its own few (timer, executor) threads.
+  // Threads the listener runs calls on, at most: --apm.max-concurrent-requests decode threads
+  // (started on demand) plus gRPC's callback threads (clamp(CPUs / 2, 2, 16), 2 on 2 CPUs).
+  // gRPC's core adds its own few (timers, executor, event engine) threads.
   int max_threads() const;
 
  private:
