@@ -5,13 +5,12 @@
 // inflates (grpc-encoding: gzip) the message, and the bytes go to the hand-written OTLP decoder
 // like an OTLP/HTTP body, with no libprotobuf parse in between.
 //
-// The callback API takes no thread per call: gRPC's few callback threads run Export, which
-// never blocks. It refuses the call at once (RESOURCE_EXHAUSTED with RetryInfo) when
-// --apm.max-concurrent-requests calls are being decoded already, else hands it to one of at
-// most that many decode threads (started on demand), which decodes, aggregates and finishes
-// the call. So every overload refusal is the receiver's own, with RetryInfo; the synchronous
-// server refused with its own RESOURCE_EXHAUSTED, without RetryInfo, when its thread quota ran
-// out before a call reached the receiver.
+// The callback API takes no thread per call: Export runs on gRPC's callback threads (a fixed
+// few, see max_threads) and waits for nothing. It takes an ingestion slot without waiting; with
+// none free it answers at once RESOURCE_EXHAUSTED with RetryInfo, else it decodes, aggregates
+// and answers. So every overload refusal is the receiver's own, with RetryInfo. (The synchronous
+// server took a thread per call from a ResourceQuota and, with none left, answered its own
+// RESOURCE_EXHAUSTED without RetryInfo before the call reached the receiver.)
 #include "apm/grpc_receiver.h"
 
 #include <grpcpp/grpcpp.h>
@@ -21,19 +20,14 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/support/server_callback.h>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
-#include <system_error>
-#include <thread>
 
 #include "apm/receiver.h"
 #include "core/log.h"
@@ -61,74 +55,6 @@ class TraceService final : public grpc::Service {
 
  private:
   ExportFn fn_;
-};
-
-// At most `max` threads, started when a task finds none idle, kept until stop(). The caller
-// bounds the tasks in flight to `max`, so a task never waits for a thread.
-class DecodeThreads {
- public:
-  explicit DecodeThreads(int max) : max_(max) {}
-  ~DecodeThreads() { stop(); }
-
-  // False when no thread could be started for the task (it is not run).
-  bool post(std::function<void()> task) {
-    std::lock_guard lk(mu_);
-    queue_.push_back(std::move(task));
-    if (queue_.size() > static_cast<size_t>(idle_) && static_cast<int>(threads_.size()) < max_) {
-      try {
-        threads_.emplace_back([this] { run(); });
-      } catch (const std::system_error&) {
-        // The threads there are take the task in turn; with none, the caller refuses it.
-        if (threads_.empty()) {
-          queue_.pop_back();
-          return false;
-        }
-      }
-    }
-    cv_.notify_one();
-    return true;
-  }
-
-  // Runs what is queued, then joins the threads.
-  void stop() {
-    {
-      std::lock_guard lk(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-    threads_.clear();
-  }
-
-  int threads() {
-    std::lock_guard lk(mu_);
-    return static_cast<int>(threads_.size());
-  }
-
- private:
-  void run() {
-    pthread_setname_np(pthread_self(), "otlp-grpc-dec");
-    std::unique_lock lk(mu_);
-    for (;;) {
-      ++idle_;
-      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
-      if (queue_.empty()) return;  // stopping
-      auto task = std::move(queue_.front());
-      queue_.pop_front();
-      lk.unlock();
-      task();
-      lk.lock();
-    }
-  }
-
-  const int max_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
-  int idle_ = 0;
-  bool stopping_ = false;
 };
 
 bool read_file(const std::string& path, const char* key, std::string* out, std::string* error) {
@@ -173,8 +99,6 @@ struct GrpcReceiver::Impl {
   GrpcReceiverOptions opts;
   std::unique_ptr<TraceService> service;
   std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<DecodeThreads> decoders;
-  std::atomic<int> in_flight{0};  // calls handed to the decode threads and not finished
   std::atomic<bool> draining{false};
   std::mutex mu;
   std::shared_ptr<const WebConfig> web;  // guarded by mu
@@ -236,7 +160,8 @@ struct GrpcReceiver::Impl {
     return grpc::Status(static_cast<grpc::StatusCode>(a.code), a.message, a.details);
   }
 
-  // On a gRPC callback thread: answers at once, or hands the call to a decode thread.
+  // On one of gRPC's callback threads, which it never blocks on anything but the CPU: a
+  // refusal (draining, access, every ingestion slot busy) is answered at once.
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                    grpc::ByteBuffer* resp) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -244,27 +169,14 @@ struct GrpcReceiver::Impl {
       reactor->Finish(status(receiver.refuse_grpc(503, "vitals is shutting down; retry later")));
     } else if (auto denied = check_access(ctx)) {
       reactor->Finish(*denied);
-    } else if (in_flight.fetch_add(1, std::memory_order_acq_rel) >= opts.max_concurrent_requests) {
-      in_flight.fetch_sub(1, std::memory_order_acq_rel);
-      reactor->Finish(
-          status(receiver.refuse_grpc(429, "span ingestion is saturated; retry later")));
     } else {
-      bool posted = decoders->post([this, reactor, req, resp] {
-        grpc::Status st = decode(req, resp);
-        in_flight.fetch_sub(1, std::memory_order_acq_rel);
-        reactor->Finish(st);
-      });
-      if (!posted) {
-        in_flight.fetch_sub(1, std::memory_order_acq_rel);
-        reactor->Finish(status(receiver.refuse_grpc(
-            429, "no thread to decode the spans (out of threads); retry later")));
-      }
+      reactor->Finish(decode(req, resp));
     }
     return reactor;
   }
 
-  // On a decode thread: takes an ingestion slot (none free, as HTTP requests may hold them all:
-  // RESOURCE_EXHAUSTED with RetryInfo), decodes and aggregates.
+  // Takes an ingestion slot without waiting (none free: RESOURCE_EXHAUSTED with RetryInfo),
+  // decodes and aggregates.
   grpc::Status decode(const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
     grpc::Slice single;
     RpcAnswer a = receiver.export_grpc([&](std::string& buffer) -> std::string_view {
@@ -298,7 +210,7 @@ int GrpcReceiver::max_threads() const {
   // its CallbackAlternativeCQ: clamp(configured CPUs / 2, 2, 16) "nexting_thread"s, made once.
   long cpus = sysconf(_SC_NPROCESSORS_CONF);
   int callback_threads = static_cast<int>(std::clamp(cpus / 2, 2L, 16L));
-  return impl_->opts.max_concurrent_requests + callback_threads;
+  return callback_threads;
 }
 
 bool GrpcReceiver::start(std::string* error) {
@@ -320,7 +232,6 @@ bool GrpcReceiver::start(std::string* error) {
     so.pem_key_cert_pairs.push_back(std::move(pair));
     creds = grpc::SslServerCredentials(so);
   }
-  m.decoders = std::make_unique<DecodeThreads>(m.opts.max_concurrent_requests);
   m.service =
       std::make_unique<TraceService>([&m](grpc::CallbackServerContext* c, const grpc::ByteBuffer* q,
                                           grpc::ByteBuffer* r) { return m.Export(c, q, r); });
@@ -365,10 +276,8 @@ void GrpcReceiver::drain() {
 void GrpcReceiver::stop() {
   if (!impl_->server) return;
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  // Wait returns when every call has finished: the decode threads finish theirs.
   impl_->server->Wait();
   impl_->server.reset();
-  impl_->decoders.reset();
 }
 
 }  // namespace vitals::apm

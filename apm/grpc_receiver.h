@@ -41,9 +41,10 @@ class GrpcReceiver {
   // From now on calls get UNAVAILABLE with RetryInfo (a quick process exit).
   void drain();
   void stop();
-  // Threads the listener runs calls on, at most: --apm.max-concurrent-requests decode threads
-  // (started on demand) plus gRPC's callback threads (clamp(CPUs / 2, 2, 16), 2 on 2 CPUs).
-  // gRPC's core adds its own few (timers, executor, event engine) threads.
+  // Threads the listener runs calls on: gRPC 1.51's callback threads, clamp(configured CPUs / 2,
+  // 2, 16) (2 on 2 CPUs), started once, whatever the load; calls past the ingestion slots are
+  // refused, not queued for a thread. gRPC's core adds its own few (timers, executor, event
+  // engine) threads.
   int max_threads() const;
 
  private:

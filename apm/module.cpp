@@ -52,8 +52,8 @@ ApmModule::ApmModule(const ApmConfig& config)
       prometheus::MetricFamily g;
       g.name = "vitals_apm_otlp_grpc_max_threads";
       g.help =
-          "Limit on the OTLP/gRPC listener's threads: --apm.max-concurrent-requests decode "
-          "threads plus gRPC's callback threads (clamp(CPUs / 2, 2, 16)).";
+          "Threads the OTLP/gRPC listener runs calls on: gRPC's callback threads, "
+          "clamp(CPUs / 2, 2, 16), whatever the load.";
       g.type = prometheus::MetricType::Gauge;
       g.metric.emplace_back().gauge.value = t;
       out.push_back(std::move(g));

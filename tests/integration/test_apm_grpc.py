@@ -128,7 +128,7 @@ class ApmGrpc(unittest.TestCase):
         self.assertEqual(series(f, "vitals_apm_requests_refused_total", protocol="otlp_grpc",
                                 reason="undecodable"), 1)
         self.assertEqual(series(f, "vitals_apm_receiver_up", receiver="otlp_grpc"), 1)
-        self.assertEqual(series(f, "vitals_apm_otlp_grpc_max_threads"), 1 + callback_threads())
+        self.assertEqual(series(f, "vitals_apm_otlp_grpc_max_threads"), callback_threads())
 
     def test_resource_exhausted_with_retry_info_when_slots_are_taken(self):
         # An OTLP/HTTP request whose body never ends holds the one ingestion slot
