@@ -1,19 +1,28 @@
 // The only translation unit that includes gRPC (compile time: its headers are heavy).
 //
-// The service is registered by hand as a synchronous unary method on raw grpc::ByteBuffers (as a
-// generated service registers its methods, with ByteBuffer for the message types): gRPC reads,
-// size-checks and inflates (grpc-encoding: gzip) the message, and the bytes go to the
-// hand-written OTLP decoder like an OTLP/HTTP body, with no libprotobuf parse in between. A
-// generated service hands out raw bytes only from its async and callback variants, and only the
-// synchronous server takes its threads from the ResourceQuota, which bounds them here.
+// The service is registered by hand as a raw callback unary method (as a generated service's
+// WithRawCallbackMethod_ variant registers it, on grpc::ByteBuffers): gRPC reads, size-checks and
+// inflates (grpc-encoding: gzip) the message, and the bytes go to the hand-written OTLP decoder
+// like an OTLP/HTTP body, with no libprotobuf parse in between.
+//
+// The callback API takes no thread per call: Export runs on gRPC's callback threads (a fixed
+// few, see max_threads) and waits for nothing. It takes an ingestion slot without waiting; with
+// none free it answers at once RESOURCE_EXHAUSTED with RetryInfo, else it decodes, aggregates
+// and answers. So every overload refusal is the receiver's own, with RetryInfo. (The synchronous
+// server took a thread per call from a ResourceQuota and, with none left, answered its own
+// RESOURCE_EXHAUSTED without RetryInfo before the call reached the receiver.)
 #include "apm/grpc_receiver.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
 #include <grpcpp/impl/rpc_service_method.h>
-#include <grpcpp/resource_quota.h>
+#include <grpcpp/impl/service_type.h>
 #include <grpcpp/security/server_credentials.h>
-#include <grpcpp/support/method_handler.h>
+#include <grpcpp/support/server_callback.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <mutex>
@@ -30,18 +39,18 @@ namespace {
 
 constexpr char kExportMethod[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-using ExportFn =
-    std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*)>;
+using ExportFn = std::function<grpc::ServerUnaryReactor*(
+    grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*)>;
 
 class TraceService final : public grpc::Service {
  public:
   explicit TraceService(ExportFn fn) : fn_(std::move(fn)) {
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        kExportMethod, grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<TraceService, grpc::ByteBuffer, grpc::ByteBuffer>(
-            [](TraceService* s, grpc::ServerContext* c, const grpc::ByteBuffer* req,
-               grpc::ByteBuffer* resp) { return s->fn_(c, req, resp); },
-            this)));
+    AddMethod(new grpc::internal::RpcServiceMethod(kExportMethod,
+                                                   grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    MarkMethodRawCallback(
+        0, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+               [this](grpc::CallbackServerContext* c, const grpc::ByteBuffer* req,
+                      grpc::ByteBuffer* resp) { return fn_(c, req, resp); }));
   }
 
  private:
@@ -106,7 +115,7 @@ struct GrpcReceiver::Impl {
   }
 
   // UNAUTHENTICATED when the web config's basic auth or client_allowed_sans refuse the call.
-  std::optional<grpc::Status> check_access(grpc::ServerContext* ctx) {
+  std::optional<grpc::Status> check_access(grpc::CallbackServerContext* ctx) {
     std::shared_ptr<const WebConfig> w;
     std::shared_ptr<BasicAuth> a;
     {
@@ -147,31 +156,42 @@ struct GrpcReceiver::Impl {
     return std::nullopt;
   }
 
-  grpc::Status Export(grpc::ServerContext* ctx, const grpc::ByteBuffer* req,
-                      grpc::ByteBuffer* resp) {
-    RpcAnswer a;
+  static grpc::Status status(const RpcAnswer& a) {
+    return grpc::Status(static_cast<grpc::StatusCode>(a.code), a.message, a.details);
+  }
+
+  // On one of gRPC's callback threads, which it never blocks on anything but the CPU: a
+  // refusal (draining, access, every ingestion slot busy) is answered at once.
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                   grpc::ByteBuffer* resp) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (draining.load(std::memory_order_relaxed)) {
-      a = receiver.refuse_grpc(503, "vitals is shutting down; retry later");
+      reactor->Finish(status(receiver.refuse_grpc(503, "vitals is shutting down; retry later")));
     } else if (auto denied = check_access(ctx)) {
-      return *denied;
+      reactor->Finish(*denied);
     } else {
-      grpc::Slice single;
-      a = receiver.export_grpc([&](std::string& buffer) -> std::string_view {
-        if (req->TrySingleSlice(&single).ok()) {
-          return {reinterpret_cast<const char*>(single.begin()), single.size()};
-        }
-        std::vector<grpc::Slice> slices;
-        buffer.clear();
-        if (!req->Dump(&slices).ok()) return buffer;
-        for (const auto& s : slices) {
-          buffer.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        }
-        return buffer;
-      });
+      reactor->Finish(decode(req, resp));
     }
-    if (a.code != kGrpcOk) {
-      return grpc::Status(static_cast<grpc::StatusCode>(a.code), a.message, a.details);
-    }
+    return reactor;
+  }
+
+  // Takes an ingestion slot without waiting (none free: RESOURCE_EXHAUSTED with RetryInfo),
+  // decodes and aggregates.
+  grpc::Status decode(const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
+    grpc::Slice single;
+    RpcAnswer a = receiver.export_grpc([&](std::string& buffer) -> std::string_view {
+      if (req->TrySingleSlice(&single).ok()) {
+        return {reinterpret_cast<const char*>(single.begin()), single.size()};
+      }
+      std::vector<grpc::Slice> slices;
+      buffer.clear();
+      if (!req->Dump(&slices).ok()) return buffer;
+      for (const auto& s : slices) {
+        buffer.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      return buffer;
+    });
+    if (a.code != kGrpcOk) return status(a);
     grpc::Slice out(a.response);
     *resp = grpc::ByteBuffer(&out, 1);
     return grpc::Status::OK;
@@ -186,7 +206,11 @@ GrpcReceiver::~GrpcReceiver() {
 }
 
 int GrpcReceiver::max_threads() const {
-  return impl_->opts.max_concurrent_requests + 2;
+  // gRPC 1.51 runs a server's callbacks (without a background poller, as on Linux's epoll1) on
+  // its CallbackAlternativeCQ: clamp(configured CPUs / 2, 2, 16) "nexting_thread"s, made once.
+  long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  int callback_threads = static_cast<int>(std::clamp(cpus / 2, 2L, 16L));
+  return callback_threads;
 }
 
 bool GrpcReceiver::start(std::string* error) {
@@ -209,18 +233,9 @@ bool GrpcReceiver::start(std::string* error) {
     creds = grpc::SslServerCredentials(so);
   }
   m.service =
-      std::make_unique<TraceService>([&m](grpc::ServerContext* c, const grpc::ByteBuffer* q,
+      std::make_unique<TraceService>([&m](grpc::CallbackServerContext* c, const grpc::ByteBuffer* q,
                                           grpc::ByteBuffer* r) { return m.Export(c, q, r); });
   grpc::ServerBuilder b;
-  // Handler and polling threads come from the quota: max_concurrent_requests calls at once plus
-  // the two pollers, so a call past the ingestion slots gets the receiver's RESOURCE_EXHAUSTED
-  // with RetryInfo; one that finds no thread at all gets gRPC's own RESOURCE_EXHAUSTED.
-  grpc::ResourceQuota quota("vitals_apm_otlp_grpc");
-  quota.SetMaxThreads(max_threads());
-  b.SetResourceQuota(quota);
-  b.SetSyncServerOption(grpc::ServerBuilder::NUM_CQS, 1);
-  b.SetSyncServerOption(grpc::ServerBuilder::MIN_POLLERS, 1);
-  b.SetSyncServerOption(grpc::ServerBuilder::MAX_POLLERS, 2);
   b.SetMaxReceiveMessageSize(static_cast<int>(m.opts.max_message_bytes));
   b.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, m.opts.max_concurrent_requests);
   b.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, m.opts.max_metadata_bytes);

@@ -41,8 +41,10 @@ class GrpcReceiver {
   // From now on calls get UNAVAILABLE with RetryInfo (a quick process exit).
   void drain();
   void stop();
-  // Server threads at most (gRPC's ResourceQuota): --apm.max-concurrent-requests handlers plus
-  // two pollers. gRPC's core adds its own few (timer, executor) threads.
+  // Threads the listener runs calls on: gRPC 1.51's callback threads, clamp(configured CPUs / 2,
+  // 2, 16) (2 on 2 CPUs), started once, whatever the load; calls past the ingestion slots are
+  // refused, not queued for a thread. gRPC's core adds its own few (timers, executor, event
+  // engine) threads.
   int max_threads() const;
 
  private:

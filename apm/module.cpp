@@ -53,8 +53,8 @@ ApmModule::ApmModule(const ApmConfig& config)
       prometheus::MetricFamily g;
       g.name = "vitals_apm_otlp_grpc_max_threads";
       g.help =
-          "Limit on the OTLP/gRPC listener's server threads (gRPC ResourceQuota: "
-          "--apm.max-concurrent-requests handlers plus two pollers).";
+          "Threads the OTLP/gRPC listener runs calls on: gRPC's callback threads, "
+          "clamp(CPUs / 2, 2, 16), whatever the load.";
       g.type = prometheus::MetricType::Gauge;
       g.metric.emplace_back().gauge.value = t;
       out.push_back(std::move(g));

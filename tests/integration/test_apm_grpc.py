@@ -1,8 +1,9 @@
 """OTLP/gRPC span receiver (--apm.otlp.grpc-listen-address): TraceService/Export with raw
 protobuf bytes from Debian's python3-grpcio (exact span, bucket and rejection counts, gzip,
 INVALID_ARGUMENT for junk, RESOURCE_EXHAUSTED for a message over --apm.max-request-bytes and, with
-RetryInfo, when the ingestion slots shared with OTLP/HTTP are taken), TLS + basic auth with the
-OpenTelemetry JS gRPC exporter, and the listener off when the flag is empty."""
+RetryInfo, when the ingestion slots shared with OTLP/HTTP are taken), every refusal of an
+overloaded listener RESOURCE_EXHAUSTED with RetryInfo, TLS + basic auth with the OpenTelemetry JS
+gRPC exporter, and the listener off when the flag is empty."""
 
 import os
 import sys
@@ -18,7 +19,9 @@ except ImportError:
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from apm_lib import Span, otlp_proto, read_fields, series, span_labels
 from test_web_config import PROM_HASH, Certs, basic
@@ -34,6 +37,24 @@ def export(port, body, creds=None, **kw):
     target = f"127.0.0.1:{port}"
     with (grpc.secure_channel(target, creds) if creds else grpc.insecure_channel(target)) as ch:
         return ch.unary_unary(EXPORT).with_call(body, timeout=20, **kw)
+
+
+def retry_delay(e):
+    """RetryInfo.retry_delay seconds of a refused call's google.rpc.Status, or None."""
+    details = dict(e.trailing_metadata() or ()).get("grpc-status-details-bin")
+    if details is None:
+        return None
+    st = read_fields(details)  # google.rpc.Status
+    for any_bytes in st.get(3, []):
+        anyv = read_fields(any_bytes)
+        if anyv[1] == [b"type.googleapis.com/google.rpc.RetryInfo"]:
+            return read_fields(read_fields(anyv[2][0])[1][0])[1][0]  # retry_delay.seconds
+    return None
+
+
+def callback_threads():
+    # gRPC 1.51's callback threads: clamp(configured CPUs / 2, 2, 16).
+    return min(max(os.sysconf("SC_NPROCESSORS_CONF") // 2, 2), 16)
 
 
 class ApmGrpc(unittest.TestCase):
@@ -107,7 +128,7 @@ class ApmGrpc(unittest.TestCase):
         self.assertEqual(series(f, "vitals_apm_requests_refused_total", protocol="otlp_grpc",
                                 reason="undecodable"), 1)
         self.assertEqual(series(f, "vitals_apm_receiver_up", receiver="otlp_grpc"), 1)
-        self.assertEqual(series(f, "vitals_apm_otlp_grpc_max_threads"), 1 + 2)
+        self.assertEqual(series(f, "vitals_apm_otlp_grpc_max_threads"), callback_threads())
 
     def test_resource_exhausted_with_retry_info_when_slots_are_taken(self):
         # An OTLP/HTTP request whose body never ends holds the one ingestion slot
@@ -122,12 +143,8 @@ class ApmGrpc(unittest.TestCase):
                 export(self.grpc, otlp_proto([("busy", [Span("x", MS)])]))
             self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
             details = dict(e.exception.trailing_metadata())["grpc-status-details-bin"]
-            st = read_fields(details)  # google.rpc.Status
-            self.assertEqual(st[1], [8])
-            anyv = read_fields(st[3][0])
-            self.assertEqual(anyv[1], [b"type.googleapis.com/google.rpc.RetryInfo"])
-            delay = read_fields(read_fields(anyv[2][0])[1][0])  # RetryInfo.retry_delay
-            self.assertEqual(delay[1], [1])  # seconds
+            self.assertEqual(read_fields(details)[1], [8])  # google.rpc.Status.code
+            self.assertEqual(retry_delay(e.exception), 1)
         finally:
             s.close()
         wait_until(lambda: series(parse_exposition(self.agent.scrape()),
@@ -138,6 +155,86 @@ class ApmGrpc(unittest.TestCase):
         f = parse_exposition(self.agent.scrape())
         self.assertEqual(series(f, "vitals_apm_requests_refused_total", protocol="otlp_grpc",
                                 reason="overloaded"), 1)
+
+
+class ApmGrpcOverload(unittest.TestCase):
+    """One ingestion slot and 16 connections calling at once: each call is taken (OK) or refused
+    with RESOURCE_EXHAUSTED + RetryInfo, never gRPC's own RESOURCE_EXHAUSTED without it (what the
+    synchronous server answered when its thread quota ran out)."""
+
+    CHANNELS, CALLS, SPANS = 16, 4, 20  # 64 calls of 20 spans
+
+    def burst(self, port, retry):
+        """Every connection makes CALLS calls at once with the others; with `retry` a refused
+        call is sent again (as an OTLP exporter does) until taken, without waiting. Returns
+        the answers: "ok", "retry" (RESOURCE_EXHAUSTED with RetryInfo 1 s) or what else came."""
+        body = otlp_proto([("burst", [Span("x", MS, span=i + 1) for i in range(self.SPANS)])])
+
+        def connection(_):
+            answers = []
+            # A channel of its own per connection (a shared subchannel would be one TCP
+            # connection, which carries --apm.max-concurrent-requests streams at a time).
+            with grpc.insecure_channel(f"127.0.0.1:{port}",
+                                       options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+                call = ch.unary_unary(EXPORT)
+                for _ in range(self.CALLS):
+                    deadline = time.monotonic() + 60
+                    while True:
+                        try:
+                            call(body, timeout=20)
+                            answers.append("ok")
+                            break
+                        except grpc.RpcError as e:
+                            if (e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                                    and retry_delay(e) == 1):
+                                answers.append("retry")
+                            else:
+                                answers.append(f"{e.code()}: {e.details()}")
+                                break
+                        if not retry or time.monotonic() > deadline:
+                            break
+            return answers
+
+        with ThreadPoolExecutor(self.CHANNELS) as ex:
+            return [a for answers in ex.map(connection, range(self.CHANNELS)) for a in answers]
+
+    def test_every_refusal_carries_retry_info(self):
+        port, otlp = free_port(), free_port()
+        with Agent(f"--apm.otlp.grpc-listen-address=127.0.0.1:{port}",
+                   f"--apm.otlp.listen-address=127.0.0.1:{otlp}",
+                   "--apm.max-concurrent-requests=1") as agent:
+            sent = self.CHANNELS * self.CALLS
+            # The one slot taken by an OTLP/HTTP request whose body never ends: every call is
+            # refused, each with RetryInfo.
+            s = socket.create_connection(("127.0.0.1", otlp))
+            try:
+                s.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/x-protobuf\r\nContent-Length: 4000\r\n\r\n\x0a")
+                wait_until(lambda: series(parse_exposition(agent.scrape()),
+                                          "vitals_apm_ingest_queue_length") == 1, what="slot taken")
+                held = self.burst(port, retry=False)
+            finally:
+                s.close()
+            self.assertEqual(held, ["retry"] * sent)
+            wait_until(lambda: series(parse_exposition(agent.scrape()),
+                                      "vitals_apm_ingest_queue_length") == 0, what="slot freed")
+            # The slot free, 16 calls at a time for it: taken or refused with RetryInfo, and
+            # retried until every call is taken.
+            answers = self.burst(port, retry=True)
+            others = [a for a in answers if a not in ("ok", "retry")]
+            self.assertEqual(others, [])
+            self.assertEqual(answers.count("ok"), sent)
+            refused = sent + answers.count("retry")
+            f = parse_exposition(agent.scrape())
+        # The agent counted the same: every call answered was taken or refused for overload.
+        self.assertEqual(series(f, "vitals_apm_requests_total", protocol="otlp_grpc", code="200"),
+                         sent)
+        self.assertEqual(series(f, "vitals_apm_requests_total", protocol="otlp_grpc", code="429"),
+                         refused)
+        self.assertEqual(series(f, "vitals_apm_requests_refused_total", protocol="otlp_grpc",
+                                reason="overloaded"), refused)
+        self.assertEqual(series(f, "vitals_apm_spans_received_total", protocol="otlp_grpc"),
+                         sent * self.SPANS)
 
 
 class ApmGrpcTlsAuth(unittest.TestCase):
