@@ -211,8 +211,12 @@ class PerfCollector final : public Collector {
       const size_t n = g.fds.size();
       const auto want = static_cast<ssize_t>((3 + n) * sizeof(uint64_t));
       values_[0] = 0;
-      if (::read(g.leader, values_.data(), static_cast<size_t>(want)) != want || values_[0] != n) {
-        std::string why = values_[0] != n ? "unexpected group read" : std::strerror(errno);
+      const ssize_t got = ::read(g.leader, values_.data(), static_cast<size_t>(want));
+      if (got != want || values_[0] != n) {
+        std::string why = got < 0 ? std::strerror(errno)
+                                  : "group read of " + std::to_string(got) + " bytes, " +
+                                        std::to_string(values_[0]) + " events (want " +
+                                        std::to_string(n) + ")";
         for (size_t f : g.families) {
           errors.add_file(std::string(families_[f].name) + "{cpu=" + g.cpu + "}", why);
         }
