@@ -120,11 +120,16 @@ def sender_phase(a, pid, otlp, reqs, port, t_start, points):
     return loaded, (statuses, cpu)
 
 
+def load_pin(a):
+    """preexec_fn that puts the generator on --load-cpu (None when not pinned)."""
+    return (lambda: os.sched_setaffinity(0, {a.load_cpu})) if a.load_cpu is not None else None
+
+
 def saturate(a, pid, otlp):
     """--saturate: the closed-loop saturation with the same connections and pinning; sets
     a.rate to --fraction of it. Run before the idle phase, so that the span series exist in
     every phase and the scrapes compared are the same size."""
-    pin = (lambda: os.sched_setaffinity(0, {a.load_cpu})) if a.load_cpu is not None else None
+    pin = load_pin(a)
     res = subprocess.run([a.loadgen, "--port", str(otlp), "--pid", str(pid), "--connections",
                           str(a.senders), "--seconds", "8", "--spans", str(a.spans)],
                          capture_output=True, text=True, check=True, preexec_fn=pin)
@@ -137,7 +142,7 @@ def saturate(a, pid, otlp):
 
 def loadgen_phase(a, pid, otlp, port, t_start, points):
     """The middle phase with apm_loadgen's paced mode."""
-    pin = (lambda: os.sched_setaffinity(0, {a.load_cpu})) if a.load_cpu is not None else None
+    pin = load_pin(a)
     c0 = cpu_seconds(pid)
     gen = subprocess.Popen([a.loadgen, "--port", str(otlp), "--connections", str(a.senders),
                             "--spans", str(a.spans), "--rate", str(a.rate), "--seconds",
