@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   struct Row {
     std::string name;
     double us;
+    double cold_us;  // in the in-turn passes
     size_t series;
     bool ok;
   };
@@ -75,16 +76,18 @@ int main(int argc, char** argv) {
     for (int p = 0; p < passes; ++p) run();
     double us = (thread_cpu_seconds() - t0) / passes * 1e6;
     for (const auto& f : out.families()) series += f.size();
-    rows.push_back({slot->name, us, series, ok});
+    rows.push_back({slot->name, us, 0, series, ok});
     total += us;
   }
   // The same collectors in turn, as a scrape runs them: each one's code and data have gone
   // cold since its last run, so this total is the more realistic one. Each keeps its own
   // recycled output, as the scraper's slots do.
   std::vector<vitals::MetricSet> outs(set->slots.size());
+  std::vector<double> cold(set->slots.size());
   double t0 = thread_cpu_seconds();
   for (int p = 0; p < passes; ++p) {
     for (size_t i = 0; i < set->slots.size(); ++i) {
+      double c0 = thread_cpu_seconds();
       vitals::CollectContext ctx{set->paths, deadline};
       vitals::MetricSet& out = outs[i];
       out.recycle();
@@ -92,13 +95,16 @@ int main(int argc, char** argv) {
         set->slots[i]->collector->collect(ctx, out);
       } catch (const std::exception&) {
       }
+      cold[i] += thread_cpu_seconds() - c0;
     }
   }
   const double in_turn = (thread_cpu_seconds() - t0) / passes * 1e6;
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].cold_us = cold[i] / passes * 1e6;
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.us > b.us; });
-  std::printf("%-18s %10s %8s\n", "collector", "CPU us", "series");
+  std::printf("%-18s %10s %10s %8s\n", "collector", "CPU us", "in turn", "series");
   for (const auto& r : rows) {
-    std::printf("%-18s %10.1f %8zu%s\n", r.name.c_str(), r.us, r.series, r.ok ? "" : "  (failed)");
+    std::printf("%-18s %10.1f %10.1f %8zu%s\n", r.name.c_str(), r.us, r.cold_us, r.series,
+                r.ok ? "" : "  (failed)");
   }
   std::printf("%-18s %10.1f\n", "total", total);
   std::printf("%-18s %10.1f  (all collectors in turn, per pass)\n", "in turn", in_turn);

@@ -8,9 +8,16 @@ stacks, copied-on-write data: what only this process can hold) and USS (Private_
 Private_Dirty from /proc/PID/smaps_rollup: the pages no other process shares, i.e. what the
 machine gets back when the process ends).
 
-usage: bench/scrape_cost.py [--scrapes N] [--vitals BIN] [--node-exporter BIN] [-- extra vitals flags]
+usage: bench/scrape_cost.py [--scrapes N] [--vitals BIN] [--node-exporter BIN] [--compare BIN]
+                            [-- extra vitals flags]
 With --node-exporter, both run side by side (same collector set flags are the caller's job) and
-are scraped alternately, and the ratio vitals / node_exporter is printed."""
+are scraped alternately, and the ratio vitals / node_exporter is printed.
+
+With --compare (and --node-exporter), a second vitals build runs with the same flags and the
+scrapes go vitals, node_exporter, the other build, node_exporter: each build is scraped with its
+caches as cold as node_exporter leaves them, as in the comparison, and the ratio of the two builds
+is printed. An A/B of two builds scraped only alternately with each other measures them warm
+(~30% cheaper on this VM), which weighs their differences wrongly."""
 
 import argparse
 import http.client
@@ -96,6 +103,7 @@ def main():
     ap.add_argument("--vitals", default="build/vitals")
     ap.add_argument("--node-exporter", default=None)
     ap.add_argument("--ne-args", default="", help="extra node_exporter flags (space separated)")
+    ap.add_argument("--compare", default=None, help="a second vitals build, run with the same flags")
     ap.add_argument("extra", nargs="*", help="extra vitals flags")
     a = ap.parse_args()
 
@@ -106,32 +114,46 @@ def main():
         p = free_port()
         targets.append(Target("node_exporter", [a.node_exporter, f"--web.listen-address=127.0.0.1:{p}"]
                               + a.ne_args.split(), p))
+    order = targets
+    if a.compare:
+        if not a.node_exporter:
+            raise SystemExit("--compare needs --node-exporter")
+        p = free_port()
+        targets.append(Target("vitals (compare)",
+                              [a.compare, f"--web.listen-address=127.0.0.1:{p}"] + a.extra, p))
+        order = [targets[0], targets[1], targets[2], targets[1]]
     for t in targets:  # warm up
         for _ in range(5):
             t.timed_scrape()
         t.lat.clear()
+    for t in targets:
         t.cpu0 = cpu_seconds(t.proc.pid)
+        t.n = 0
     for _ in range(a.scrapes):
-        for t in targets:
+        for t in order:
             t.timed_scrape()
+            t.n += 1
     rows = []
     for t in targets:
-        cpu = (cpu_seconds(t.proc.pid) - t.cpu0) / a.scrapes
+        cpu = (cpu_seconds(t.proc.pid) - t.cpu0) / t.n
         lat = sorted(t.lat)
         rows.append((t.name, cpu * 1e3, statistics.median(lat) * 1e3,
                      lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1e3,
                      *(b / 1e6 for b in memory_bytes(t.proc.pid)), t.series()))
     for t in targets:
         t.stop()
-    print(f"{'exporter':<15}{'CPU ms/scrape':>15}{'median ms':>12}{'p99 ms':>10}{'RSS MB':>9}"
+    print(f"{'exporter':<17}{'CPU ms/scrape':>13}{'median ms':>12}{'p99 ms':>10}{'RSS MB':>9}"
           f"{'anon MB':>9}{'USS MB':>9}{'series':>8}")
     for r in rows:
-        print(f"{r[0]:<15}{r[1]:>15.3f}{r[2]:>12.3f}{r[3]:>10.3f}{r[4]:>9.2f}{r[5]:>9.2f}{r[6]:>9.2f}"
+        print(f"{r[0]:<17}{r[1]:>13.3f}{r[2]:>12.3f}{r[3]:>10.3f}{r[4]:>9.2f}{r[5]:>9.2f}{r[6]:>9.2f}"
               f"{r[7]:>8}")
-    if len(rows) == 2:
-        v, n = rows
-        print(f"{'ratio v/ne':<15}" + "".join(f"{v[i]/n[i]:>{w}.2f}" for i, w in
-                                             ((1, 15), (2, 12), (3, 10), (4, 9), (5, 9), (6, 9))))
+    cols = ((1, 13), (2, 12), (3, 10), (4, 9), (5, 9), (6, 9))
+    if len(rows) >= 2:
+        v, n = rows[0], rows[1]
+        print(f"{'ratio v/ne':<17}" + "".join(f"{v[i]/n[i]:>{w}.2f}" for i, w in cols))
+    if len(rows) == 3:
+        v, c = rows[0], rows[2]
+        print(f"{'ratio compare/v':<17}" + "".join(f"{c[i]/v[i]:>{w}.3f}" for i, w in cols))
     print(f"({a.scrapes} scrapes each, alternating, gzip; CPU = utime+stime of the exporter process; "
           "anon = RssAnon, USS = Private_Clean+Private_Dirty of smaps_rollup)")
 

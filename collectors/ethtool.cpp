@@ -8,6 +8,7 @@
 #include <linux/ethtool.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -121,7 +122,8 @@ class EthtoolCollector final : public Collector {
   void collect(const CollectContext&, MetricSet& out) override {
     parse::ParseErrors errors;
     int err = 0;
-    if (!sysfs::list_dir(dir_, &entries_, &err)) {
+    // Interfaces are symlinks (not followed: only plain files are left out).
+    if (!sysfs::list_dir(dir_, &entries_, &err, false)) {
       throw CollectError("list " + dir_ + ": " + std::strerror(err));
     }
     Family& info = out.add(kInfo);
@@ -131,7 +133,8 @@ class EthtoolCollector final : public Collector {
                           &out.add(kPauseSupported), &out.add(kAsymPauseSupported)};
     const Modes advertised{&out.add(kAdvertisedSpeed), &out.add(kAutonegAdvertised),
                            &out.add(kPauseAdvertised), &out.add(kAsymPauseAdvertised)};
-    std::map<std::string, Family*, std::less<>> dynamic;  // stat families by name, this scrape
+    for (auto& kv : families_) kv.second = nullptr;
+    const auto now = std::chrono::steady_clock::now();
     auto fail = [&](const std::string& dev, const char* what, int e) {
       errors.add_file("ethtool " + dev, std::string(what) + ": " + std::strerror(e));
     };
@@ -168,12 +171,35 @@ class EthtoolCollector final : public Collector {
                                               std::to_string(net::kMaxEthtoolStats));
         continue;
       }
-      if ((r = io_.stats(dev, di.n_stats, &stats_))) {
+      Plan& plan = plans_[dev];
+      plan.seen = true;
+      if (!plan.valid || plan.driver != di.driver || plan.bus_info != di.bus_info ||
+          plan.n_stats != di.n_stats || now - plan.read_at >= kNamesMaxAge) {
+        plan.valid = false;
+        if ((r = io_.stat_names(dev, di.n_stats, &names_))) {
+          if (!quiet(r)) fail(dev, "ETHTOOL_GSTRINGS", r);
+          continue;
+        }
+        make_plan(plan);
+        plan.driver = di.driver;
+        plan.bus_info = di.bus_info;
+        plan.n_stats = di.n_stats;
+        plan.read_at = now;
+        plan.valid = true;
+      }
+      if ((r = io_.stat_values(dev, di.n_stats, &values_))) {
         if (!quiet(r)) fail(dev, "ETHTOOL_GSTATS", r);
         continue;
       }
-      emit_stats(out, dev, dynamic);
+      emit_stats(out, dev, plan);
     }
+    // Devices gone from /sys/class/net take their plans with them, and families no device has
+    // now their slots.
+    for (auto it = plans_.begin(); it != plans_.end();) {
+      it = it->second.seen ? std::next(it) : plans_.erase(it);
+    }
+    for (auto& kv : plans_) kv.second.seen = false;
+    std::erase_if(families_, [](const auto& kv) { return kv.second == nullptr; });
     throw_if_errors("", errors);
   }
 
@@ -195,39 +221,62 @@ class EthtoolCollector final : public Collector {
     f.asym_pause->add({{"device", dev}}, has(modes, ETHTOOL_LINK_MODE_Asym_Pause_BIT) ? 1 : 0);
   }
 
-  // The device's statistics that metrics-include keeps, under node_exporter's names; names
-  // that sanitise to the same metric are all dropped (node_exporter cannot tell which to keep).
-  void emit_stats(MetricSet& out, const std::string& dev,
-                  std::map<std::string, Family*, std::less<>>& fams) {
-    // metric name -> index into stats_ (kClash when two statistics sanitise to it)
+  // A device's statistics as node_exporter names them, worked out once from their names:
+  // GSTRINGS makes the kernel allocate and format the whole name table (as dear as GSTATS, ~10 us
+  // per device on a VM), and the names, metrics-include and node_exporter's renaming give the
+  // same result for as long as the driver keeps its table. A plan is kept while the device's
+  // driver, bus and statistics count stay the same, and the names are read again at least
+  // every kNamesMaxAge.
+  static constexpr auto kNamesMaxAge = std::chrono::minutes(5);
+  struct Plan {
+    struct Item {
+      std::string family;  // metric name
+      std::string help;
+      const Desc* fixed;  // node_exporter's own name and help for it, or null
+      uint32_t index;     // into the GSTATS values
+    };
+    std::vector<Item> items;  // by metric name; names that sanitise to the same one left out
+    std::string driver, bus_info;
+    uint32_t n_stats = 0;
+    std::chrono::steady_clock::time_point read_at;
+    bool valid = false;
+    bool seen = false;  // listed in this scrape
+  };
+
+  // The statistics that metrics-include keeps, under node_exporter's names; names that sanitise
+  // to the same metric are all dropped (node_exporter cannot tell which to keep).
+  void make_plan(Plan& plan) {
     constexpr size_t kClash = ~size_t{0};
-    std::map<std::string, size_t> by_name;
-    for (size_t i = 0; i < stats_.size(); ++i) {
-      if (!metrics_.search(stats_[i].first)) continue;
-      auto [it, fresh] = by_name.try_emplace(net::ethtool_metric_name(stats_[i].first), i);
+    std::map<std::string, size_t> by_name;  // metric name -> index into names_, or kClash
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (!metrics_.search(names_[i].first)) continue;
+      auto [it, fresh] = by_name.try_emplace(net::ethtool_metric_name(names_[i].first), i);
       if (!fresh) it->second = kClash;
     }
-    for (const auto& [name, index] : by_name) {
-      if (index == kClash) continue;
-      const std::string& stat = stats_[index].first;
-      const uint64_t value = stats_[index].second;
+    plan.items.clear();
+    for (auto& [name, i] : by_name) {
+      if (i == kClash) continue;
+      const std::string& stat = names_[i].first;
       const Desc* fixed = nullptr;
       for (const Fixed& x : kFixed) {
         if (x.stat == stat) fixed = &x.desc;
       }
+      plan.items.push_back({fixed ? std::string(fixed->name) : name,
+                            fixed ? std::string() : "Network interface " + stat, fixed,
+                            names_[i].second});
+    }
+  }
+
+  void emit_stats(MetricSet& out, const std::string& dev, const Plan& plan) {
+    for (const Plan::Item& item : plan.items) {
+      if (item.index >= values_.size()) continue;
       // One family per metric name: the first device's statistic gives its help, as the
       // first Desc node_exporter makes for a name is the one its registry keeps.
-      Family*& f = fams[std::string(fixed ? fixed->name : std::string_view(name))];
-      if (!f) {
-        if (fixed) {
-          f = &out.add(*fixed);
-        } else {
-          help_ = "Network interface ";
-          help_ += stat;
-          f = &out.add(name, help_, U);
-        }
-      }
-      f->add({{"device", dev}}, static_cast<double>(value));
+      auto it = families_.find(item.family);
+      if (it == families_.end()) it = families_.emplace(item.family, nullptr).first;
+      Family*& f = it->second;
+      if (!f) f = item.fixed ? &out.add(*item.fixed) : &out.add(item.family, item.help, U);
+      f->add({{"device", dev}}, static_cast<double>(values_[item.index]));
     }
   }
 
@@ -236,8 +285,10 @@ class EthtoolCollector final : public Collector {
   Regex metrics_;
   net::EthtoolIoctl io_;
   std::vector<sysfs::DirEntry> entries_;
-  std::vector<std::pair<std::string, uint64_t>> stats_;
-  std::string help_;
+  std::unordered_map<std::string, Plan> plans_;           // by device
+  std::map<std::string, Family*, std::less<>> families_;  // statistics' families, this scrape
+  std::vector<std::pair<std::string, uint32_t>> names_;
+  std::vector<uint64_t> values_;
 };
 
 }  // namespace

@@ -126,9 +126,16 @@ bool acquire_slot() {
   return false;
 }
 
-bool regenerated_on_read(int fd) {
+// Whether a file is regenerated on every read (procfs, sysfs: to be kept open), and what a short
+// read of it means (`whole_below`, 0: it may not be all of it). A sysfs attribute is made whole by
+// one show() into a page (4 KiB at least) and the first read returns all of it that fits; binary
+// attributes come a page at a time, so only a read below 4 KiB that left room in the buffer is
+// the whole file. procfs files are mostly seq_files of many records that fill a page per read,
+// so a short read there can be followed by more: they are read until read() returns 0.
+bool regenerated_on_read(int fd, size_t* whole_below) {
   struct statfs st {};
   if (::fstatfs(fd, &st) != 0) return false;
+  *whole_below = st.f_type == SYSFS_MAGIC ? 4096 : 0;
   return st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC;
 }
 
@@ -171,11 +178,12 @@ void FileReader::close_unread() {
   swept_ = tick_;
 }
 
-bool FileReader::read_all(int fd, bool from_start, size_t* len_out) {
-  return read_whole(fd, from_start, false, buf_, len_out);
+bool FileReader::read_all(int fd, bool from_start, size_t whole_below, size_t* len_out) {
+  return read_whole(fd, from_start, false, buf_, len_out, whole_below);
 }
 
-bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf_, size_t* len_out) {
+bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf_, size_t* len_out,
+                size_t whole_below) {
   size_t len = 0;
   for (;;) {
     if (len == buf_.size()) {
@@ -195,7 +203,11 @@ bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf_, 
       return false;
     }
     if (n == 0) break;
+    const size_t room = buf_.size() - len;
     len += static_cast<size_t>(n);
+    // A short read of a file known to come whole (FileReader::Kept::whole_below) is all of it:
+    // no second read to see 0.
+    if (static_cast<size_t>(n) < room && static_cast<size_t>(n) < whole_below) break;
     // A one-line file (a /proc stat file) comes whole from seq_file when it fits the buffer:
     // a short read that ends the line is all of it (saves the read that would return 0).
     if (line_file && len < buf_.size() && buf_.data()[len - 1] == '\n') break;
@@ -206,7 +218,8 @@ bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf_, 
 
 void FileReader::maybe_keep(const std::string& path, int fd, bool* kept) {
   *kept = false;
-  if (mode_ != Mode::kKeepOpen || !regenerated_on_read(fd)) return;
+  size_t whole_below = 0;
+  if (mode_ != Mode::kKeepOpen || !regenerated_on_read(fd, &whole_below)) return;
   if (kept_.size() >= kMaxKeptPerReader) {
     // Make room only from entries not read for a long while (a device that went away), so a
     // reader cycling through more files than it may keep does not churn its kept set.
@@ -218,7 +231,7 @@ void FileReader::maybe_keep(const std::string& path, int fd, bool* kept) {
     drop(oldest);
   }
   if (!acquire_slot()) return;
-  kept_.push_back({path, fd, tick_});
+  kept_.push_back({path, fd, tick_, whole_below});
   *kept = true;
 }
 
@@ -227,7 +240,7 @@ bool FileReader::try_read(const std::string& path, std::string_view* out, int* e
   size_t len = 0;
   for (size_t i = 0; i < kept_.size(); ++i) {
     if (kept_[i].path != path) continue;
-    if (read_all(kept_[i].fd, true, &len)) {
+    if (read_all(kept_[i].fd, true, kept_[i].whole_below, &len)) {
       kept_[i].last_use = tick_;
       *out = std::string_view(buf_.data(), len);
       return true;
@@ -247,7 +260,7 @@ bool FileReader::try_read(const std::string& path, std::string_view* out, int* e
     *errno_out = errno;
     return false;
   }
-  if (!read_all(fd, false, &len)) {
+  if (!read_all(fd, false, 0, &len)) {
     *errno_out = errno;
     ::close(fd);
     return false;

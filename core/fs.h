@@ -109,10 +109,11 @@ class FileReader {
     std::string path;
     int fd;
     uint64_t last_use;
+    size_t whole_below;  // a read shorter than this (and than its room) is the whole file
   };
   // Reads fd to EOF into buf_ (from offset 0 with pread when from_start). False with errno
   // set on failure.
-  bool read_all(int fd, bool from_start, size_t* len);
+  bool read_all(int fd, bool from_start, size_t whole_below, size_t* len);
   void maybe_keep(const std::string& path, int fd, bool* kept);
   void drop(size_t index);
 
@@ -125,7 +126,9 @@ class FileReader {
 
 // Reads what is left of `fd` (from offset 0 with pread when `from_start`, else with read) into
 // `buf`, growing it up to FileReader::kMaxFileSize (EFBIG past it). `line_file`: stop at a short
-// read that ends a line (a /proc stat file). False with errno set on failure.
-bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf, size_t* len);
+// read that ends a line (a /proc stat file); `whole_below`: stop at a read shorter than this
+// that left room in the buffer. False with errno set on failure.
+bool read_whole(int fd, bool from_start, bool line_file, RawBuffer<char>& buf, size_t* len,
+                size_t whole_below = 0);
 
 }  // namespace vitals

@@ -4,6 +4,10 @@
 // must be quick and must never block on I/O.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <utility>
+
 #include "model/metric.h"
 
 namespace vitals {
@@ -13,6 +17,16 @@ class MetricProducer {
   virtual ~MetricProducer() = default;
   // Called concurrently by scrapes: must be thread-safe.
   virtual void produce(MetricSet& out) = 0;
+};
+
+// A producer made of a function.
+class FunctionProducer final : public MetricProducer {
+ public:
+  explicit FunctionProducer(std::function<void(MetricSet&)> fn) : fn_(std::move(fn)) {}
+  void produce(MetricSet& out) override { fn_(out); }
+
+ private:
+  std::function<void(MetricSet&)> fn_;
 };
 
 }  // namespace vitals

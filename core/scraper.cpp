@@ -186,48 +186,37 @@ Scraper::Scraper(WorkerPool& pool)
                   .Register(*registry_)
                   .Add({})) {}
 
-std::shared_ptr<prometheus::Collectable> Scraper::metrics() const {
-  return std::make_shared<CallbackCollectable>([this] {
-    std::vector<prometheus::MetricFamily> v = registry_->Collect();
-    prometheus::MetricFamily f;
-    f.name = "vitals_collector_permission_denied";
-    f.help =
-        "Items (processes, files, mount points) the collector skipped in its last run because "
-        "the agent lacks the permission to read them; 0: it sees everything.";
-    f.type = prometheus::MetricType::Gauge;
-    if (auto set = collectors()) {
-      for (const auto& slot : set->slots) {
-        prometheus::ClientMetric m;
-        m.label.push_back({"collector", slot->name});
-        m.gauge.value = static_cast<double>(slot->denied.load(std::memory_order_relaxed));
-        f.metric.push_back(std::move(m));
+constexpr Desc kPermissionDeniedDesc{
+    "vitals_collector_permission_denied",
+    "Items (processes, files, mount points) the collector skipped in its last run because the "
+    "agent lacks the permission to read them; 0: it sees everything.",
+    MetricType::kGauge};
+constexpr Desc kFailuresDesc{
+    "vitals_collector_failures_total",
+    "Collector runs that failed, by kind: error, deadline (still running at --collector.timeout) "
+    "or no_data (the facility it reads is absent on this host). Logged when the error starts or "
+    "changes; repeats are counted here and logged at debug.",
+    MetricType::kCounter};
+
+std::shared_ptr<MetricProducer> Scraper::metrics() const {
+  return std::make_shared<FunctionProducer>([this](MetricSet& out) {
+    append_prometheus_cpp(registry_->Collect(), out);
+    auto set = collectors();
+    if (!set) return;
+    Family& denied = out.add(kPermissionDeniedDesc);
+    Family& failures = out.add(kFailuresDesc);
+    for (const auto& slot : set->slots) {
+      denied.add({{"collector", slot->name}},
+                 static_cast<double>(slot->denied.load(std::memory_order_relaxed)));
+      const std::pair<const char*, const std::atomic<uint64_t>*> kinds[] = {
+          {"error", &slot->failures_error},
+          {"deadline", &slot->failures_deadline},
+          {"no_data", &slot->failures_no_data}};
+      for (const auto& [kind, n] : kinds) {
+        failures.add({{"collector", slot->name}, {"kind", kind}},
+                     static_cast<double>(n->load(std::memory_order_relaxed)));
       }
     }
-    v.push_back(std::move(f));
-    prometheus::MetricFamily failures;
-    failures.name = "vitals_collector_failures_total";
-    failures.help =
-        "Collector runs that failed, by kind: error, deadline (still running at "
-        "--collector.timeout) or no_data (the facility it reads is absent on this host). Logged "
-        "when the error starts or changes; repeats are counted here and logged at debug.";
-    failures.type = prometheus::MetricType::Counter;
-    if (auto set = collectors()) {
-      for (const auto& slot : set->slots) {
-        const std::pair<const char*, const std::atomic<uint64_t>*> kinds[] = {
-            {"error", &slot->failures_error},
-            {"deadline", &slot->failures_deadline},
-            {"no_data", &slot->failures_no_data}};
-        for (const auto& [kind, n] : kinds) {
-          prometheus::ClientMetric m;
-          m.label.push_back({"collector", slot->name});
-          m.label.push_back({"kind", kind});
-          m.counter.value = static_cast<double>(n->load(std::memory_order_relaxed));
-          failures.metric.push_back(std::move(m));
-        }
-      }
-    }
-    v.push_back(std::move(failures));
-    return v;
   });
 }
 

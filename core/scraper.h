@@ -17,6 +17,7 @@
 
 #include "core/collector.h"
 #include "core/config.h"
+#include "core/producer.h"
 #include "core/worker_pool.h"
 #include "model/metric.h"
 
@@ -97,8 +98,9 @@ class Scraper {
   uint64_t collections() const { return static_cast<uint64_t>(collections_.Value()); }
   uint64_t shared_collections() const { return static_cast<uint64_t>(shared_.Value()); }
   // vitals_collections_total, vitals_collections_shared_total and, per enabled collector,
-  // vitals_collector_permission_denied (core/self_metrics.h).
-  std::shared_ptr<prometheus::Collectable> metrics() const;
+  // vitals_collector_permission_denied and vitals_collector_failures_total
+  // (core/self_metrics.h).
+  std::shared_ptr<MetricProducer> metrics() const;
 
  private:
   struct InFlight;

@@ -9,15 +9,25 @@
 namespace vitals {
 
 void SelfMetrics::add(std::shared_ptr<prometheus::Collectable> c, Group g) {
-  entries_.push_back({std::move(c), g});
+  entries_.push_back({std::move(c), nullptr, g});
+}
+
+void SelfMetrics::add(std::shared_ptr<MetricProducer> p, Group g) {
+  entries_.push_back({nullptr, std::move(p), g});
 }
 
 void SelfMetrics::produce(MetricSet& out) {
   const bool exporter = exporter_on_.load(std::memory_order_relaxed);
   for (const Entry& e : entries_) {
     if (e.group == Group::kExporter && !exporter) continue;
-    append_prometheus_cpp(e.collectable->Collect(), out);
+    if (e.producer) {
+      e.producer->produce(out);
+    } else {
+      append_prometheus_cpp(e.collectable->Collect(), out);
+    }
   }
+  // In label order, as prometheus-cpp's families come out and collectors' outputs are sorted.
+  for (Family& f : out.families()) f.sort_samples();
 }
 
 std::shared_ptr<prometheus::Collectable> build_info_metrics() {

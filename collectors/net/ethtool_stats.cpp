@@ -65,16 +65,25 @@ std::string replace_word(const std::string& s, std::string_view old, std::string
 
 }  // namespace
 
-std::vector<std::pair<std::string, uint64_t>> ethtool_stats_map(std::span<const uint8_t> strings,
-                                                                std::span<const uint64_t> values) {
-  std::map<std::string, uint64_t> m;
-  const size_t n = std::min(values.size(), strings.size() / ETH_GSTRING_LEN);
+std::vector<std::pair<std::string, uint32_t>> ethtool_stat_indexes(std::span<const uint8_t> strings,
+                                                                   size_t n) {
+  std::map<std::string, uint32_t> m;
+  n = std::min(n, strings.size() / ETH_GSTRING_LEN);
   for (size_t i = 0; i < n; ++i) {
     std::string key = c_string(reinterpret_cast<const char*>(strings.data() + i * ETH_GSTRING_LEN),
                                ETH_GSTRING_LEN);
-    if (!key.empty()) m[std::move(key)] = values[i];
+    if (!key.empty()) m[std::move(key)] = static_cast<uint32_t>(i);
   }
   return {m.begin(), m.end()};
+}
+
+std::vector<std::pair<std::string, uint64_t>> ethtool_stats_map(std::span<const uint8_t> strings,
+                                                                std::span<const uint64_t> values) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (auto& [name, i] : ethtool_stat_indexes(strings, values.size())) {
+    out.emplace_back(std::move(name), values[i]);
+  }
+  return out;
 }
 
 std::string sanitize_metric_name(std::string_view name) {
@@ -154,29 +163,46 @@ int EthtoolIoctl::link_modes(const std::string& dev, LinkModes* out) {
   return 0;
 }
 
-int EthtoolIoctl::stats(const std::string& dev, uint32_t n,
-                        std::vector<std::pair<std::string, uint64_t>>* out) {
+// The kernel fills as many entries as the driver counts now; like ethtool(8) these trust the
+// count GDRVINFO just gave.
+int EthtoolIoctl::stat_names(const std::string& dev, uint32_t n,
+                             std::vector<std::pair<std::string, uint32_t>>* out) {
   out->clear();
   if (n == 0) return 0;
-  // The kernel fills as many entries as the driver counts now; like ethtool(8) this trusts the
-  // count GDRVINFO just gave.
   strings_.assign(sizeof(ethtool_gstrings) + size_t{n} * ETH_GSTRING_LEN, 0);
-  values_.assign(sizeof(ethtool_stats) + size_t{n} * sizeof(uint64_t), 0);
   ethtool_gstrings g{};
   g.cmd = ETHTOOL_GSTRINGS;
   g.string_set = ETH_SS_STATS;
   g.len = n;
   std::memcpy(strings_.data(), &g, sizeof g);
   if (int e = ioctl(dev, strings_.data())) return e;
+  *out = ethtool_stat_indexes(
+      {strings_.data() + sizeof(ethtool_gstrings), size_t{n} * ETH_GSTRING_LEN}, n);
+  return 0;
+}
+
+int EthtoolIoctl::stat_values(const std::string& dev, uint32_t n, std::vector<uint64_t>* out) {
+  out->clear();
+  if (n == 0) return 0;
+  values_.assign(sizeof(ethtool_stats) + size_t{n} * sizeof(uint64_t), 0);
   ethtool_stats s{};
   s.cmd = ETHTOOL_GSTATS;
   s.n_stats = n;
   std::memcpy(values_.data(), &s, sizeof s);
   if (int e = ioctl(dev, values_.data())) return e;
-  std::vector<uint64_t> v(n);
-  std::memcpy(v.data(), values_.data() + sizeof(ethtool_stats), size_t{n} * sizeof(uint64_t));
-  *out = ethtool_stats_map(
-      {strings_.data() + sizeof(ethtool_gstrings), size_t{n} * ETH_GSTRING_LEN}, v);
+  out->resize(n);
+  std::memcpy(out->data(), values_.data() + sizeof(ethtool_stats), size_t{n} * sizeof(uint64_t));
+  return 0;
+}
+
+int EthtoolIoctl::stats(const std::string& dev, uint32_t n,
+                        std::vector<std::pair<std::string, uint64_t>>* out) {
+  out->clear();
+  std::vector<std::pair<std::string, uint32_t>> names;
+  std::vector<uint64_t> values;
+  if (int e = stat_names(dev, n, &names)) return e;
+  if (int e = stat_values(dev, n, &values)) return e;
+  for (auto& [name, i] : names) out->emplace_back(std::move(name), values[i]);
   return 0;
 }
 

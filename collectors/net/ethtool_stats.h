@@ -35,6 +35,11 @@ struct LinkModes {
 std::vector<std::pair<std::string, uint64_t>> ethtool_stats_map(std::span<const uint8_t> strings,
                                                                 std::span<const uint64_t> values);
 
+// The same reduction without the values: each kept name with the index of its value among the
+// first `n` slots of the table. ethtool_stats_map is this applied to a GSTATS answer.
+std::vector<std::pair<std::string, uint32_t>> ethtool_stat_indexes(std::span<const uint8_t> strings,
+                                                                   size_t n);
+
 // node_exporter's SanitizeMetricName: every run of characters outside [0-9A-Za-z_], with the
 // underscores around it, becomes one "_".
 std::string sanitize_metric_name(std::string_view name);
@@ -57,6 +62,11 @@ class EthtoolIoctl {
   // The statistics of a device whose driver info gave `n` of them (at most kMaxEthtoolStats),
   // as ethtool_stats_map makes them.
   int stats(const std::string& dev, uint32_t n, std::vector<std::pair<std::string, uint64_t>>* out);
+  // The two halves of stats(): the names (ETHTOOL_GSTRINGS) as ethtool_stat_indexes makes them,
+  // and the values (ETHTOOL_GSTATS), for a caller that keeps the names between scrapes.
+  int stat_names(const std::string& dev, uint32_t n,
+                 std::vector<std::pair<std::string, uint32_t>>* out);
+  int stat_values(const std::string& dev, uint32_t n, std::vector<uint64_t>* out);
 
  private:
   int ioctl(const std::string& dev, void* data);

@@ -5,8 +5,6 @@
 #include <map>
 #include <mutex>
 
-#include "core/prometheus_cpp.h"
-
 namespace vitals::netlink {
 namespace {
 
@@ -36,26 +34,31 @@ double value(const std::map<std::string, std::array<double, kFaults>, std::less<
   return it == m.end() ? 0 : it->second[static_cast<size_t>(f)];
 }
 
-prometheus::MetricFamily family(
-    std::string name, std::string help,
-    const std::map<std::string, std::array<double, kFaults>, std::less<>>& m, bool only_retryable) {
-  prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = prometheus::MetricType::Counter;
+void add_family(MetricSet& out, const Desc& d,
+                const std::map<std::string, std::array<double, kFaults>, std::less<>>& m,
+                bool only_retryable) {
+  Family& f = out.add(d);
   for (const auto& [collector, counts] : m) {
     for (size_t i = 0; i < kFaults; ++i) {
       auto fault = static_cast<DumpFault>(i);
       if (only_retryable && !retryable(fault)) continue;
-      prometheus::ClientMetric c;
-      c.label.push_back({"collector", collector});
-      c.label.push_back({"reason", std::string(fault_name(fault))});
-      c.counter.value = counts[i];
-      f.metric.push_back(std::move(c));
+      f.add({{"collector", collector}, {"reason", fault_name(fault)}}, counts[i]);
     }
   }
-  return f;
 }
+
+constexpr Desc kRetriesDesc{
+    "vitals_netlink_dump_retries_total",
+    "Netlink dumps repeated because the attempt before was inconsistent, by collector and "
+    "reason: interrupted (NLM_F_DUMP_INTR, the table changed during the dump), enobufs "
+    "(messages lost), busy (EBUSY/EAGAIN/EINTR).",
+    MetricType::kCounter};
+constexpr Desc kFailuresDesc{
+    "vitals_netlink_dump_failures_total",
+    "Netlink dumps given up, failing the collector's run, by collector and reason: interrupted, "
+    "enobufs, busy (still after 3 attempts), truncated (a message longer than what was "
+    "received), error, deadline.",
+    MetricType::kCounter};
 
 }  // namespace
 
@@ -129,22 +132,12 @@ double dump_failures(std::string_view collector, DumpFault f) {
   return value(s.failures, collector, f);
 }
 
-std::shared_ptr<prometheus::Collectable> netlink_dump_metrics() {
-  return std::make_shared<CallbackCollectable>([] {
-    std::vector<prometheus::MetricFamily> v;
+std::shared_ptr<MetricProducer> netlink_dump_metrics() {
+  return std::make_shared<FunctionProducer>([](MetricSet& out) {
     Stats& s = stats();
     std::lock_guard<std::mutex> lk(s.mu);
-    v.push_back(family("vitals_netlink_dump_retries_total",
-                       "Netlink dumps repeated because the attempt before was inconsistent, by "
-                       "collector and reason: interrupted (NLM_F_DUMP_INTR, the table changed "
-                       "during the dump), enobufs (messages lost), busy (EBUSY/EAGAIN/EINTR).",
-                       s.retries, true));
-    v.push_back(family("vitals_netlink_dump_failures_total",
-                       "Netlink dumps given up, failing the collector's run, by collector and "
-                       "reason: interrupted, enobufs, busy (still after 3 attempts), truncated "
-                       "(a message longer than what was received), error, deadline.",
-                       s.failures, false));
-    return v;
+    add_family(out, kRetriesDesc, s.retries, true);
+    add_family(out, kFailuresDesc, s.failures, false);
   });
 }
 

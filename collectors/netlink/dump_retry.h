@@ -7,13 +7,12 @@
 // vitals_netlink_dump_failures_total {collector,reason}.
 #pragma once
 
-#include <prometheus/collectable.h>
-
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/fs.h"
+#include "core/producer.h"
 
 namespace vitals::netlink {
 
@@ -56,7 +55,7 @@ double dump_failures(std::string_view collector, DumpFault f);
 
 // vitals_netlink_dump_retries_total and vitals_netlink_dump_failures_total, process-wide (a
 // reload makes new collectors; the counts go on), read when scraped (core/self_metrics.h).
-std::shared_ptr<prometheus::Collectable> netlink_dump_metrics();
+std::shared_ptr<MetricProducer> netlink_dump_metrics();
 
 // Runs attempt() (one whole dump or set of dumps, starting from a clean state each time: the
 // callee resets whatever it accumulates) until it returns, at most kDumpAttempts times while it

@@ -10,7 +10,7 @@
 
 namespace vitals::sysfs {
 
-bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err) {
+bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err, bool follow_links) {
   out->clear();
   DIR* d = ::opendir(path.c_str());
   if (!d) {
@@ -34,7 +34,7 @@ bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err) {
           de.is_symlink = S_ISLNK(lst.st_mode);
         }
       }
-      if (::fstatat(dfd, e->d_name, &st, 0) == 0) {
+      if ((follow_links || !de.is_symlink) && ::fstatat(dfd, e->d_name, &st, 0) == 0) {
         de.is_dir = S_ISDIR(st.st_mode);
         de.is_regular = S_ISREG(st.st_mode);
       }

@@ -21,7 +21,10 @@ struct DirEntry {
 
 // Lists `path` (without "." and ".."), sorted by name. Returns false (with errno in *err) when
 // the directory cannot be opened. Entries whose symlink target is gone have all flags false.
-bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err = nullptr);
+// Without `follow_links`, a symlink is not followed (one path walk each, the dearer part of
+// listing a class directory of symlinks) and its is_dir and is_regular stay false.
+bool list_dir(const std::string& path, std::vector<DirEntry>* out, int* err = nullptr,
+              bool follow_links = true);
 
 // Reads a sysfs attribute file `name` relative to the directory `dir_fd` with a single read(2)
 // (a sysfs attribute returns its whole text, at most a page, in the first read) into `buf`.

@@ -48,5 +48,24 @@ TEST(EthtoolStats, StringTable) {
   EXPECT_EQ(ethtool_stats_map(strings, std::span<const uint64_t>(values.data(), 1)).size(), 1u);
 }
 
+// The names alone, as the collector keeps them between scrapes: the same reduction, with the
+// index of each kept name's value.
+TEST(EthtoolStats, StringTableIndexes) {
+  std::vector<uint8_t> strings(4 * ETH_GSTRING_LEN, 0);
+  std::memcpy(&strings[0], "tx_bytes", 8);
+  std::memcpy(&strings[2 * ETH_GSTRING_LEN], "rx_bytes", 8);
+  std::memcpy(&strings[3 * ETH_GSTRING_LEN], "tx_bytes", 8);  // again: the later index
+  auto all = ethtool_stat_indexes(strings, 4);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0], (std::pair<std::string, uint32_t>{"rx_bytes", 2}));
+  EXPECT_EQ(all[1], (std::pair<std::string, uint32_t>{"tx_bytes", 3}));
+  // Only the first n slots count (a short GSTATS answer), and n past the table is cut to it.
+  auto first = ethtool_stat_indexes(strings, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0], (std::pair<std::string, uint32_t>{"tx_bytes", 0}));
+  EXPECT_EQ(ethtool_stat_indexes(strings, 99).size(), 2u);
+  EXPECT_TRUE(ethtool_stat_indexes({}, 4).empty());
+}
+
 }  // namespace
 }  // namespace vitals::net

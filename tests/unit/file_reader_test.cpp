@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "collectors/self/process_metrics.h"
+#include "core/buffer.h"
 #include "core/fs.h"
 #include "gtest/gtest.h"
 
@@ -42,6 +43,35 @@ TEST(FileReader, KeptProcFileShowsFreshText) {
   EXPECT_EQ(r.read(comm_path()), "vitals-two\n");
   EXPECT_EQ(FileReader::kept_open(), before + 1);
   prctl(PR_SET_NAME, old_name);
+}
+
+// A short read of a file that comes whole (a sysfs attribute) ends the read: no second read to
+// see 0. Shown on a pipe whose writer stays open, where that second read would block.
+TEST(FileReader, ShortReadOfAWholeFileIsAllOfIt) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::write(p[1], "abc", 3), 3);
+  RawBuffer<char> buf(64);
+  size_t len = 0;
+  ASSERT_TRUE(read_whole(p[0], false, false, buf, &len, 4096));
+  EXPECT_EQ(std::string(buf.data(), len), "abc");
+  // A read that fills its room is not short: the rest follows, into a grown buffer.
+  std::string big(100, 'x');
+  ASSERT_EQ(::write(p[1], big.data(), big.size()), 100);
+  ::close(p[1]);
+  ASSERT_TRUE(read_whole(p[0], false, false, buf, &len, 4096));
+  EXPECT_EQ(len, 100u);
+  ::close(p[0]);
+}
+
+TEST(FileReader, SysfsAttributeReadsTheSameTextAsAFreshOpen) {
+  const std::string path = "/sys/class/net/lo/mtu";
+  std::ifstream f(path);
+  ASSERT_TRUE(f) << path;
+  std::string want((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  FileReader r;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(r.read(path), want) << "read " << i;
+  EXPECT_EQ(r.kept_open() > 0, true);
 }
 
 TEST(FileReader, ReleasesKeptFilesOnDestruction) {

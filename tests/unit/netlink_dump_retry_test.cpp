@@ -308,14 +308,20 @@ TEST(NetlinkDumpRetries, SelfMetricsNameCollectorAndReason) {
   const std::string c = "test_retry_metrics";
   count_dump_retry(c, DumpFault::kBusy);
   count_dump_failure(c, DumpFault::kTruncated);
-  auto families = netlink_dump_metrics()->Collect();
+  MetricSet out;
+  netlink_dump_metrics()->produce(out);
+  std::vector<const Family*> families;
+  for (const Family& f : out.families()) families.push_back(&f);
   ASSERT_EQ(families.size(), 2u);
-  EXPECT_EQ(families[0].name, "vitals_netlink_dump_retries_total");
-  EXPECT_EQ(families[1].name, "vitals_netlink_dump_failures_total");
-  auto value = [&](const prometheus::MetricFamily& f, const std::string& reason) {
-    for (const auto& m : f.metric) {
-      if (m.label.size() == 2 && m.label[0].value == c && m.label[1].value == reason) {
-        return m.counter.value;
+  EXPECT_EQ(families[0]->name(), "vitals_netlink_dump_retries_total");
+  EXPECT_EQ(families[1]->name(), "vitals_netlink_dump_failures_total");
+  EXPECT_EQ(families[0]->type(), MetricType::kCounter);
+  auto value = [&](const Family* f, const std::string& reason) {
+    for (const Sample& s : f->samples()) {
+      std::string_view col, why;
+      if (s.label_count == 2 && f->find_label(s, "collector", &col) && col == c &&
+          f->find_label(s, "reason", &why) && why == reason) {
+        return s.value;
       }
     }
     return -1.0;

@@ -162,10 +162,13 @@ class DenyingCollector : public Collector {
 };
 
 double permission_denied(const Scraper& scraper, const std::string& collector) {
-  for (const auto& f : scraper.metrics()->Collect()) {
-    if (f.name != "vitals_collector_permission_denied") continue;
-    for (const auto& m : f.metric) {
-      if (m.label.size() == 1 && m.label[0].value == collector) return m.gauge.value;
+  MetricSet out;
+  scraper.metrics()->produce(out);
+  for (const Family& f : out.families()) {
+    if (f.name() != "vitals_collector_permission_denied") continue;
+    for (const Sample& s : f.samples()) {
+      std::string_view v;
+      if (s.label_count == 1 && f.find_label(s, "collector", &v) && v == collector) return s.value;
     }
   }
   return -1;

@@ -94,6 +94,13 @@ TEST(SysfsHelpers, ListDirFollowsSymlinksAndReadAttrAt) {
   EXPECT_TRUE(e[2].is_dir && e[2].is_symlink);
   EXPECT_EQ(e[3].name, "gone");
   EXPECT_TRUE(e[3].is_symlink && !e[3].is_dir && !e[3].is_regular);
+  // Not following links: symlinks are only symlinks, the rest as before.
+  ASSERT_TRUE(sysfs::list_dir((root / "class" / "net").string(), &e, nullptr, false));
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_TRUE(e[0].is_regular && !e[0].is_symlink);
+  EXPECT_TRUE(e[1].is_dir && !e[1].is_symlink);
+  EXPECT_TRUE(e[2].is_symlink && !e[2].is_dir && !e[2].is_regular);
+  EXPECT_TRUE(e[3].is_symlink && !e[3].is_dir && !e[3].is_regular);
   int err = 0;
   EXPECT_FALSE(sysfs::list_dir((root / "nope").string(), &e, &err));
   EXPECT_EQ(err, ENOENT);
