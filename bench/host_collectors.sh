@@ -52,3 +52,13 @@ for c in $found; do flags+=("--collector.$c"); done
 python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne \
   --ne-args="${ne_mounts[*]} ${flags[*]}" -- "${flags[@]}" \
   --apm.otlp.listen-address= --apm.zipkin.listen-address=
+echo
+echo "== the same without slabinfo and tcpstat: the two collectors whose cost is mostly a kernel walk"
+echo "   both exporters pay (every partial slab of every cache; the 262,144-bucket TCP table)"
+rest=(--collector.disable-defaults)
+for c in $found; do
+  case $c in slabinfo | tcpstat) ;; *) rest+=("--collector.$c") ;; esac
+done
+python3 bench/scrape_cost.py --scrapes "$scrapes" --node-exporter $ne \
+  --ne-args="${ne_mounts[*]} ${rest[*]}" -- "${rest[@]}" \
+  --apm.otlp.listen-address= --apm.zipkin.listen-address=
