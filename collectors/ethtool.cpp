@@ -196,9 +196,13 @@ class EthtoolCollector final : public Collector {
     // Devices gone from /sys/class/net take their plans with them, and families no device has
     // now their slots.
     for (auto it = plans_.begin(); it != plans_.end();) {
-      it = it->second.seen ? std::next(it) : plans_.erase(it);
+      if (!it->second.seen) {
+        it = plans_.erase(it);
+        continue;
+      }
+      it->second.seen = false;
+      ++it;
     }
-    for (auto& kv : plans_) kv.second.seen = false;
     std::erase_if(families_, [](const auto& kv) { return kv.second == nullptr; });
     throw_if_errors("", errors);
   }

@@ -77,15 +77,6 @@ std::vector<std::pair<std::string, uint32_t>> ethtool_stat_indexes(std::span<con
   return {m.begin(), m.end()};
 }
 
-std::vector<std::pair<std::string, uint64_t>> ethtool_stats_map(std::span<const uint8_t> strings,
-                                                                std::span<const uint64_t> values) {
-  std::vector<std::pair<std::string, uint64_t>> out;
-  for (auto& [name, i] : ethtool_stat_indexes(strings, values.size())) {
-    out.emplace_back(std::move(name), values[i]);
-  }
-  return out;
-}
-
 std::string sanitize_metric_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
@@ -192,17 +183,6 @@ int EthtoolIoctl::stat_values(const std::string& dev, uint32_t n, std::vector<ui
   if (int e = ioctl(dev, values_.data())) return e;
   out->resize(n);
   std::memcpy(out->data(), values_.data() + sizeof(ethtool_stats), size_t{n} * sizeof(uint64_t));
-  return 0;
-}
-
-int EthtoolIoctl::stats(const std::string& dev, uint32_t n,
-                        std::vector<std::pair<std::string, uint64_t>>* out) {
-  out->clear();
-  std::vector<std::pair<std::string, uint32_t>> names;
-  std::vector<uint64_t> values;
-  if (int e = stat_names(dev, n, &names)) return e;
-  if (int e = stat_values(dev, n, &values)) return e;
-  for (auto& [name, i] : names) out->emplace_back(std::move(name), values[i]);
   return 0;
 }
 

@@ -29,14 +29,10 @@ struct LinkModes {
   uint8_t autoneg = 0;
 };
 
-// Named counters: ETH_GSTRING_LEN-byte names (NUL-terminated or filling the slot) beside their
-// values, reduced as safchain/ethtool does into a name -> value map: empty names are dropped and
-// of a name given twice the later value is kept. Sorted by name.
-std::vector<std::pair<std::string, uint64_t>> ethtool_stats_map(std::span<const uint8_t> strings,
-                                                                std::span<const uint64_t> values);
-
-// The same reduction without the values: each kept name with the index of its value among the
-// first `n` slots of the table. ethtool_stats_map is this applied to a GSTATS answer.
+// The names of a driver's counters (ETH_GSTRING_LEN-byte slots, NUL-terminated or filling the
+// slot) as safchain/ethtool reduces them: empty names are dropped and of a name given twice the
+// later slot is kept. Each kept name with the index of its value among the first `n` slots (a
+// GSTATS answer has one value per slot), sorted by name.
 std::vector<std::pair<std::string, uint32_t>> ethtool_stat_indexes(std::span<const uint8_t> strings,
                                                                    size_t n);
 
@@ -59,11 +55,9 @@ class EthtoolIoctl {
   // the device is gone). Throws CollectError when no socket can be opened.
   int driver_info(const std::string& dev, DriverInfo* out);
   int link_modes(const std::string& dev, LinkModes* out);
-  // The statistics of a device whose driver info gave `n` of them (at most kMaxEthtoolStats),
-  // as ethtool_stats_map makes them.
-  int stats(const std::string& dev, uint32_t n, std::vector<std::pair<std::string, uint64_t>>* out);
-  // The two halves of stats(): the names (ETHTOOL_GSTRINGS) as ethtool_stat_indexes makes them,
-  // and the values (ETHTOOL_GSTATS), for a caller that keeps the names between scrapes.
+  // The statistics of a device whose driver info gave `n` of them (at most kMaxEthtoolStats):
+  // their names (ETHTOOL_GSTRINGS) as ethtool_stat_indexes makes them, read only when they may
+  // have changed, and their values (ETHTOOL_GSTATS), read every scrape.
   int stat_names(const std::string& dev, uint32_t n,
                  std::vector<std::pair<std::string, uint32_t>>* out);
   int stat_values(const std::string& dev, uint32_t n, std::vector<uint64_t>* out);
