@@ -171,12 +171,13 @@ class EthtoolCollector final : public Collector {
                                               std::to_string(net::kMaxEthtoolStats));
         continue;
       }
-      Plan& plan = plans_[dev];
+      auto [pit, fresh] = plans_.try_emplace(dev);
+      Plan& plan = pit->second;
       plan.seen = true;
-      if (!plan.valid || plan.driver != di.driver || plan.bus_info != di.bus_info ||
+      if (fresh || plan.driver != di.driver || plan.bus_info != di.bus_info ||
           plan.n_stats != di.n_stats || now - plan.read_at >= kNamesMaxAge) {
-        plan.valid = false;
         if ((r = io_.stat_names(dev, di.n_stats, &names_))) {
+          plans_.erase(pit);  // read the names again next time
           if (!quiet(r)) fail(dev, "ETHTOOL_GSTRINGS", r);
           continue;
         }
@@ -185,7 +186,6 @@ class EthtoolCollector final : public Collector {
         plan.bus_info = di.bus_info;
         plan.n_stats = di.n_stats;
         plan.read_at = now;
-        plan.valid = true;
       }
       if ((r = io_.stat_values(dev, di.n_stats, &values_))) {
         if (!quiet(r)) fail(dev, "ETHTOOL_GSTATS", r);
@@ -243,7 +243,6 @@ class EthtoolCollector final : public Collector {
     std::string driver, bus_info;
     uint32_t n_stats = 0;
     std::chrono::steady_clock::time_point read_at;
-    bool valid = false;
     bool seen = false;  // listed in this scrape
   };
 
@@ -272,8 +271,8 @@ class EthtoolCollector final : public Collector {
   }
 
   void emit_stats(MetricSet& out, const std::string& dev, const Plan& plan) {
+    // Each index is below the statistics count the plan was made for, which is values_.size().
     for (const Plan::Item& item : plan.items) {
-      if (item.index >= values_.size()) continue;
       // One family per metric name: the first device's statistic gives its help, as the
       // first Desc node_exporter makes for a name is the one its registry keeps.
       auto it = families_.find(item.family);

@@ -21,13 +21,16 @@ void SelfMetrics::produce(MetricSet& out) {
   for (const Entry& e : entries_) {
     if (e.group == Group::kExporter && !exporter) continue;
     if (e.producer) {
+      // In label order, as append_prometheus_cpp leaves its families and the scraper the
+      // collectors' ones: only what the producer added.
+      const size_t before = out.families().size();
       e.producer->produce(out);
+      auto added = out.families();
+      for (size_t i = before; i < added.size(); ++i) added[i].sort_samples();
     } else {
       append_prometheus_cpp(e.collectable->Collect(), out);
     }
   }
-  // In label order, as prometheus-cpp's families come out and collectors' outputs are sorted.
-  for (Family& f : out.families()) f.sort_samples();
 }
 
 std::shared_ptr<prometheus::Collectable> build_info_metrics() {
