@@ -128,8 +128,11 @@ void emit_netclass(const std::vector<NetClassIface>& ifaces, bool ignore_invalid
       if (v) props[i]->add({{"device", n.name}}, static_cast<double>(*v));
     }
     if (n.speed && (*n.speed >= 0 || !ignore_invalid_speed)) {
-      // Mbit/s to bytes/s, in integer arithmetic as node_exporter computes it.
-      speed.add({{"device", n.name}}, static_cast<double>(*n.speed * 1000 * 1000 / 8));
+      // Mbit/s to bytes/s in int64 arithmetic, as node_exporter computes it. Go's multiplication
+      // wraps on a speed no link has (over 9.2e12 Mbit/s); an unsigned one wraps the same way
+      // without undefined behaviour, and the division truncates towards zero in both.
+      const auto bits = static_cast<int64_t>(static_cast<uint64_t>(*n.speed) * 1'000'000u);
+      speed.add({{"device", n.name}}, static_cast<double>(bits / 8));
     }
   }
 }

@@ -230,6 +230,26 @@ TEST(Netclass, AttributesParseAndBadIntegerIsReported) {
   }
   EXPECT_TRUE(carrier);
   EXPECT_FALSE(speed);  // -1 is invalid and ignored with ignore_invalid_speed
+
+  // Speed in bytes/s as node_exporter's int64 arithmetic gives it: -1 Mbit/s kept when not
+  // ignored, and a speed whose product passes int64 (found by fuzz.sysfs) wrapped as Go wraps it.
+  auto speeds = [](std::vector<int64_t> mbits) {
+    std::vector<sysfs::NetClassIface> v;
+    for (int64_t m : mbits) {
+      v.emplace_back().name = "eth" + std::to_string(v.size());
+      v.back().speed = m;
+    }
+    MetricSet o;
+    sysfs::emit_netclass(v, false, o);
+    std::vector<double> got;
+    for (const auto& f : o.families()) {
+      if (f.name() != "node_network_speed_bytes") continue;
+      for (const auto& smp : f.samples()) got.push_back(smp.value);
+    }
+    return got;
+  };
+  EXPECT_EQ(speeds({-1, 10000, 88888888888888888}),
+            (std::vector<double>{-125000, 1250000000, -746350289680154688.0}));
 }
 
 TEST(Diskstats, ParsesAllKernelLayouts) {
