@@ -63,11 +63,8 @@ void write_exemplar(std::string& out, const Family& f, const ExemplarRef& e) {
   }
 }
 
-// name suffix {labels[,extra="x"]} value [timestamp]
-void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
-                const Sample& s, std::string_view extra_name, double extra, bool has_extra,
-                double value, const ExemplarRef* ex, int64_t ts_ms) {
-  append_series(out, name, suffix, f, s, extra_name, extra, has_extra);
+void append_value_tail(std::string& out, const Family& f, double value, const ExemplarRef* ex,
+                       int64_t ts_ms) {
   out.push_back(' ');
   append_float(out, value);
   if (ts_ms != kNoTimestamp) {
@@ -78,6 +75,22 @@ void write_line(std::string& out, std::string_view name, std::string_view suffix
   out.push_back('\n');
 }
 
+// name suffix {labels} value [timestamp] [exemplar]
+void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
+                const Sample& s, double value, const ExemplarRef* ex) {
+  append_series(out, name, suffix, f, s);
+  append_value_tail(out, f, value, ex, s.timestamp_ms);
+}
+
+// name suffix {labels[,extra_name="extra"]} value [timestamp] [exemplar], the labels formatted
+// already
+void write_line(std::string& out, std::string_view name, std::string_view suffix, const Family& f,
+                std::string_view labels, std::string_view extra_name, std::string_view extra,
+                double value, const ExemplarRef* ex, int64_t ts_ms) {
+  append_series(out, name, suffix, labels, extra_name, extra);
+  append_value_tail(out, f, value, ex, ts_ms);
+}
+
 // Exemplars of a sample are visited in bucket order: a cursor finds each bucket's in O(1).
 const ExemplarRef* bucket_exemplar(std::span<const ExemplarRef> ex, size_t* cursor,
                                    uint32_t bucket) {
@@ -86,24 +99,12 @@ const ExemplarRef* bucket_exemplar(std::span<const ExemplarRef> ex, size_t* curs
   return nullptr;
 }
 
-void write_created(std::string& out, std::string_view n, const Family& f, const Sample& s) {
-  if (s.created_ms == kNoTimestamp) return;
-  out.append(n);
-  out.append("_created");
-  if (s.label_count > 0) {
-    out.push_back('{');
-    for (uint32_t i = 0; i < s.label_count; ++i) {
-      Label l = f.label(s, i);
-      if (i) out.push_back(',');
-      out.append(l.name);
-      out.append("=\"");
-      append_escaped_label_value(out, l.value);
-      out.push_back('"');
-    }
-    out.push_back('}');
-  }
+void write_created(std::string& out, std::string_view n, std::string_view labels,
+                   int64_t created_ms) {
+  if (created_ms == kNoTimestamp) return;
+  append_series(out, n, "_created", labels, {}, {});
   out.push_back(' ');
-  append_ms_as_seconds(out, s.created_ms);
+  append_ms_as_seconds(out, created_ms);
   out.push_back('\n');
 }
 
@@ -139,6 +140,7 @@ void append_ms_as_seconds(std::string& out, int64_t ms) {
 
 void write_openmetrics(std::span<const Family* const> families, std::string& out) {
   std::string name;
+  MultiLineScratch scratch;
   for (const Family* fp : families) {
     const Family& f = *fp;
     if (f.empty()) continue;
@@ -176,42 +178,57 @@ void write_openmetrics(std::span<const Family* const> families, std::string& out
       switch (type) {
         case MetricType::kCounter: {
           const ExemplarRef* ex = s.exemplar_count ? &f.exemplars(s)[0] : nullptr;
-          write_line(out, name, "_total", f, s, {}, 0, false, s.value, ex, s.timestamp_ms);
-          write_created(out, name, f, s);
+          if (s.created_ms == kNoTimestamp) {
+            write_line(out, name, "_total", f, s, s.value, ex);
+            break;
+          }
+          scratch.labels.clear();
+          append_label_pairs(scratch.labels, f, s);
+          write_line(out, name, "_total", f, scratch.labels, {}, {}, s.value, ex, s.timestamp_ms);
+          write_created(out, name, scratch.labels, s.created_ms);
           break;
         }
         case MetricType::kHistogram: {
+          scratch.labels.clear();
+          append_label_pairs(scratch.labels, f, s);
+          const std::string& labels = scratch.labels;
           bool has_inf = false;
           auto buckets = f.buckets(s);
           auto ex = f.exemplars(s);
           size_t cursor = 0;
           for (uint32_t i = 0; i < buckets.size(); ++i) {
             const Bucket& b = buckets[i];
-            write_line(out, name, "_bucket", f, s, "le", b.upper_bound, true, b.count,
-                       bucket_exemplar(ex, &cursor, i), s.timestamp_ms);
+            write_line(out, name, "_bucket", f, labels, "le", scratch.bounds.get(i, b.upper_bound),
+                       b.count, bucket_exemplar(ex, &cursor, i), s.timestamp_ms);
             has_inf = has_inf || std::isinf(b.upper_bound);
           }
           if (!has_inf) {
-            write_line(out, name, "_bucket", f, s, "le", INFINITY, true, s.count,
+            write_line(out, name, "_bucket", f, labels, "le", "+Inf", s.count,
                        bucket_exemplar(ex, &cursor, static_cast<uint32_t>(buckets.size())),
                        s.timestamp_ms);
           }
-          write_line(out, name, "_sum", f, s, {}, 0, false, s.value, nullptr, s.timestamp_ms);
-          write_line(out, name, "_count", f, s, {}, 0, false, s.count, nullptr, s.timestamp_ms);
-          write_created(out, name, f, s);
+          write_line(out, name, "_sum", f, labels, {}, {}, s.value, nullptr, s.timestamp_ms);
+          write_line(out, name, "_count", f, labels, {}, {}, s.count, nullptr, s.timestamp_ms);
+          write_created(out, name, labels, s.created_ms);
           break;
         }
-        case MetricType::kSummary:
-          for (const Bucket& q : f.buckets(s)) {
-            write_line(out, name, "", f, s, "quantile", q.upper_bound, true, q.count, nullptr,
-                       s.timestamp_ms);
+        case MetricType::kSummary: {
+          scratch.labels.clear();
+          append_label_pairs(scratch.labels, f, s);
+          const std::string& labels = scratch.labels;
+          auto quantiles = f.buckets(s);
+          for (uint32_t i = 0; i < quantiles.size(); ++i) {
+            const Bucket& q = quantiles[i];
+            write_line(out, name, "", f, labels, "quantile", scratch.bounds.get(i, q.upper_bound),
+                       q.count, nullptr, s.timestamp_ms);
           }
-          write_line(out, name, "_sum", f, s, {}, 0, false, s.value, nullptr, s.timestamp_ms);
-          write_line(out, name, "_count", f, s, {}, 0, false, s.count, nullptr, s.timestamp_ms);
-          write_created(out, name, f, s);
+          write_line(out, name, "_sum", f, labels, {}, {}, s.value, nullptr, s.timestamp_ms);
+          write_line(out, name, "_count", f, labels, {}, {}, s.count, nullptr, s.timestamp_ms);
+          write_created(out, name, labels, s.created_ms);
           break;
+        }
         default:
-          write_line(out, name, "", f, s, {}, 0, false, s.value, nullptr, s.timestamp_ms);
+          write_line(out, name, "", f, s, s.value, nullptr);
       }
     }
   }

@@ -173,6 +173,46 @@ TEST(OpenMetrics, HistogramExemplarsAndLimit) {
             std::string::npos);
 }
 
+// Labels formatted once per sample and bounds once per family: a second series with other
+// bounds, a summary and a counter with a created time still get their own.
+TEST(OpenMetrics, SeriesWithDifferentBoundsSummaryAndCreated) {
+  MetricSet set;
+  Family& h = set.add("h", "", MetricType::kHistogram);
+  std::vector<Bucket> b1 = {{0.1, 1}, {2.5, 2}};
+  Sample& s1 = h.add_histogram(std::vector<Label>{{"a", "x\"y"}}, b1, 1, 2);
+  s1.timestamp_ms = 1500;
+  std::vector<Bucket> b2 = {{0.1, 0}, {3, 1}};
+  h.add_histogram(std::vector<Label>{{"a", "z"}}, b2, 2, 1);
+  Family& q = set.add("q", "", MetricType::kSummary);
+  std::vector<Bucket> qs = {{0.5, 7}};
+  q.add_summary({}, qs, 8, 9).created_ms = 2000;
+  Family& c = set.add("c_total", "", MetricType::kCounter);
+  c.add({{"k", "v"}}, 3).created_ms = 4500;
+  c.add({{"k", "w"}}, 4);
+  EXPECT_EQ(om(set),
+            "# HELP h \n# TYPE h histogram\n"
+            "h_bucket{a=\"x\\\"y\",le=\"0.1\"} 1 1.5\n"
+            "h_bucket{a=\"x\\\"y\",le=\"2.5\"} 2 1.5\n"
+            "h_bucket{a=\"x\\\"y\",le=\"+Inf\"} 2 1.5\n"
+            "h_sum{a=\"x\\\"y\"} 1 1.5\n"
+            "h_count{a=\"x\\\"y\"} 2 1.5\n"
+            "h_bucket{a=\"z\",le=\"0.1\"} 0\n"
+            "h_bucket{a=\"z\",le=\"3\"} 1\n"
+            "h_bucket{a=\"z\",le=\"+Inf\"} 1\n"
+            "h_sum{a=\"z\"} 2\n"
+            "h_count{a=\"z\"} 1\n"
+            "# HELP q \n# TYPE q summary\n"
+            "q{quantile=\"0.5\"} 7\n"
+            "q_sum 8\n"
+            "q_count 9\n"
+            "q_created 2\n"
+            "# HELP c \n# TYPE c counter\n"
+            "c_total{k=\"v\"} 3\n"
+            "c_created{k=\"v\"} 4.5\n"
+            "c_total{k=\"w\"} 4\n"
+            "# EOF\n");
+}
+
 TEST(OpenMetrics, MsAsSeconds) {
   for (auto [ms, want] : std::vector<std::pair<int64_t, std::string>>{
            {0, "0"}, {1, "0.001"}, {10, "0.01"}, {1500, "1.5"}, {-1, "-0.001"}, {-2000, "-2"}}) {

@@ -99,6 +99,51 @@ TEST(TextFormat, HistogramAndSummary) {
             "q_count 4\n");
 }
 
+// Bucket bounds are formatted once and kept while the next series has the same: series and
+// families whose bounds differ (textfile histograms may) must still get their own.
+TEST(TextFormat, HistogramsWithDifferentBoundsAndLabels) {
+  Family a("a", "", MetricType::kHistogram);
+  Bucket ab1[] = {{0.005, 1}, {0.25, 2}, {INFINITY, 3}};
+  Label l1[] = {{"op", "q\"x\\y\nz"}};
+  a.add_histogram(l1, ab1, 0.5, 3).timestamp_ms = 1700000000123;
+  Bucket ab2[] = {{0.005, 0}, {1e-7, 1}};
+  Label l2[] = {{"op", "r"}};
+  a.add_histogram(l2, ab2, 1, 2);
+  Family b("b", "", MetricType::kHistogram);
+  Bucket bb[] = {{0.005, 4}, {0.5, 5}, {-0.0, 6}};
+  b.add_histogram({}, bb, 2, 6);
+  Family q("q", "", MetricType::kSummary);
+  Bucket qq[] = {{0.25, 1.5}};
+  Label l3[] = {{"k", "v"}};
+  q.add_summary(l3, qq, 3, 2);
+  const Family* fams[] = {&a, &b, &q};
+  std::string out;
+  write_text(fams, out);
+  EXPECT_EQ(out,
+            "# HELP a \n# TYPE a histogram\n"
+            "a_bucket{op=\"q\\\"x\\\\y\\nz\",le=\"0.005\"} 1 1700000000123\n"
+            "a_bucket{op=\"q\\\"x\\\\y\\nz\",le=\"0.25\"} 2 1700000000123\n"
+            "a_bucket{op=\"q\\\"x\\\\y\\nz\",le=\"+Inf\"} 3 1700000000123\n"
+            "a_sum{op=\"q\\\"x\\\\y\\nz\"} 0.5 1700000000123\n"
+            "a_count{op=\"q\\\"x\\\\y\\nz\"} 3 1700000000123\n"
+            "a_bucket{op=\"r\",le=\"0.005\"} 0\n"
+            "a_bucket{op=\"r\",le=\"1e-07\"} 1\n"
+            "a_bucket{op=\"r\",le=\"+Inf\"} 2\n"
+            "a_sum{op=\"r\"} 1\n"
+            "a_count{op=\"r\"} 2\n"
+            "# HELP b \n# TYPE b histogram\n"
+            "b_bucket{le=\"0.005\"} 4\n"
+            "b_bucket{le=\"0.5\"} 5\n"
+            "b_bucket{le=\"-0\"} 6\n"
+            "b_bucket{le=\"+Inf\"} 6\n"
+            "b_sum 2\n"
+            "b_count 6\n"
+            "# HELP q \n# TYPE q summary\n"
+            "q{k=\"v\",quantile=\"0.25\"} 1.5\n"
+            "q_sum{k=\"v\"} 3\n"
+            "q_count{k=\"v\"} 2\n");
+}
+
 TEST(TextFormat, EmptyFamiliesAreLeftOut) {
   Family e("empty", "nothing", MetricType::kCounter);
   const Family* fp = &e;
