@@ -1,7 +1,9 @@
 #include "core/config.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/duration.h"
@@ -117,9 +119,30 @@ void build(po::options_description& d) {
   }
 }
 
+// Boost's message for an error. Boost fills a flag's name and value into its message template
+// with a loop that never ends when the text filled in contains its own placeholder (a config
+// key or flag named "x%option%x", found by fuzz.config: the agent hung at start or on SIGHUP).
+// Such texts have their '%' replaced by '?' before the message is made.
+std::string boost_message(const po::error& e) {
+  auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  if (!named) return e.what();
+  struct Peek : po::error_with_option_name {
+    static const std::map<std::string, std::string>& substitutions(
+        const po::error_with_option_name& x) {
+      return x.*(&Peek::m_substitutions);
+    }
+  };
+  po::error_with_option_name copy = *named;
+  for (auto [key, text] : Peek::substitutions(*named)) {
+    if (text.find('%') == std::string::npos) continue;
+    std::replace(text.begin(), text.end(), '%', '?');
+    copy.set_substitute(key, text);
+  }
+  return copy.what();
+}
+
 // Rewrites a Boost error into one line that names the flag and what is wrong.
 std::string explain(const po::error& e, const std::string& where) {
-  std::string msg = e.what();
   if (auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
     std::string name = u->get_option_name();
     std::string bare = name;
@@ -138,6 +161,7 @@ std::string explain(const po::error& e, const std::string& where) {
     }
     return where + "unknown flag --" + bare;
   }
+  std::string msg = boost_message(e);
   return where + msg;
 }
 
