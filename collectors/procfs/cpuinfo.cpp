@@ -76,7 +76,10 @@ bool parse_cpu_list(std::string_view text, std::vector<unsigned>* out, std::stri
     size_t dash = item.find('-');
     auto lo = parse::to_u64(item.substr(0, dash));
     auto hi = dash == std::string_view::npos ? lo : parse::to_u64(item.substr(dash + 1));
-    if (!lo || !hi || *hi < *lo || *hi - *lo > 65536) {
+    // A cpu number over 2^20 - 1 is far above any kernel's NR_CPUS (8192 on x86-64), and
+    // UINT64_MAX as the end would never end the loop below (found by fuzz.sysfs).
+    constexpr uint64_t kMaxCpu = (uint64_t{1} << 20) - 1;
+    if (!lo || !hi || *hi < *lo || *hi > kMaxCpu || *hi - *lo > 65536) {
       *error = "invalid cpu range \"" + std::string(item) + "\"";
       return false;
     }

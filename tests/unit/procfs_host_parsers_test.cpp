@@ -135,6 +135,11 @@ TEST(CpuList, Ranges) {
       {"0", {0}, true},
       {"5-3", {}, false},
       {"1,x", {}, false},
+      {"1048575", {1048575}, true},
+      {"1048576", {}, false},
+      {"18446744073709551615", {}, false},  // fuzz.sysfs: never ended
+      {"18446744073709551614-18446744073709551615", {}, false},
+      {"4294967296", {}, false},  // not cut to 0
   };
   for (const auto& c : cases) {
     std::vector<unsigned> got;
