@@ -47,14 +47,7 @@ bool exemplar_fits(const Family& f, const ExemplarRef& e) {
 void write_exemplar(std::string& out, const Family& f, const ExemplarRef& e) {
   if (!exemplar_fits(f, e)) return;
   out.append(" # {");
-  for (uint32_t i = 0; i < e.label_count; ++i) {
-    Label l = f.exemplar_label(e, i);
-    if (i) out.push_back(',');
-    out.append(l.name);
-    out.append("=\"");
-    append_escaped_label_value(out, l.value);
-    out.push_back('"');
-  }
+  append_pairs(out, e.label_count, [&](uint32_t i) { return f.exemplar_label(e, i); });
   out.append("} ");
   append_float(out, e.value);
   if (e.timestamp_ms != kNoTimestamp) {

@@ -44,17 +44,6 @@ void append_escaped_label_value(std::string& out, std::string_view s) {
   }
 }
 
-void append_label_pairs(std::string& out, const Family& f, const Sample& s) {
-  for (uint32_t i = 0; i < s.label_count; ++i) {
-    Label l = f.label(s, i);
-    if (i) out.push_back(',');
-    out.append(l.name);
-    out.append("=\"");
-    append_escaped_label_value(out, l.value);
-    out.push_back('"');
-  }
-}
-
 void append_series(std::string& out, std::string_view name, std::string_view suffix,
                    const Family& f, const Sample& s) {
   out.append(name);

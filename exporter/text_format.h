@@ -20,8 +20,24 @@ void append_escaped_help(std::string& out, std::string_view s);
 // Label value: backslash, double quote and newline escaped.
 void append_escaped_label_value(std::string& out, std::string_view s);
 
-// The sample's label pairs, `a="x",b="y"` (values escaped), without braces.
-void append_label_pairs(std::string& out, const Family& f, const Sample& s);
+// Label pairs `a="x",b="y"` (values escaped), without braces, of the `n` labels `label_at(i)`
+// gives.
+template <class LabelAt>
+void append_pairs(std::string& out, uint32_t n, LabelAt label_at) {
+  for (uint32_t i = 0; i < n; ++i) {
+    Label l = label_at(i);
+    if (i) out.push_back(',');
+    out.append(l.name);
+    out.append("=\"");
+    append_escaped_label_value(out, l.value);
+    out.push_back('"');
+  }
+}
+
+// The sample's label pairs.
+inline void append_label_pairs(std::string& out, const Family& f, const Sample& s) {
+  append_pairs(out, s.label_count, [&](uint32_t i) { return f.label(s, i); });
+}
 
 // `name` + `suffix` and the sample's label set in braces (nothing when it has no labels).
 void append_series(std::string& out, std::string_view name, std::string_view suffix,
