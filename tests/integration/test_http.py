@@ -2,6 +2,10 @@
 the landing page and the health endpoints."""
 
 import gzip
+import http.client
+import os
+import shutil
+import tempfile
 import unittest
 
 from vitals_testlib import NE_FIXTURES, Agent, parse_exposition
@@ -62,6 +66,42 @@ class Http(unittest.TestCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
         self.assertGreater(int(r.headers["content-length"]), 1000)
+
+    def test_large_bodies_on_one_keep_alive_connection(self):
+        """A body over 64 KiB is written after the headers rather than copied in with them: on
+        one kept-alive connection, large and small answers follow each other intact."""
+        tmp = tempfile.mkdtemp(prefix="vitals-http-large-")
+        try:
+            with open(os.path.join(tmp, "big.prom"), "w") as f:
+                for i in range(4000):
+                    f.write(f'http_test_big{{i="{i}",pad="{"x" * 20}"}} {i}\n')
+            with Agent("--collector.disable-defaults", "--collector.textfile",
+                       f"--collector.textfile.directory={tmp}") as agent:
+                conn = http.client.HTTPConnection("127.0.0.1", agent.port, timeout=30)
+                try:
+                    for path, enc in (("/metrics", None), ("/-/healthy", None),
+                                      ("/metrics", "gzip"), ("/metrics", None)):
+                        conn.request("GET", path, headers={"Accept-Encoding": enc} if enc else {})
+                        r = conn.getresponse()
+                        body = r.read()
+                        self.assertEqual(r.status, 200, path)
+                        self.assertEqual(int(r.getheader("Content-Length")), len(body))
+                        if path == "/metrics":
+                            text = (gzip.decompress(body) if enc else body).decode()
+                            self.assertGreater(len(text), 64 << 10)
+                            fams = parse_exposition(text)
+                            series = fams["http_test_big"].samples
+                            self.assertEqual(len(series), 4000)
+                            self.assertEqual(series[("http_test_big", frozenset(
+                                {("i", "3999"), ("pad", "x" * 20)}))], 3999)
+                    conn.request("HEAD", "/metrics")
+                    r = conn.getresponse()
+                    self.assertEqual(r.read(), b"")
+                    self.assertGreater(int(r.getheader("Content-Length")), 64 << 10)
+                finally:
+                    conn.close()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_collect_filter(self):
         fams = parse_exposition(self.agent.scrape("/metrics?collect[]=loadavg"))
